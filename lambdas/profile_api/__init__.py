@@ -1,0 +1,1 @@
+"""Runtime code of the profile functions: one asset, one handler module per function."""

@@ -1,0 +1,123 @@
+"""The POST /user/profile body: a JSON object with known fields, checked before anything is stored.
+
+| field     | type   | rule                                  |
+|-----------|--------|---------------------------------------|
+| `name`    | string | required, 1-100 characters            |
+| `bio`     | string | optional, at most 500 characters      |
+| `website` | string | optional, an https:// URL, at most 200 |
+
+Unknown fields, duplicate keys, other JSON types and bodies over MAX_BODY_BYTES are rejected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_BODY_BYTES = 4096
+FIELD_LIMITS = {"name": 100, "bio": 500, "website": 200}
+REQUIRED_FIELDS = ("name",)
+
+
+class InvalidProfileError(ValueError):
+    """The body is not an acceptable profile; the message names the problem for the caller."""
+
+
+def _reject_constant(token: str) -> Any:
+    raise InvalidProfileError(f"body is not valid JSON: {token} is not allowed")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InvalidProfileError(f"field '{key}' appears more than once")
+        result[key] = value
+    return result
+
+
+def decode_body(body: str | None, is_base64: bool) -> bytes:
+    if body is None or body == "":
+        raise InvalidProfileError('body is required: a JSON object such as {"name": "Ada"}')
+    if is_base64:
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidProfileError("body is marked base64 but is not valid base64") from None
+    else:
+        raw = body.encode("utf-8", errors="surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidProfileError(f"body is {len(raw)} bytes: at most {MAX_BODY_BYTES} allowed")
+    return raw
+
+
+def _has_control_chars(text: str, allow_newlines: bool) -> bool:
+    allowed = "\n\r\t" if allow_newlines else ""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def _check_text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidProfileError(f"field '{field}' must be a string, got {_json_type(value)}")
+    limit = FIELD_LIMITS[field]
+    if len(value) > limit:
+        raise InvalidProfileError(f"field '{field}' is {len(value)} characters: at most {limit}")
+    if _has_control_chars(value, allow_newlines=field == "bio"):
+        raise InvalidProfileError(f"field '{field}' contains control characters")
+    return value
+
+
+def _check_website(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value:
+        raise InvalidProfileError("field 'website' must be an https:// URL")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+def parse_profile(body: str | None, is_base64: bool) -> dict[str, str]:
+    """Return the validated fields, or raise InvalidProfileError naming the first problem found."""
+    raw = decode_body(body, is_base64)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidProfileError("body is not UTF-8 text") from None
+    try:
+        document = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        message = f"body is not valid JSON: {error.msg} at position {error.pos}"
+        raise InvalidProfileError(message) from None
+    except RecursionError:
+        raise InvalidProfileError("body is not valid JSON: nested too deeply") from None
+    if not isinstance(document, dict):
+        raise InvalidProfileError(f"body must be a JSON object, got {_json_type(document)}")
+    unknown = sorted(set(document) - set(FIELD_LIMITS))
+    if unknown:
+        allowed = ", ".join(FIELD_LIMITS)
+        raise InvalidProfileError(f"unknown field '{unknown[0]}': allowed fields are {allowed}")
+    for field in REQUIRED_FIELDS:
+        if field not in document:
+            raise InvalidProfileError(f"field '{field}' is required")
+    profile = {field: _check_text(field, value) for field, value in document.items()}
+    if not profile["name"].strip():
+        raise InvalidProfileError("field 'name' must not be blank")
+    if "website" in profile:
+        _check_website(profile["website"])
+    return profile

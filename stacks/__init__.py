@@ -1,0 +1,1 @@
+"""Deployable units of the app and the typed configuration they take."""

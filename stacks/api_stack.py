@@ -1,0 +1,194 @@
+"""ApiStack: the HTTP API, its JWT authorizer, the profile functions and their table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw_v1
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
+PROFILE_PATH = "/user/profile"
+HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+
+# One JSON object per request, with the caller's `sub` so abuse can be traced to an identity.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTime",
+        "ip": "$context.identity.sourceIp",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latency": "$context.responseLatency",
+        "integrationError": "$context.integrationErrorMessage",
+        "authorizerError": "$context.authorizer.error",
+        "sub": "$context.authorizer.claims.sub",
+    },
+    separators=(",", ":"),
+)
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class JsonAccessLogs:
+    """IAccessLogSettings is a jsii interface, not a struct: Python needs a class to pass it."""
+
+    def __init__(self, destination: apigw.IAccessLogDestination) -> None:
+        self._destination = destination
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw_v1.AccessLogFormat:
+        return apigw_v1.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+class ApiStack(Stack):
+    """Takes the issuer and audiences as props: from AuthStack (cross-stack) or from config."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        issuer: str,
+        audiences: Sequence[str],
+        scopes: Sequence[str] = (),
+        cors_origins: Sequence[str] = (),
+        retain_data: bool = False,
+        throttle_rate: float = 50,
+        throttle_burst: int = 100,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
+        log_retention = (
+            logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
+        )
+
+        self.table = dynamodb.Table(
+            self,
+            "ProfileTable",
+            partition_key=dynamodb.Attribute(name="sub", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=retain_data,
+            removal_policy=removal,
+        )
+
+        code = lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES)
+        self.get_function = self._profile_function(
+            "GetProfileInfo", "profile_api.get_profile.handler", code, log_retention, removal
+        )
+        self.create_function = self._profile_function(
+            "CreateProfileInfo",
+            "profile_api.create_profile.handler",
+            code,
+            log_retention,
+            removal,
+        )
+        # Least privilege: GET only reads one item, POST only writes one.
+        self.table.grant(self.get_function, "dynamodb:GetItem")
+        self.table.grant(self.create_function, "dynamodb:PutItem")
+
+        self.http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            description="User profile API behind a JWT authorizer",
+            create_default_stage=False,
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=list(cors_origins),
+                allow_methods=[
+                    apigw.CorsHttpMethod.GET,
+                    apigw.CorsHttpMethod.POST,
+                    apigw.CorsHttpMethod.OPTIONS,
+                ],
+                allow_headers=["authorization", "content-type"],
+                max_age=Duration.hours(1),
+            )
+            if cors_origins
+            else None,
+        )
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention, removal_policy=removal
+        )
+        self.stage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            auto_deploy=True,
+            access_log_settings=JsonAccessLogs(apigw.LogGroupLogDestination(access_logs)),
+            throttle=apigw.ThrottleSettings(rate_limit=throttle_rate, burst_limit=throttle_burst),
+        )
+
+        self.authorizer = HttpJwtAuthorizer(
+            "JwtAuthorizer",
+            jwt_issuer=issuer,
+            jwt_audience=list(audiences),
+            identity_source=["$request.header.Authorization"],
+        )
+        self.http_api.add_routes(
+            path=PROFILE_PATH,
+            methods=[apigw.HttpMethod.GET],
+            integration=HttpLambdaIntegration("GetProfileIntegration", self.get_function),
+            authorizer=self.authorizer,
+            authorization_scopes=list(scopes) or None,
+        )
+        self.http_api.add_routes(
+            path=PROFILE_PATH,
+            methods=[apigw.HttpMethod.POST],
+            integration=HttpLambdaIntegration("CreateProfileIntegration", self.create_function),
+            authorizer=self.authorizer,
+            authorization_scopes=list(scopes) or None,
+        )
+
+        api_url = self.stage.url  # ends with '/'
+        profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
+        CfnOutput(self, "GetEndpoint", value=f"GET - {profile_url}")
+        CfnOutput(self, "PostEndpoint", value=f"POST - {profile_url}")
+        CfnOutput(self, "ApiUrl", value=api_url)
+        CfnOutput(self, "Issuer", value=issuer)
+        CfnOutput(self, "Audience", value=",".join(audiences))
+        CfnOutput(self, "TableName", value=self.table.table_name)
+
+    def _profile_function(
+        self,
+        name: str,
+        handler: str,
+        code: lambda_.Code,
+        log_retention: logs.RetentionDays,
+        removal: RemovalPolicy,
+    ) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self, f"{name}Logs", retention=log_retention, removal_policy=removal
+        )
+        return lambda_.Function(
+            self,
+            name,
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=code,
+            memory_size=256,
+            timeout=Duration.seconds(5),
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={"TABLE_NAME": self.table.table_name},
+        )

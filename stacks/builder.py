@@ -1,0 +1,64 @@
+"""Builds the stacks for one configuration; app.py and the tests share it so both synth alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+
+from stacks.api_stack import ApiStack
+from stacks.auth_stack import AuthStack
+from stacks.config import AppConfig
+
+STACK_PREFIX = "JwtProfile"
+
+
+@dataclass(frozen=True)
+class BuiltStacks:
+    api: ApiStack
+    auth: AuthStack | None
+
+
+def stack_names(config: AppConfig) -> tuple[str | None, str]:
+    """(AuthStack name or None, ApiStack name): one pair per stage so dev and prod coexist."""
+    stage = config.stage.value.capitalize()
+    auth = f"{STACK_PREFIX}Auth{stage}" if config.cognito else None
+    return auth, f"{STACK_PREFIX}Api{stage}"
+
+
+def build_app(
+    app: cdk.App, config: AppConfig, *, env: cdk.Environment | None = None
+) -> BuiltStacks:
+    auth_name, api_name = stack_names(config)
+    tags = {"project": "jwt-profile-api", "stage": config.stage.value}
+    auth_stack: AuthStack | None = None
+    if config.cognito is not None and auth_name is not None:
+        auth_stack = AuthStack(
+            app,
+            auth_name,
+            cognito_config=config.cognito,
+            retain_data=config.is_prod,
+            mfa=config.mfa,
+            env=env,
+            tags=tags,
+            description="Cognito user pool, app client and hosted UI that issue the API's JWTs",
+        )
+        issuer, audiences = auth_stack.issuer, [auth_stack.client_id]
+    elif config.external_issuer is not None:
+        issuer, audiences = config.external_issuer.issuer, list(config.external_issuer.audiences)
+    else:  # pragma: no cover - load_config always sets one of the two
+        raise AssertionError("config has neither a Cognito pool nor an external issuer")
+
+    api_stack = ApiStack(
+        app,
+        api_name,
+        issuer=issuer,
+        audiences=audiences,
+        scopes=config.scopes,
+        cors_origins=config.cors_origins,
+        retain_data=config.is_prod,
+        env=env,
+        tags=tags,
+        description=f"HTTP API behind a JWT authorizer ({config.auth.value} issuer)",
+    )
+    return BuiltStacks(api=api_stack, auth=auth_stack)

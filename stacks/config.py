@@ -1,0 +1,264 @@
+"""Typed configuration parsed from CDK context: the one place where outside values are checked.
+
+Every check raises ConfigError with a single line that names the context key and the fix, so a
+bad `-c key=value` fails synth with a message a person can act on instead of a jsii traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+DEFAULT_DOMAIN_PREFIX = "jwt-profile-api-demo"
+DEFAULT_CALLBACK_URL = "https://localhost:3000"
+
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
+# A DNS host name: dot-separated labels of letters, digits and inner hyphens, with a TLD.
+_HOSTNAME = re.compile(
+    r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+_OKTA_AUTH_SERVER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,256}$")  # RFC 6749 scope-token characters
+_MAX_AUDIENCES = 50
+
+
+class ConfigError(ValueError):
+    """A context value is missing or malformed; the message is one line with the fix."""
+
+
+class Stage(StrEnum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class AuthProvider(StrEnum):
+    COGNITO = "cognito"
+    AUTH0 = "auth0"
+    OKTA = "okta"
+    JWT = "jwt"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuerConfig:
+    """An external OIDC issuer and the audiences its tokens must carry."""
+
+    issuer: str
+    audiences: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CognitoConfig:
+    """Settings of the app's own Cognito user pool (auth=cognito)."""
+
+    domain_prefix: str
+    callback_urls: tuple[str, ...]
+    password_auth: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
+    """Everything app.py needs to build the stacks; exactly one of cognito/external is set."""
+
+    stage: Stage
+    auth: AuthProvider
+    cognito: CognitoConfig | None
+    external_issuer: IssuerConfig | None
+    scopes: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+    mfa: bool
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage is Stage.PROD
+
+
+ContextReader = Callable[[str], Any]
+
+
+def _text(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConfigError(f"context '{key}' must be a string, got {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+def _list(value: Any, key: str) -> tuple[str, ...]:
+    """Accept a JSON list (cdk.json) or a comma-separated string (`-c key=a,b`)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, Sequence):
+        items = [_text(item, key) or "" for item in value]
+    else:
+        raise ConfigError(f"context '{key}' must be a comma-separated string or a list")
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def _flag(value: Any, key: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"context '{key}' must be true or false, got '{value}'")
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _choice(value: Any, key: str, enum: type[_E], default: _E) -> _E:
+    text = _text(value, key)
+    if text is None:
+        return default
+    try:
+        return enum(text.lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ConfigError(f"context '{key}' is '{text}': use one of {allowed}") from None
+
+
+def _https_url(
+    value: str, key: str, *, allow_path: bool = True, allow_http_localhost: bool = False
+) -> str:
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    local_http = allow_http_localhost and parts.scheme == "http" and host == "localhost"
+    if parts.scheme != "https" and not local_http:
+        raise ConfigError(f"context '{key}' must be an https:// URL, got '{value}'")
+    if not (_HOSTNAME.match(host) or host == "localhost"):
+        raise ConfigError(f"context '{key}' has no valid host name: '{value}'")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(f"context '{key}' must not contain a query, fragment or user: '{value}'")
+    if not allow_path and parts.path not in ("", "/"):
+        raise ConfigError(f"context '{key}' must be an origin without a path: '{value}'")
+    return value
+
+
+def _hostname(value: Any, key: str, example: str) -> str:
+    text = _text(value, key)
+    if text is None:
+        raise ConfigError(f"context '{key}' is required for this provider: e.g. -c {key}={example}")
+    host = text.lower()
+    if "://" in host or "/" in host:
+        raise ConfigError(f"context '{key}' is a host name without scheme or path, e.g. {example}")
+    if not _HOSTNAME.match(host):
+        raise ConfigError(f"context '{key}' is not a valid host name: '{text}'")
+    return host
+
+
+def _domain_prefix(value: Any) -> str:
+    prefix = _text(value, "domainPrefix") or DEFAULT_DOMAIN_PREFIX
+    if not _DOMAIN_PREFIX.match(prefix):
+        raise ConfigError(
+            f"context 'domainPrefix' is '{prefix}': use 1-63 lowercase letters, digits and "
+            "hyphens, not starting or ending with a hyphen"
+        )
+    for word in _RESERVED_PREFIX_WORDS:
+        if word in prefix:
+            raise ConfigError(
+                f"context 'domainPrefix' is '{prefix}': Cognito rejects prefixes "
+                f"containing '{word}'"
+            )
+    return prefix
+
+
+def _audiences(value: Any) -> tuple[str, ...]:
+    audiences = _list(value, "audience")
+    if not audiences:
+        raise ConfigError(
+            "context 'audience' is required for this provider: e.g. -c audience=https://api.example.com"
+        )
+    if len(audiences) > _MAX_AUDIENCES:
+        raise ConfigError(f"context 'audience' lists {len(audiences)} values: at most 50")
+    for audience in audiences:
+        if len(audience) > 1024 or any(ch.isspace() for ch in audience):
+            raise ConfigError(f"context 'audience' value '{audience[:40]}' is not a valid audience")
+    return audiences
+
+
+def _external_issuer(auth: AuthProvider, get: ContextReader) -> IssuerConfig:
+    if auth is AuthProvider.AUTH0:
+        domain = _hostname(get("auth0Domain"), "auth0Domain", "dev-abc123.us.auth0.com")
+        issuer = f"https://{domain}/"  # Auth0 issuers end with '/', and AWS compares exactly.
+    elif auth is AuthProvider.OKTA:
+        domain = _hostname(get("oktaDomain"), "oktaDomain", "dev-123456.okta.com")
+        server = _text(get("oktaAuthServer"), "oktaAuthServer") or "default"
+        if not _OKTA_AUTH_SERVER.match(server):
+            raise ConfigError(
+                f"context 'oktaAuthServer' is '{server}': use an authorization server id "
+                "such as 'default' or 'aus1a2b3c4'"
+            )
+        issuer = f"https://{domain}/oauth2/{server}"
+    else:
+        text = _text(get("issuer"), "issuer")
+        if text is None:
+            raise ConfigError(
+                "context 'issuer' is required with auth=jwt: e.g. -c issuer=https://idp.example.com"
+            )
+        issuer = _https_url(text, "issuer")
+    return IssuerConfig(issuer=issuer, audiences=_audiences(get("audience")))
+
+
+def _scopes(value: Any) -> tuple[str, ...]:
+    scopes = _list(value, "scopes")
+    for scope in scopes:
+        if not _SCOPE.match(scope):
+            raise ConfigError(f"context 'scopes' value '{scope}' is not a valid OAuth scope")
+    return scopes
+
+
+def _origins(urls: Sequence[str]) -> tuple[str, ...]:
+    """The browser origins of the callback URLs: where the app's pages call the API from."""
+    origins = (f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, urls))
+    return tuple(dict.fromkeys(origins))
+
+
+def load_config(get: ContextReader) -> AppConfig:
+    """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
+    stage = _choice(get("stage"), "stage", Stage, Stage.DEV)
+    auth = _choice(get("auth"), "auth", AuthProvider, AuthProvider.COGNITO)
+    callback_urls = _list(get("callbackUrls"), "callbackUrls") or (DEFAULT_CALLBACK_URL,)
+    for url in callback_urls:
+        _https_url(url, "callbackUrls", allow_http_localhost=True)
+    cors_origins = _list(get("corsOrigins"), "corsOrigins") or _origins(callback_urls)
+    for origin in cors_origins:
+        if origin != "*":
+            _https_url(origin, "corsOrigins", allow_path=False, allow_http_localhost=True)
+
+    cognito: CognitoConfig | None = None
+    external: IssuerConfig | None = None
+    if auth is AuthProvider.COGNITO:
+        cognito = CognitoConfig(
+            domain_prefix=_domain_prefix(get("domainPrefix")),
+            callback_urls=callback_urls,
+            password_auth=_flag(get("passwordAuth"), "passwordAuth", default=stage is Stage.DEV),
+        )
+    else:
+        external = _external_issuer(auth, get)
+
+    return AppConfig(
+        stage=stage,
+        auth=auth,
+        cognito=cognito,
+        external_issuer=external,
+        scopes=_scopes(get("scopes")),
+        cors_origins=cors_origins,
+        mfa=_flag(get("mfa"), "mfa", default=stage is Stage.PROD),
+    )
+
+
+def config_from_mapping(context: Mapping[str, Any]) -> AppConfig:
+    """Convenience for tests and tools that hold the context as a plain dict."""
+    return load_config(context.get)

@@ -1,0 +1,47 @@
+# The few verbs a user types. Everything installs itself on first use (Python venv + pinned npm CLI).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The pinned CDK CLI and Node 22 (from npm) come first, then the venv's python3 for `cdk.json`'s app.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: setup synth local token test lint unit deploy diff destroy bench loadtest clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## synth: synthesize every issuer configuration offline and print what each made
+synth: setup
+	$(PY) -m local.synth_report
+
+## test: lint, type-check and run the whole test suite (what CI runs)
+test: setup lint
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy app.py stacks lambdas local tests
+
+## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
+STAGE ?= dev
+deploy: setup
+	cdk deploy --all --require-approval never -c stage=$(STAGE)
+
+diff: setup
+	cdk diff --all -c stage=$(STAGE)
+
+destroy: setup
+	cdk destroy --all -c stage=$(STAGE)
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

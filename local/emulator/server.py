@@ -1,0 +1,93 @@
+"""Run moto's server with the local add-on: `python -m local.emulator.server --port 4566`.
+
+Clients must use `http://localhost:PORT` (not 127.0.0.1): moto resolves the S3 template URLs
+the CDK CLI sends only when their host is `localhost`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
+from types import FrameType
+
+from .process import READY_MARKER
+
+DEFAULT_PORT = 4566
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (default 4566)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--quiet", action="store_true", help="do not log every request")
+    return parser.parse_args(argv)
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Bind the way werkzeug will; werkzeug itself would print three lines and exit 1."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)  # unwinds serve_forever() and closes the socket
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; exit code 2 when the port is taken."""
+    args = _parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
+
+    # Import after MOTO_PORT is set: moto reads settings at import time.
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from .addon import install
+
+    install()
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    taken = (
+        f"error: port {args.port} is already in use on {args.host}; "
+        "stop whatever holds it or pick another --port"
+    )
+    if not _port_free(args.host, args.port):
+        print(taken, file=sys.stderr)
+        return 2
+    app = DomainDispatcherApplication(create_backend_app)
+    try:
+        server = make_server(
+            args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+    except SystemExit:  # werkzeug exits(1) itself when it loses a bind race
+        print(taken, file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print(f"{READY_MARKER} http://localhost:{args.port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,6 +23,17 @@ node_modules/.installed: package.json package-lock.json
 synth: setup
 	$(PY) -m local.synth_report
 
+## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
+PORT ?= 3000
+AWS_PORT ?= 4566
+local: setup
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT)
+
+## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...)
+EMAIL ?= demo@example.com
+token: setup
+	@$(PY) -m local token --email $(EMAIL)
+
 ## test: lint, type-check and run the whole test suite (what CI runs)
 test: setup lint
 	$(PY) -m pytest

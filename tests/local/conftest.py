@@ -1,0 +1,208 @@
+"""The offline product end to end: `python -m local up` as a user runs it, against real HTTP.
+
+One local run per test session (the emulator, the real CDK CLI deploy, the data plane), shared
+by every test here. A second, in-process data plane over the same emulator reads its keys from
+a test issuer, so the bad-token catalogue (which needs keys the tests hold) runs over real HTTP
+too, with a count of function invocations to prove no handler ran.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from local.server import DataPlane
+from tests.authorizer.bad_tokens import SigningMaterial
+from tests.authorizer.jwks_server import JWKS_PATH, FakeIssuer
+from tests.conftest import ROOT
+
+READY_LINE = "Ready in"
+START_TIMEOUT_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def port_is_free(port: int) -> bool:
+    """Could a new server listen here? (SO_REUSEADDR, as servers set: TIME_WAIT is no owner.)"""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class LocalRun:
+    """A running `python -m local up`: where it serves, its AWS endpoint, its log."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    endpoint_url: str
+    log_path: Path
+    state_dir: Path
+
+    @property
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads((self.state_dir / "state.json").read_text())
+        return state
+
+    def outputs(self, key: str) -> dict[str, str]:
+        """Outputs of the deployed stack that has `key` among its outputs."""
+        return next(o for o in self.state["stacks"].values() if key in o)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def access_log(self, request_id: str) -> dict[str, Any]:
+        """The data plane's JSON log line for one request (by the apigw-requestid header)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for line in self.log_text().splitlines():
+                if line.startswith("{") and f'"requestId":"{request_id}"' in line:
+                    entry: dict[str, Any] = json.loads(line)
+                    return entry
+            time.sleep(0.05)
+        raise AssertionError(f"no access log line for request {request_id}")
+
+
+def start_local_run(tmp: Path, *extra: str) -> LocalRun:
+    port, aws_port = free_port(), free_port()
+    state_dir = tmp / "state"
+    log_path = tmp / "local-up.log"
+    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
+    env["PATH"] = os.pathsep.join(
+        [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
+    )
+    command = [sys.executable, "-m", "local", "up", "--port", str(port)]
+    command += ["--aws-port", str(aws_port), *extra]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base_url, endpoint_url = f"http://localhost:{port}", f"http://localhost:{aws_port}"
+    run = LocalRun(process, base_url, endpoint_url, log_path, state_dir)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while READY_LINE not in run.log_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"`local up` did not start:\n{run.log_text()[-4000:]}")
+        time.sleep(0.2)
+    return run
+
+
+def stop_local_run(run: LocalRun) -> int:
+    if run.process.poll() is None:
+        run.process.send_signal(signal.SIGINT)
+        try:
+            return run.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.process.kill()
+            run.process.wait()
+            raise
+    return run.process.returncode
+
+
+@pytest.fixture(scope="session")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
+    run = start_local_run(tmp_path_factory.mktemp("local-run"))
+    try:
+        yield run
+    finally:
+        exit_code = stop_local_run(run)
+    # Ctrl-C is the documented way to stop: it must end cleanly and free both ports.
+    assert exit_code == 0, run.log_text()[-2000:]
+    assert "Stopped: local HTTP API and local AWS endpoint are down." in run.log_text()
+    for url in (run.base_url, run.endpoint_url):
+        assert port_is_free(int(url.rsplit(":", 1)[1])), f"{url} still answers after Ctrl-C"
+    assert not (run.state_dir / "state.json").exists()
+
+
+@pytest.fixture(scope="session")
+def http(local_run: LocalRun) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=local_run.base_url, timeout=30) as client:
+        yield client
+
+
+def moto_signing_key() -> tuple[str, rsa.RSAPrivateKey]:
+    """moto's Cognito key pair ships in the package: the issuer's key, for tests only."""
+    import moto.cognitoidp
+
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    private_jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    jwk = private_jwk["keys"][0] if "keys" in private_jwk else private_jwk
+    key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return str(jwk["kid"]), key
+
+
+@dataclass
+class ConformancePlane:
+    """An in-process data plane over the shared emulator, with keys the tests hold."""
+
+    plane: DataPlane
+    base_url: str
+    material: SigningMaterial
+    issuer: str
+    audience: str
+
+
+@pytest.fixture(scope="session")
+def conformance_plane(local_run: LocalRun) -> Iterator[ConformancePlane]:
+    from local.cli import build_data_plane
+
+    material = SigningMaterial.generate()
+    issuer_server = FakeIssuer().start()
+    issuer_server.serve(material.jwks())
+    api_outputs = local_run.outputs("ApiUrl")
+    api_id = api_outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
+    plane, closables = build_data_plane(
+        endpoint_url=local_run.endpoint_url,
+        api_id=api_id,
+        workers=1,
+        jwks_uri=f"{issuer_server.base_url}{JWKS_PATH}",
+        log_requests=False,
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(plane, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield ConformancePlane(
+            plane=plane,
+            base_url=f"http://127.0.0.1:{port}",
+            material=material,
+            issuer=api_outputs["Issuer"],
+            audience=api_outputs["Audience"],
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        for item in reversed(closables):
+            item.close()
+        issuer_server.stop()

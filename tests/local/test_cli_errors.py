@@ -1,0 +1,89 @@
+"""`python -m local` on a user's mistakes: one clear line, a non-zero exit, nothing left running."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.local.conftest import free_port, port_is_free
+
+pytestmark = pytest.mark.local
+
+
+def _run(args: list[str], state_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir)}
+    env["PATH"] = os.pathsep.join(
+        [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_taken_port_is_refused_with_the_option_to_change_it(tmp_path: Path) -> None:
+    """GIVEN something listening on the chosen port WHEN `local up` starts THEN exit 2 with one
+    line naming the port and --port, before anything is started."""
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = _run(["up", "--port", str(port), "--aws-port", str(free_port())], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: port {port} (local HTTP API) is already in use: stop what uses it or pass --port"
+    )
+    assert "Starting" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["up", "--port", "http"], "argument --port: 'http' is not a port number"),
+        (["up", "--port", "70000"], "argument --port: port 70000 is outside 1-65535"),
+        (["up", "--leeway", "-5"], "leeway must be 0-300 seconds"),
+        (["up", "--workers", "0"], "workers must be 1-16"),
+        (["up", "-c", "auth"], "error: -c takes KEY=VALUE, got 'auth'"),
+    ],
+)
+def test_bad_options_fail_with_a_clear_message(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """GIVEN a malformed option WHEN `local up` runs THEN it exits 2 naming the problem."""
+    result = _run(args, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_deploy_shows_the_cli_message_and_stops_the_emulator(tmp_path: Path) -> None:
+    """GIVEN a context the app rejects WHEN `local up` deploys THEN exit 1 with the CLI's own
+    message (our one-line config error) and the local AWS endpoint is stopped again."""
+    aws_port = free_port()
+    result = _run(
+        ["up", "--port", str(free_port()), "--aws-port", str(aws_port), "-c", "auth=keycloak"],
+        tmp_path,
+    )
+    assert result.returncode == 1
+    assert "`cdk bootstrap` failed" in result.stderr or "`cdk deploy` failed" in result.stderr
+    assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert port_is_free(aws_port)
+
+
+def test_token_without_a_local_run_says_how_to_start_one(tmp_path: Path) -> None:
+    """GIVEN no running `make local` WHEN `local token` runs THEN exit 2 with what to do."""
+    result = _run(["token"], tmp_path)
+    assert result.returncode == 2
+    assert "no local run found: start `make local` in another terminal first" in result.stderr

@@ -31,7 +31,7 @@ from local.deploy import (
 from local.discovery import DeployedApi, DiscoveryError, discover_api
 from local.emulator import EmulatorError, EmulatorProcess
 from local.functions import FunctionRunner
-from local.server import DataPlane
+from local.server import DataPlane, server_config
 from local.token import DEFAULT_EMAIL, TokenError, get_tokens, render
 
 # Where a run keeps its state (deploy log, function code, endpoints for `token`); tests use
@@ -225,16 +225,8 @@ def up(args: argparse.Namespace) -> int:
         stack.callback(STATE_FILE.unlink, missing_ok=True)
         print(f"\nReady in {time.perf_counter() - started_all:.1f} s: serving on {base_url}")
         _print_endpoints(plane.api, base_url, stacks)
-        config = uvicorn.Config(
-            plane,
-            host="127.0.0.1",
-            port=args.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-        )
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
-            uvicorn.Server(config).run()
+            uvicorn.Server(server_config(plane, args.port)).run()
     print("Stopped: local HTTP API and local AWS endpoint are down.")
     return 0
 

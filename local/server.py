@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from local.authorizer.jwt_authorizer import JwtAuthorizer
 from local.discovery import CorsSpec, DeployedApi
@@ -135,7 +135,7 @@ class DataPlane:
                 context["authorizerError"] = decision.reason
                 return HttpResponse(
                     status_code=decision.status_code,
-                    headers=[JSON, *decision.headers.items()],
+                    headers=list(decision.headers.items()),
                     body=decision.body,
                 )
             claims, scopes = decision.claims, decision.scopes
@@ -254,6 +254,21 @@ class DataPlane:
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def server_config(app: DataPlane, port: int, *, lifespan: Literal["on", "off"] = "on") -> Any:
+    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,  # API Gateway sends no `server: uvicorn`
+        lifespan=lifespan,
+    )
 
 
 def _header(headers: list[tuple[str, str]], wanted: str) -> str:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from local.server import DataPlane
+from local.server import DataPlane, server_config
 from tests.authorizer.bad_tokens import SigningMaterial
 from tests.authorizer.jwks_server import JWKS_PATH, FakeIssuer
 from tests.conftest import ROOT
@@ -157,6 +158,21 @@ def moto_signing_key() -> tuple[str, rsa.RSAPrivateKey]:
     return str(jwk["kid"]), key
 
 
+@contextmanager
+def serve_in_thread(plane: DataPlane) -> Iterator[str]:
+    """Serve a data plane with the same uvicorn settings as `local up`; yields its base URL."""
+    server = uvicorn.Server(server_config(plane, free_port(), lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @dataclass
 class ConformancePlane:
     """An in-process data plane over the shared emulator, with keys the tests hold."""
@@ -184,25 +200,16 @@ def conformance_plane(local_run: LocalRun) -> Iterator[ConformancePlane]:
         jwks_uri=f"{issuer_server.base_url}{JWKS_PATH}",
         log_requests=False,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(plane, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield ConformancePlane(
-            plane=plane,
-            base_url=f"http://127.0.0.1:{port}",
-            material=material,
-            issuer=api_outputs["Issuer"],
-            audience=api_outputs["Audience"],
-        )
+        with serve_in_thread(plane) as base_url:
+            yield ConformancePlane(
+                plane=plane,
+                base_url=base_url,
+                material=material,
+                issuer=api_outputs["Issuer"],
+                audience=api_outputs["Audience"],
+            )
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         for item in reversed(closables):
             item.close()
         issuer_server.stop()

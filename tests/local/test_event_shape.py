@@ -7,14 +7,12 @@ answers with the event it got, so the test sees exactly what a Lambda handler wo
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from local.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 from local.discovery import DeployedApi
@@ -23,7 +21,7 @@ from local.routes import Route
 from local.server import DataPlane
 from tests.authorizer.bad_tokens import SigningMaterial, good_token, sign_token, valid_claims
 from tests.authorizer.jwks_server import JWKS_PATH, FakeIssuer
-from tests.local.conftest import free_port
+from tests.local.conftest import serve_in_thread
 
 ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 ISSUER = "https://issuer.example.com/tenant"
@@ -78,19 +76,10 @@ def echo_api() -> Iterator[tuple[str, SigningMaterial, DataPlane]]:
         runners={ECHO_ARN: runner},
         log_requests=False,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(plane, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", material, plane
+        with serve_in_thread(plane) as base_url:
+            yield base_url, material, plane
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         runner.close()
         keys.close()
         issuer.stop()

@@ -57,6 +57,8 @@ def _assert_unauthorized(response: httpx.Response, description: str | None) -> N
     assert response.status_code == 401
     assert response.json() == UNAUTHORIZED
     assert response.headers["content-length"] == "26"
+    assert response.headers.get_list("content-type") == ["application/json"]
+    assert "server" not in response.headers
     challenge = response.headers["www-authenticate"]
     if description is None:
         assert challenge == "Bearer"

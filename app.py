@@ -10,12 +10,14 @@ import aws_cdk as cdk
 
 from stacks.builder import build_app
 from stacks.config import ConfigError, load_config
+from stacks.nag import add_nag_checks, nag_requested
 
 
 def main() -> None:
     app = cdk.App()
     try:
         config = load_config(app.node.try_get_context)
+        nag = nag_requested(app.node.try_get_context("nag"))
     except ConfigError as problem:
         print(f"Configuration error: {problem}", file=sys.stderr)
         sys.exit(2)
@@ -23,6 +25,8 @@ def main() -> None:
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
     )
     build_app(app, config, env=env)
+    if nag:  # opt-in (-c nag=true): cdk-nag's checks cost synth time, so the default skips them
+        add_nag_checks(app)
     app.synth()
 
 

@@ -61,6 +61,9 @@ class AuthStack(Stack):
                 # Password auth sends the password to Cognito itself; it is what the token
                 # command and the local run use. Prod leaves it off unless passwordAuth=true.
                 user_password=cognito_config.password_auth,
+                # Admin password auth needs IAM credentials (cognito-idp:AdminInitiateAuth), so it
+                # opens nothing to the public; it lets `make smoke` sign in on every stage.
+                admin_user_password=True,
             ),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 
 from stacks.api_stack import ApiStack
-from stacks.auth_stack import AuthStack
 from stacks.config import AppConfig
+from stacks.nag import acknowledge_trade_offs
+
+if TYPE_CHECKING:  # imported where built: aws_cognito costs ~55 ms of every non-Cognito synth
+    from stacks.auth_stack import AuthStack
+    from stacks.github_oidc_stack import GithubOidcStack
 
 STACK_PREFIX = "JwtProfile"
 
@@ -17,6 +22,7 @@ STACK_PREFIX = "JwtProfile"
 class BuiltStacks:
     api: ApiStack
     auth: AuthStack | None
+    github_oidc: GithubOidcStack | None = None
 
 
 def stack_names(config: AppConfig) -> tuple[str | None, str]:
@@ -33,6 +39,8 @@ def build_app(
     tags = {"project": "jwt-profile-api", "stage": config.stage.value}
     auth_stack: AuthStack | None = None
     if config.cognito is not None and auth_name is not None:
+        from stacks.auth_stack import AuthStack
+
         auth_stack = AuthStack(
             app,
             auth_name,
@@ -61,4 +69,18 @@ def build_app(
         tags=tags,
         description=f"HTTP API behind a JWT authorizer ({config.auth.value} issuer)",
     )
-    return BuiltStacks(api=api_stack, auth=auth_stack)
+    github_oidc: GithubOidcStack | None = None
+    if config.github is not None:  # opt-in (-c githubRepo=...): account-wide, not per stage
+        from stacks.github_oidc_stack import GithubOidcStack
+
+        github_oidc = GithubOidcStack(
+            app,
+            f"{STACK_PREFIX}GithubOidc",
+            github=config.github,
+            app_stack_prefix=STACK_PREFIX,
+            env=env,
+            tags={"project": "jwt-profile-api"},
+            description=f"GitHub Actions OIDC roles for {config.github.repo}: CDK deploys only",
+        )
+    acknowledge_trade_offs(auth_stack)
+    return BuiltStacks(api=api_stack, auth=auth_stack, github_oidc=github_oidc)

@@ -25,6 +25,12 @@ _HOSTNAME = re.compile(
 _OKTA_AUTH_SERVER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 _SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,256}$")  # RFC 6749 scope-token characters
 _MAX_AUDIENCES = 50
+# GitHub owner (user or org) and repository names, as GitHub allows them.
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+_OIDC_PROVIDER_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+)
 
 
 class ConfigError(ValueError):
@@ -61,6 +67,15 @@ class CognitoConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GithubOidcConfig:
+    """Which GitHub repository (and environments) may deploy from CI through OIDC."""
+
+    repo: str
+    environments: tuple[str, ...]
+    provider_arn: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """Everything app.py needs to build the stacks; exactly one of cognito/external is set."""
 
@@ -71,6 +86,7 @@ class AppConfig:
     scopes: tuple[str, ...]
     cors_origins: tuple[str, ...]
     mfa: bool
+    github: GithubOidcConfig | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -225,6 +241,26 @@ def _origins(urls: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
+def _github(get: ContextReader) -> GithubOidcConfig | None:
+    """Only with -c githubRepo=owner/name: the CI deploy roles are opt-in, one per account."""
+    repo = _text(get("githubRepo"), "githubRepo")
+    if repo is None:
+        return None
+    if not _GITHUB_REPO.match(repo):
+        raise ConfigError(f"context 'githubRepo' is '{repo}': use owner/name, e.g. octo-org/api")
+    environments = _list(get("githubEnvironments"), "githubEnvironments") or ("dev", "prod")
+    for environment in environments:
+        if not _GITHUB_ENVIRONMENT.match(environment):
+            raise ConfigError(f"context 'githubEnvironments' value '{environment}' is not valid")
+    provider_arn = _text(get("githubOidcProviderArn"), "githubOidcProviderArn")
+    if provider_arn is not None and not _OIDC_PROVIDER_ARN.match(provider_arn):
+        raise ConfigError(
+            "context 'githubOidcProviderArn' must be arn:aws:iam::<account>:oidc-provider/"
+            f"token.actions.githubusercontent.com, got '{provider_arn}'"
+        )
+    return GithubOidcConfig(repo=repo, environments=environments, provider_arn=provider_arn)
+
+
 def load_config(get: ContextReader) -> AppConfig:
     """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
     stage = _choice(get("stage"), "stage", Stage, Stage.DEV)
@@ -256,6 +292,7 @@ def load_config(get: ContextReader) -> AppConfig:
         scopes=_scopes(get("scopes")),
         cors_origins=cors_origins,
         mfa=_flag(get("mfa"), "mfa", default=stage is Stage.PROD),
+        github=_github(get),
     )
 
 

@@ -16,3 +16,15 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "okta": {"auth": "okta", "oktaDomain": OKTA_DOMAIN, "audience": "api://default"},
     "jwt": {"auth": "jwt", "issuer": JWT_ISSUER, "audience": "profile-api,profile-cli"},
 }
+
+
+def in_both_stages(configurations: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every configuration in dev and in prod: what the security gates (cdk-nag, cfn-lint) check."""
+    both: dict[str, dict[str, Any]] = {}
+    for name, context in configurations.items():
+        for stage in ("dev", "prod"):
+            both[f"{name.removesuffix('-prod')}-{stage}"] = context | {"stage": stage}
+    return both
+
+
+GATED_CONFIGURATIONS = in_both_stages(CONFIGURATIONS)

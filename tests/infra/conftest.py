@@ -13,7 +13,7 @@ from aws_cdk.assertions import Template
 from stacks.builder import build_app
 from stacks.config import config_from_mapping
 from tests.conftest import ROOT
-from tests.infra.configurations import CONFIGURATIONS
+from tests.infra.configurations import CONFIGURATIONS, GATED_CONFIGURATIONS
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Synthesized:
     auth: Template | None
     api_json: dict[str, Any]
     auth_json: dict[str, Any] | None
+    app: cdk.App
+    """The construct tree itself, for checks that walk it (cdk-nag)."""
 
 
 def _cdk_json_context() -> dict[str, Any]:
@@ -43,6 +45,7 @@ def synthesize(overrides: dict[str, Any]) -> Synthesized:
         auth=auth,
         api_json=dict(api.to_json()),
         auth_json=dict(auth.to_json()) if auth else None,
+        app=app,
     )
 
 
@@ -59,3 +62,16 @@ def cognito(synthesized: dict[str, Synthesized]) -> Synthesized:
 @pytest.fixture(scope="session")
 def cognito_prod(synthesized: dict[str, Synthesized]) -> Synthesized:
     return synthesized["cognito-prod"]
+
+
+@pytest.fixture(scope="session")
+def every_issuer_and_stage(synthesized: dict[str, Synthesized]) -> dict[str, Synthesized]:
+    """Each configuration in dev and prod, reusing the session's synths where contexts match."""
+    by_context = {
+        json.dumps({"stage": "dev"} | context, sort_keys=True): synthesized[name]
+        for name, context in CONFIGURATIONS.items()
+    }
+    return {
+        name: by_context.get(json.dumps(context, sort_keys=True)) or synthesize(context)
+        for name, context in GATED_CONFIGURATIONS.items()
+    }

@@ -62,19 +62,26 @@ def test_app_client_uses_code_and_implicit_grants_with_openid_scopes(cognito: Sy
 
 
 def test_dev_client_allows_srp_and_password_auth(cognito: Synthesized) -> None:
-    """GIVEN dev WHEN synthesized THEN SRP and password auth flows are on (the token command)."""
+    """GIVEN dev WHEN synthesized THEN SRP and password auth flows are on (the token command),
+    plus the IAM-only admin password flow that `make smoke` signs in with."""
     client = only_resource(_auth(cognito), "AWS::Cognito::UserPoolClient")["Properties"]
     assert set(client["ExplicitAuthFlows"]) == {
         "ALLOW_USER_SRP_AUTH",
         "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
         "ALLOW_REFRESH_TOKEN_AUTH",
     }
 
 
 def test_prod_client_turns_password_auth_off(cognito_prod: Synthesized) -> None:
-    """GIVEN prod without passwordAuth WHEN synthesized THEN only SRP (and refresh) remain."""
+    """GIVEN prod without passwordAuth WHEN synthesized THEN public password auth is off: SRP,
+    refresh and the admin flow (which needs IAM credentials, for `make smoke`) remain."""
     client = only_resource(_auth(cognito_prod), "AWS::Cognito::UserPoolClient")["Properties"]
-    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
 
 
 def test_hosted_ui_domain_uses_the_configured_prefix(cognito: Synthesized) -> None:

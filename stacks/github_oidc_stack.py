@@ -1,0 +1,171 @@
+"""GithubOidcStack: lets GitHub Actions of one repository deploy this app without stored keys.
+
+GitHub's OIDC token is exchanged for short-lived credentials of a role here. The roles can do
+almost nothing themselves: they may only assume the CDK bootstrap roles (which `cdk deploy`
+uses anyway), plus the few calls the post-deploy smoke test makes. Deployed once per account
+and region by an administrator: `cdk deploy JwtProfileGithubOidc -c githubRepo=owner/name`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.config import GithubOidcConfig
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+STS_AUDIENCE = "sts.amazonaws.com"
+DEFAULT_BOOTSTRAP_QUALIFIER = "hnb659fds"
+# The roles `cdk bootstrap` creates that the CLI assumes; the CloudFormation execution role is
+# not among them (only CloudFormation itself may assume it).
+DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
+# What the smoke test touches: the stacks' outputs and a temporary user in the user pool.
+SMOKE_COGNITO_ACTIONS = (
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminInitiateAuth",
+    "cognito-idp:AdminDeleteUser",
+)
+
+
+def bootstrap_role_arn(kind: str, qualifier: str = DEFAULT_BOOTSTRAP_QUALIFIER) -> str:
+    """ARN of one CDK bootstrap role of the account and region this stack is deployed to."""
+    return (
+        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/"
+        f"cdk-{qualifier}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+    )
+
+
+class GithubOidcStack(Stack):
+    """The GitHub OIDC provider (or an existing one), a deploy role and a read-only diff role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        github: GithubOidcConfig,
+        app_stack_prefix: str,
+        bootstrap_qualifier: str = DEFAULT_BOOTSTRAP_QUALIFIER,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        if github.provider_arn:  # An account holds one provider per URL: reuse it.
+            provider_arn = github.provider_arn
+        else:
+            provider = iam.OidcProviderNative(
+                self,
+                "GithubOidcProvider",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_ids=[STS_AUDIENCE],
+            )
+            provider_arn = provider.oidc_provider_arn
+
+        # Deploy jobs run in GitHub environments: their token's sub names the environment, so
+        # only jobs that passed that environment's protection rules can get this role.
+        deploy_subjects = [f"repo:{github.repo}:environment:{env}" for env in github.environments]
+        self.deploy_role = iam.Role(
+            self,
+            "DeployRole",
+            assumed_by=self._github_principal(provider_arn, deploy_subjects),
+            description=f"GitHub Actions deploys of {github.repo}: may only assume CDK roles",
+            max_session_duration=Duration.hours(1),
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AssumeCdkBootstrapRoles",
+                actions=["sts:AssumeRole"],
+                resources=[
+                    bootstrap_role_arn(kind, bootstrap_qualifier) for kind in DEPLOY_BOOTSTRAP_ROLES
+                ],
+            )
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SmokeTestReadsStackOutputs",
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    f"stack/{app_stack_prefix}*/*"
+                ],
+            )
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SmokeTestManagesItsTemporaryUser",
+                actions=list(SMOKE_COGNITO_ACTIONS),
+                resources=[
+                    f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+                ],
+            )
+        )
+
+        self._acknowledge_smoke_wildcards()
+
+        # Pull-request runs execute unreviewed code: their role can only read (cdk diff
+        # --method template goes through the lookup role, which is read-only).
+        self.diff_role = iam.Role(
+            self,
+            "DiffRole",
+            assumed_by=self._github_principal(provider_arn, [f"repo:{github.repo}:pull_request"]),
+            description=f"GitHub Actions pull requests of {github.repo}: cdk diff, read-only",
+            max_session_duration=Duration.hours(1),
+        )
+        self.diff_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AssumeCdkLookupRole",
+                actions=["sts:AssumeRole"],
+                resources=[bootstrap_role_arn("lookup", bootstrap_qualifier)],
+            )
+        )
+
+        CfnOutput(
+            self,
+            "DeployRoleArn",
+            description="Repository variable AWS_ROLE_ARN",
+            value=self.deploy_role.role_arn,
+        )
+        CfnOutput(
+            self,
+            "DiffRoleArn",
+            description="Repository variable AWS_DIFF_ROLE_ARN (optional: cdk diff on PRs)",
+            value=self.diff_role.role_arn,
+        )
+
+    def _acknowledge_smoke_wildcards(self) -> None:
+        """cdk-nag IAM5: the two smoke-test wildcards are scoped as far as the names allow."""
+        policy = self.deploy_role.node.find_child("DefaultPolicy").node.default_child
+        assert policy is not None
+        where = "arn:<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>:{}"
+        reasons = {
+            where.format("cloudformation", "stack/JwtProfile*/*"): (
+                "Read-only DescribeStacks of this app's stacks (stack ids end in a random UUID)."
+            ),
+            where.format("cognito-idp", "userpool/*"): (
+                "The user pool id is random and lives in another stack; the smoke test may only "
+                "create, sign in and delete its own temporary user, in this account and region."
+            ),
+        }
+        for resource, reason in reasons.items():
+            Validations.of(policy).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason
+                )
+            )
+
+    @staticmethod
+    def _github_principal(provider_arn: str, subjects: list[str]) -> iam.WebIdentityPrincipal:
+        """Tokens GitHub minted for STS (aud) for exactly these subjects (repo + context)."""
+        return iam.WebIdentityPrincipal(
+            provider_arn,
+            conditions={
+                "StringEquals": {
+                    f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                    f"{GITHUB_OIDC_HOST}:sub": subjects,
+                }
+            },
+        )

@@ -216,6 +216,7 @@ def up(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "endpoint_url": emulator.endpoint_url,
+                    "pid": os.getpid(),  # the data plane's process: local.loadtest reads its RSS
                     "api_url": f"{base_url}/",
                     "stacks": {s.name: s.outputs for s in stacks},
                 },

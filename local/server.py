@@ -1,8 +1,9 @@
 """The local HTTP API data plane: an ASGI app that serves a deployed API the way API Gateway does.
 
-Per request, in AWS's order: route selection (404), CORS preflight, the route's JWT authorizer
-(401/403, before any function code runs), the body size limit (413), the payload-2.0 event,
-the function in its worker process, and response mapping 2.0 (500 when the function fails).
+Per request, in AWS's order: the request-head size quota (431), route selection (404), CORS
+preflight, the route's JWT authorizer (401/403, before any function code runs), the body size
+limit (413), the payload-2.0 event, the function in its worker process, and response mapping
+2.0 (500 when the function fails).
 uvicorn parses HTTP; this module never does.
 """
 
@@ -32,8 +33,14 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# API Gateway HTTP API quotas: 10 MB payload.
+# API Gateway HTTP API quotas: 10 MB payload; 10240 bytes for the request line and the header
+# values together. AWS documents the quota, not its answer: we send 431 with a JSON message.
 MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_HEAD_BYTES = 10240
+# uvicorn's h11 buffers at most this much of an incomplete request head (h11's default: 16 KiB).
+# Well above the quota, so an oversized head still reaches the DataPlane for its JSON 431 even
+# when it arrives in pieces; beyond it, h11 itself answers a plain-text 400.
+MAX_INCOMPLETE_HEAD_BYTES = 64 * 1024
 JSON = ("content-type", "application/json")
 
 access_log = logging.getLogger("local.access")
@@ -47,6 +54,7 @@ def _message(status_code: int, message: str) -> HttpResponse:
 
 NOT_FOUND = _message(404, "Not Found")
 TOO_LARGE = _message(413, "Request Entity Too Large")
+HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
 
 
 @dataclass
@@ -110,6 +118,8 @@ class DataPlane:
         headers = [
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
         ]
+        if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
+            return HEAD_TOO_LARGE
         match = self.routes.match(method, path)
         preflight = self._preflight(method, headers)
         if preflight is not None:
@@ -267,8 +277,19 @@ def server_config(app: DataPlane, port: int, *, lifespan: Literal["on", "off"] =
         log_level="warning",
         access_log=False,
         server_header=False,  # API Gateway sends no `server: uvicorn`
+        h11_max_incomplete_event_size=MAX_INCOMPLETE_HEAD_BYTES,
         lifespan=lifespan,
     )
+
+
+def _head_size(scope: Scope) -> int:
+    """Bytes of the request line plus every header value: what API Gateway's quota counts."""
+    target: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    version = f"HTTP/{scope.get('http_version', '1.1')}"
+    line = len(scope["method"]) + 1 + len(target) + (1 + len(query) if query else 0)
+    line += 1 + len(version)
+    return line + sum(len(value) for _, value in scope["headers"])
 
 
 def _header(headers: list[tuple[str, str]], wanted: str) -> str:

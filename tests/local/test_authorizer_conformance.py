@@ -14,7 +14,12 @@ from tests.local.conftest import ConformancePlane
 pytestmark = pytest.mark.local
 
 # The deployed routes have no scopes, so the scope cases (403) are covered in-process only.
-HTTP_CASES = [case for case in CASES if case.route_scopes is None]
+# Over HTTP a 20 KB header never reaches the authorizer: the request-head quota answers 431
+# first, as at AWS's edge (tests/local/test_hostile_input.py); in-process it still gets 401.
+OVER_HEAD_QUOTA = {"huge_header"}
+HTTP_CASES = [
+    case for case in CASES if case.route_scopes is None and case.name not in OVER_HEAD_QUOTA
+]
 
 
 def get_profile(base_url: str, headers: dict[str, str]) -> tuple[int, str | None, bytes]:

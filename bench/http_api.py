@@ -1,0 +1,270 @@
+"""The local HTTP API under load: requests/s and latency of authorized GET /user/profile.
+
+One real local run (`python -m local up`: emulator, real `cdk deploy`, data plane) serves the
+latency table, driven by a separate load process over loopback. A second data plane, built in
+this process by the same `build_data_plane` over the same emulator, serves the same load so its
+`timings` give the authorizer's share of each request (authorizer seconds / request seconds,
+measured inside the server, so the client's own overhead is not in either number).
+
+Tokens: one real ID token from the deployed user pool (sign-up + InitiateAuth), then copies of
+its claims re-signed with the emulator's own Cognito key (moto ships it; kid `dummy`) with a
+fresh `jti` each, so "unique" runs can send a never-seen token per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from bench.common import PYTHON, ROOT, log, percentile, tool_environment
+
+CONCURRENCY = (1, 8, 32, 64)
+REQUESTS_PER_LEVEL = 600
+TARGET_SHARE = 0.10
+READY_LINE = "Ready in"
+START_TIMEOUT_SECONDS = 240
+
+
+@dataclass
+class LevelResult:
+    """One concurrency level of one load run."""
+
+    concurrency: int
+    requests: int
+    elapsed: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+    authorizer_share: float | None = None
+    authorizer_us: float | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.elapsed
+
+
+@dataclass
+class HttpResult:
+    local_up: list[LevelResult] = field(default_factory=list)
+    in_process: dict[str, list[LevelResult]] = field(default_factory=dict)
+    workers: int = 2
+
+    @property
+    def worst_share(self) -> float:
+        shares = [
+            level.authorizer_share
+            for levels in self.in_process.values()
+            for level in levels
+            if level.authorizer_share is not None
+        ]
+        return max(shares)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def local_up(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`python -m local up` as a user starts it; yields (base URL, its state.json)."""
+    port, aws_port = _free_port(), _free_port()
+    state_dir = workdir / "local-state"
+    log_path = workdir / "local-up.log"
+    env = tool_environment({"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"})
+    command = [PYTHON, "-m", "local", "up", "--quiet", "--port", str(port)]
+    command += ["--aws-port", str(aws_port)]
+    with log_path.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while READY_LINE not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"`local up` did not start:\n{tail}")
+            time.sleep(0.2)
+        state: dict[str, Any] = json.loads((state_dir / "state.json").read_text())
+        yield f"http://127.0.0.1:{port}", state
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # the documented way to stop a run
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _outputs(state: dict[str, Any], key: str) -> dict[str, str]:
+    outputs: dict[str, str] = next(o for o in state["stacks"].values() if key in o)
+    return outputs
+
+
+def _moto_signing_key() -> tuple[str, Any]:
+    """The emulator's Cognito private key (public in the moto package: local use only)."""
+    import moto.cognitoidp
+
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    document = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    jwk = document["keys"][0] if "keys" in document else document
+    return str(jwk["kid"]), jwt.PyJWK(jwk).key
+
+
+def make_tokens(state: dict[str, Any], workdir: Path, count: int) -> list[str]:
+    """A real ID token from the deployed pool, then `count` re-signed copies, each unique."""
+    from local.deploy import local_client
+    from local.token import get_tokens
+
+    auth = _outputs(state, "UserPoolId")
+    tokens = get_tokens(
+        local_client("cognito-idp", state["endpoint_url"]),
+        user_pool_id=auth["UserPoolId"],
+        client_id=auth["ClientId"],
+        email="bench@example.com",
+        password_store=workdir / "bench-users.json",
+    )
+    claims = jwt.decode(tokens.id_token, options={"verify_signature": False})
+    kid, key = _moto_signing_key()
+    return [tokens.id_token] + [
+        jwt.encode(
+            claims | {"jti": str(uuid.uuid4())}, key, algorithm="RS256", headers={"kid": kid}
+        )
+        for _ in range(count - 1)
+    ]
+
+
+def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Path) -> LevelResult:
+    warmup = _warmup(concurrency)
+    spec = {
+        "url": url,
+        "concurrency": concurrency,
+        "warmup": warmup,
+        "requests": REQUESTS_PER_LEVEL,
+        "tokens": tokens,
+        "mode": mode,
+    }
+    spec_path = workdir / "load-spec.json"
+    spec_path.write_text(json.dumps(spec))
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.load", str(spec_path)],
+        cwd=ROOT,
+        env=tool_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    data = json.loads(result.stdout)
+    latencies = data["latencies"]
+    statuses = {str(code): count for code, count in data["statuses"].items()}
+    if set(statuses) != {"200"}:
+        raise RuntimeError(f"expected only 200s at concurrency {concurrency}: {statuses}")
+    return LevelResult(
+        concurrency=concurrency,
+        requests=len(latencies),
+        elapsed=data["elapsed"],
+        p50_ms=percentile(latencies, 0.50) * 1000,
+        p90_ms=percentile(latencies, 0.90) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
+        statuses=statuses,
+    )
+
+
+@contextlib.contextmanager
+def in_process_plane(state: dict[str, Any], workers: int) -> Iterator[tuple[str, Any]]:
+    """A DataPlane built like `local up` builds it, served by uvicorn in a thread."""
+    import uvicorn
+
+    from local.cli import build_data_plane
+    from local.server import server_config
+
+    api_url = _outputs(state, "ApiUrl")["ApiUrl"]
+    api_id = api_url.split("//", 1)[1].split(".", 1)[0]
+    plane, closables = build_data_plane(
+        endpoint_url=state["endpoint_url"], api_id=api_id, workers=workers, log_requests=False
+    )
+    server = uvicorn.Server(server_config(plane, _free_port(), lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{server.config.port}", plane
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        for item in reversed(closables):
+            item.close()
+
+
+def _measure_share(
+    url: str, plane: Any, concurrency: int, tokens: list[str], mode: str, workdir: Path
+) -> LevelResult:
+    from local.server import Timings
+
+    plane.timings = Timings()  # the load process's warm-up is counted too: all requests are 200s
+    level = _load(url, concurrency, tokens, mode, workdir)
+    timings = plane.timings
+    level.authorizer_share = timings.authorizer_seconds / timings.total_seconds
+    level.authorizer_us = timings.authorizer_seconds / timings.requests * 1e6
+    return level
+
+
+def _warmup(concurrency: int) -> int:
+    return max(2 * concurrency, 20)
+
+
+def run(workdir: Path, workers: int = 2) -> HttpResult:
+    """Latency by concurrency against `local up`, then the authorizer share in process."""
+    result = HttpResult(workers=workers)
+    reused_count = max(CONCURRENCY)
+    unique_count = sum(_warmup(c) + REQUESTS_PER_LEVEL for c in CONCURRENCY)
+    log("http: starting a real local run (emulator + cdk deploy + data plane)")
+    with local_up(workdir) as (base_url, state):
+        log(f"http: signing {reused_count + unique_count} tokens")
+        pool = make_tokens(state, workdir, reused_count + unique_count)
+        reused, unique = pool[:reused_count], pool[reused_count:]
+        url = f"{base_url}/user/profile"
+        for concurrency in CONCURRENCY:
+            level = _load(url, concurrency, reused, "reused", workdir)
+            result.local_up.append(level)
+            log(
+                f"http local up c={concurrency}: {level.rps:.0f} req/s, "
+                f"p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms"
+            )
+        with in_process_plane(state, workers) as (plane_url, plane):
+            plane_profile = f"{plane_url}/user/profile"
+            for mode in ("reused", "unique"):
+                levels = result.in_process.setdefault(mode, [])
+                offset = 0
+                for concurrency in CONCURRENCY:
+                    tokens = reused
+                    if mode == "unique":  # a fresh slice per level: no token is ever repeated
+                        size = _warmup(concurrency) + REQUESTS_PER_LEVEL
+                        tokens, offset = unique[offset : offset + size], offset + size
+                    level = _measure_share(plane_profile, plane, concurrency, tokens, mode, workdir)
+                    levels.append(level)
+                    log(
+                        f"http in-process {mode} c={concurrency}: {level.rps:.0f} req/s, "
+                        f"authorizer {level.authorizer_share or 0:.1%} "
+                        f"({level.authorizer_us or 0:.0f} us per request)"
+                    )
+    return result

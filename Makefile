@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup synth local token test lint unit deploy diff destroy bench loadtest clean
+.PHONY: setup synth local token test lint deploy smoke diff destroy bench loadtest clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +34,18 @@ EMAIL ?= demo@example.com
 token: setup
 	@$(PY) -m local token --email $(EMAIL)
 
+## loadtest: bounded load test of the local API (starts its own local run; BASE_URL=http://localhost:3000 targets a running `make local`)
+loadtest: setup
+	$(PY) -m local.loadtest $(if $(BASE_URL),--base-url $(BASE_URL))
+
+## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~5-7 min)
+bench: setup $(VENV)/.bench-installed
+	$(PY) -m bench
+
+$(VENV)/.bench-installed: requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
 ## test: lint, type-check and run the whole test suite (what CI runs)
 test: setup lint
 	$(PY) -m pytest
@@ -41,12 +53,16 @@ test: setup lint
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambdas local tests
+	$(PY) -m mypy app.py stacks lambdas local tests bench
 
 ## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
 STAGE ?= dev
 deploy: setup
 	cdk deploy --all --require-approval never -c stage=$(STAGE)
+
+## smoke: end-to-end check of a deployed stage: 401, then a temporary user's POST/GET round trip (STAGE=dev|prod; LOCAL=1 for a running `make local`)
+smoke: setup
+	$(PY) -m local.smoke $(if $(LOCAL),--local,--stage $(STAGE))
 
 diff: setup
 	cdk diff --all -c stage=$(STAGE)

@@ -285,7 +285,7 @@ def test_any_other_json_value_is_a_200_json_response(result: object, body: bytes
         b"\xff not json",
         b"not json",
     ],
-    ids=repr,
+    ids=lambda result: "object()" if type(result) is object else repr(result),
 )
 def test_malformed_result_is_a_500_not_an_exception(result: object) -> None:
     """GIVEN a result API Gateway cannot map WHEN mapped THEN 500 Internal Server Error."""

@@ -14,9 +14,18 @@ for path in (ROOT, LAMBDA_ROOT):
         sys.path.insert(0, str(path))
 
 
+# Session fixtures that are expensive to build: tests using one stay on one xdist worker, so it
+# is built once per session, not once per worker.
+SHARED_FIXTURE_GROUPS = {
+    "local_run": "local-run",  # emulator + real `cdk deploy` + data plane, ~10 s
+    "synthesized": "synth",  # every configuration synthesized, ~4 s of jsii
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, keep every test that uses the shared `local run` (emulator + real
-    deploy, ~10 s to start) on one worker, so it starts once per session, not once per worker."""
     for item in items:
-        if "local_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("local-run"))
+        fixtures = getattr(item, "fixturenames", ())
+        group = next((g for name, g in SHARED_FIXTURE_GROUPS.items() if name in fixtures), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -28,14 +28,14 @@ class Synthesized:
     """The construct tree itself, for checks that walk it (cdk-nag)."""
 
 
-def _cdk_json_context() -> dict[str, Any]:
+def cdk_json_context() -> dict[str, Any]:
     # cdk.App() under pytest does not read cdk.json: pass its context (feature flags) explicitly.
     context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
     return context
 
 
 def synthesize(overrides: dict[str, Any]) -> Synthesized:
-    context = _cdk_json_context() | overrides
+    context = cdk_json_context() | overrides
     app = cdk.App(context=context)
     built = build_app(app, config_from_mapping(context))
     api = Template.from_stack(built.api)

@@ -7,7 +7,6 @@ resource each, with the reason. These tests also prove the gate can fail.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,9 +19,8 @@ from constructs import IConstruct
 from stacks.builder import build_app
 from stacks.config import ConfigError, config_from_mapping
 from stacks.nag import add_nag_checks, nag_checks, nag_requested
-from tests.conftest import ROOT
 from tests.infra.configurations import GATED_CONFIGURATIONS
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, cdk_json_context
 
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 # Every acknowledgement the app may carry: adding one is a reviewed change to this list.
@@ -111,15 +109,10 @@ def test_the_pack_reports_a_finding_on_a_construct_that_breaks_a_rule() -> None:
     assert "Broken/TooPowerful/Resource" in reported[0]
 
 
-def _cdk_json_context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
-
-
 def test_opt_in_synth_passes_a_clean_app_and_fails_on_a_finding() -> None:
     """GIVEN `-c nag=true` (add_nag_checks) WHEN the prod app synthesizes THEN synth succeeds;
     WHEN a finding is added THEN synth itself fails with CDK's validation error."""
-    context = _cdk_json_context() | {"stage": "prod"}
+    context = cdk_json_context() | {"stage": "prod"}
     clean = cdk.App(context=context)
     build_app(clean, config_from_mapping(context))
     add_nag_checks(clean)

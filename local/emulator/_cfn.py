@@ -8,7 +8,8 @@ into the camelCase dicts that moto's REST-JSON backends (apigatewayv2) store as 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from operator import attrgetter
+from typing import Any, ClassVar, Self
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
@@ -43,3 +44,141 @@ def pick(props: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 def unsupported_attribute() -> UnformattedGetAttTemplateException:
     """The exception moto turns into CloudFormation's "does not support attribute" error."""
     return UnformattedGetAttTemplateException()
+
+
+class CfnModel:
+    """The CloudFormationModel boilerplate, stated once and driven by class attributes.
+
+    Not itself a CloudFormationModel: moto finds types through
+    `CloudFormationModel.__subclasses__()` (direct subclasses only), so every concrete
+    model names both bases, this one first: `class CfnApi(CfnModel, CloudFormationModel)`.
+    moto's entry points take the resource JSON; they hand the hooks below (create, update,
+    remove, attribute) its Properties, so a model states only what differs.
+    """
+
+    CFN_TYPE: ClassVar[str]
+    NAME_PROPERTY: ClassVar[str] = ""  # the property CloudFormation names it by, if any
+    ID_PATH: ClassVar[str]  # dotted path from the model to the id that Ref returns
+    ID_ATTRIBUTE: ClassVar[str | None] = None  # the GetAtt that returns that same id
+    ATTRIBUTES: ClassVar[frozenset[str]] = frozenset()  # the other GetAtts, see attribute()
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.CFN_TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_PROPERTY
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == cls.ID_ATTRIBUTE or attr in cls.ATTRIBUTES
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(attrgetter(self.ID_PATH)(self))
+
+    def get_cfn_attribute(self, attribute_name: str) -> str | None:
+        if attribute_name == self.ID_ATTRIBUTE:
+            return self.physical_resource_id
+        if attribute_name in self.ATTRIBUTES:
+            return self.attribute(attribute_name)
+        raise unsupported_attribute()
+
+    def attribute(self, name: str) -> str | None:
+        """The value of a GetAtt listed in ATTRIBUTES."""
+        raise unsupported_attribute()
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        """Create the object in the moto backend (name: the physical name moto chose)."""
+        raise NotImplementedError
+
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        """Apply new properties; unless a model says otherwise AWS replaces the resource."""
+        return self.replace(name, props, account_id, region_name)
+
+    def replace(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        """An update that AWS performs as a replacement: delete, then create anew."""
+        self.delete(account_id, region_name)
+        return self.create(name, props, account_id, region_name)
+
+    @classmethod
+    def remove(cls, account_id: str, region_name: str, resource_id: str) -> None:
+        """Delete the object with this physical id from the moto backend."""
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Self:
+        return cls.create(resource_name, properties(cloudformation_json), account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Self,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        props = properties(cloudformation_json)
+        return original_resource.update(new_resource_name, props, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cls.remove(account_id, region_name, resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self.remove(account_id, region_name, self.physical_resource_id)
+
+    def is_created(self) -> bool:
+        return True
+
+
+class CfnChildModel(CfnModel):
+    """A resource inside a parent (an API, a user pool) that one property names.
+
+    Deleting it removes it from its parent (remove_from, in place of remove); a parent that
+    went first took it along.
+    """
+
+    PARENT_PROPERTY: ClassVar[str]  # "ApiId", "UserPoolId"
+
+    @property
+    def parent_id(self) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def remove_from(
+        cls, account_id: str, region_name: str, parent_id: str, resource_id: str
+    ) -> None:
+        """Drop the resource from its parent in the moto backend, if both are still there."""
+        raise NotImplementedError
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        parent_id = properties(cloudformation_json).get(cls.PARENT_PROPERTY)
+        if parent_id:
+            cls.remove_from(account_id, region_name, str(parent_id), resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self.remove_from(account_id, region_name, self.parent_id, self.physical_resource_id)

@@ -12,7 +12,7 @@ PascalCase CloudFormation properties are translated before they are stored.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from moto.apigatewayv2.exceptions import ApiNotFound
 from moto.apigatewayv2.models import (
@@ -28,7 +28,9 @@ from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.common_models import CloudFormationModel
 from moto.core.common_types import TYPE_RESPONSE
 
-from ._cfn import as_bool, camel_keys, pick, properties, unsupported_attribute
+from ._cfn import CfnChildModel, CfnModel, as_bool, camel_keys, pick
+
+ItemT = TypeVar("ItemT")
 
 
 def _backend(account_id: str, region_name: str) -> ApiGatewayV2Backend:
@@ -47,36 +49,20 @@ def _optional_bool(value: Any) -> bool | None:
     return None if value is None else as_bool(value)
 
 
-class CfnApi(CloudFormationModel):
+class CfnApi(CfnModel, CloudFormationModel):
     """AWS::ApiGatewayV2::Api. Ref = api id; GetAtt ApiEndpoint, ApiId."""
 
-    ATTRIBUTES = frozenset({"ApiEndpoint", "ApiId"})
+    CFN_TYPE = "AWS::ApiGatewayV2::Api"
+    NAME_PROPERTY = "Name"
+    ID_PATH = "api.api_id"
+    ID_ATTRIBUTE = "ApiId"
+    ATTRIBUTES = frozenset({"ApiEndpoint"})
 
     def __init__(self, api: Api) -> None:
         self.api = api
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in cls.ATTRIBUTES
-
-    @property
-    def physical_resource_id(self) -> str:
-        return str(self.api.api_id)
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "ApiEndpoint":
-            return str(self.api.api_endpoint)
-        if attribute_name == "ApiId":
-            return str(self.api.api_id)
-        raise unsupported_attribute()
+    def attribute(self, name: str) -> str:
+        return str(self.api.api_endpoint)  # the one name in ATTRIBUTES
 
     @staticmethod
     def _settings(props: dict[str, Any]) -> dict[str, Any]:
@@ -92,17 +78,9 @@ class CfnApi(CloudFormationModel):
         }
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CfnApi:
-        props = properties(cloudformation_json)
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
         api = _backend(account_id, region_name).create_api(
-            name=resource_name,
+            name=name,
             protocol_type=props.get("ProtocolType", "HTTP"),
             tags=props.get("Tags") or {},
             **cls._settings(props),
@@ -112,58 +90,76 @@ class CfnApi(CloudFormationModel):
             api.import_api(json.dumps(props["Body"]), as_bool(props.get("FailOnWarnings")))
         return cls(api)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnApi,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnApi:
-        props = properties(cloudformation_json)
-        original_resource.api.update(name=new_resource_name, **cls._settings(props))
-        return original_resource
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        self.api.update(name=name, **self._settings(props))
+        return self
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _backend(account_id, region_name).delete_api(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _backend(account_id, region_name).delete_api(self.api.api_id)
-
-    def is_created(self) -> bool:
-        return True
+    def remove(cls, account_id: str, region_name: str, resource_id: str) -> None:
+        _backend(account_id, region_name).delete_api(resource_id)
 
 
-class CfnStage(CloudFormationModel):
-    """AWS::ApiGatewayV2::Stage. Ref = stage name."""
+class _ApiChild(CfnChildModel, Generic[ItemT]):
+    """A stage, route, integration or authorizer: an item of one of its API's dicts.
 
-    def __init__(self, api_id: str, stage: Stage) -> None:
+    Subclasses say which dict (COLLECTION), which field of the item is its id (ITEM_ID)
+    and how moto's backend creates the item from the properties (create_item).
+    """
+
+    PARENT_PROPERTY = "ApiId"
+    ID_PATH = "item_id"
+    COLLECTION: ClassVar[str]  # the Api attribute holding these items, keyed by id
+    ITEM_ID: ClassVar[str]
+
+    def __init__(self, api_id: str, item: ItemT) -> None:
         self.api_id = api_id
-        self.stage = stage
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+        self.item = item
 
     @property
-    def physical_resource_id(self) -> str:
-        return str(self.stage.name)
+    def item_id(self) -> str:
+        return str(getattr(self.item, self.ITEM_ID))
+
+    @property
+    def parent_id(self) -> str:
+        return self.api_id
+
+    @classmethod
+    def create_item(
+        cls, backend: ApiGatewayV2Backend, api_id: str, name: str, props: dict[str, Any]
+    ) -> ItemT:
+        raise NotImplementedError
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        api_id = str(props["ApiId"])
+        return cls(api_id, cls.create_item(_backend(account_id, region_name), api_id, name, props))
+
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        # Rebuild from the full new properties, keeping the id that other resources reference.
+        new = self.create(name, props, account_id, region_name)
+        items = getattr(_backend(account_id, region_name).get_api(new.api_id), self.COLLECTION)
+        old_id = getattr(self.item, self.ITEM_ID)
+        items.pop(getattr(new.item, self.ITEM_ID))
+        self.delete(account_id, region_name)
+        setattr(new.item, self.ITEM_ID, old_id)
+        items[old_id] = new.item
+        return new
+
+    @classmethod
+    def remove_from(
+        cls, account_id: str, region_name: str, parent_id: str, resource_id: str
+    ) -> None:
+        api = _api_or_none(account_id, region_name, parent_id)
+        if api is not None:
+            getattr(api, cls.COLLECTION).pop(resource_id, None)
+
+
+class CfnStage(_ApiChild[Stage], CloudFormationModel):
+    """AWS::ApiGatewayV2::Stage. Ref = stage name."""
+
+    CFN_TYPE = "AWS::ApiGatewayV2::Stage"
+    COLLECTION = "stages"
+    ITEM_ID = "name"
 
     @staticmethod
     def _config(props: dict[str, Any]) -> dict[str, Any]:
@@ -184,52 +180,14 @@ class CfnStage(CloudFormationModel):
         return config
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CfnStage:
-        props = properties(cloudformation_json)
-        api_id = str(props["ApiId"])
-        stage = _backend(account_id, region_name).create_stage(api_id, cls._config(props))
-        return cls(api_id, stage)
+    def create_item(
+        cls, backend: ApiGatewayV2Backend, api_id: str, name: str, props: dict[str, Any]
+    ) -> Stage:
+        return backend.create_stage(api_id, cls._config(props))
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnStage,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnStage:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api = _api_or_none(account_id, region_name, str(properties(cloudformation_json)["ApiId"]))
-        if api is not None:
-            api.delete_stage(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _api_or_none(account_id, region_name, self.api_id)
-        if api is not None:
-            api.delete_stage(self.stage.name)
-
-    def is_created(self) -> bool:
-        return True
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        # The name is the id: a stage is rebuilt under whatever name the template now gives.
+        return self.replace(name, props, account_id, region_name)
 
 
 def _route_args(props: dict[str, Any]) -> dict[str, Any]:
@@ -249,88 +207,19 @@ def _route_args(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class CfnRoute(CloudFormationModel):
+class CfnRoute(_ApiChild[Route], CloudFormationModel):
     """AWS::ApiGatewayV2::Route. Ref = route id; GetAtt RouteId."""
 
-    def __init__(self, api_id: str, route: Route) -> None:
-        self.api_id = api_id
-        self.route = route
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
+    CFN_TYPE = "AWS::ApiGatewayV2::Route"
+    ID_ATTRIBUTE = "RouteId"
+    COLLECTION = "routes"
+    ITEM_ID = "route_id"
 
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "RouteId"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return str(self.route.route_id)
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "RouteId":
-            return str(self.route.route_id)
-        raise unsupported_attribute()
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CfnRoute:
-        props = properties(cloudformation_json)
-        api_id = str(props["ApiId"])
-        route = _backend(account_id, region_name).create_route(api_id, **_route_args(props))
-        return cls(api_id, route)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnRoute,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnRoute:
-        # Rebuild from the full new properties, keeping the id that other resources reference.
-        new = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        api = _backend(account_id, region_name).get_api(new.api_id)
-        old_id = original_resource.route.route_id
-        api.routes.pop(new.route.route_id)
-        original_resource.delete(account_id, region_name)
-        new.route.route_id = old_id
-        api.routes[old_id] = new.route
-        return new
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api = _api_or_none(account_id, region_name, str(properties(cloudformation_json)["ApiId"]))
-        if api is not None:
-            api.routes.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _api_or_none(account_id, region_name, self.api_id)
-        if api is not None:
-            api.routes.pop(self.route.route_id, None)
-
-    def is_created(self) -> bool:
-        return True
+    def create_item(
+        cls, backend: ApiGatewayV2Backend, api_id: str, name: str, props: dict[str, Any]
+    ) -> Route:
+        return backend.create_route(api_id, **_route_args(props))
 
 
 def _response_parameters(value: Any) -> dict[str, dict[str, str]] | None:
@@ -367,90 +256,19 @@ def _integration_args(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class CfnIntegration(CloudFormationModel):
+class CfnIntegration(_ApiChild[Integration], CloudFormationModel):
     """AWS::ApiGatewayV2::Integration. Ref = integration id; GetAtt IntegrationId."""
 
-    def __init__(self, api_id: str, integration: Integration) -> None:
-        self.api_id = api_id
-        self.integration = integration
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
+    CFN_TYPE = "AWS::ApiGatewayV2::Integration"
+    ID_ATTRIBUTE = "IntegrationId"
+    COLLECTION = "integrations"
+    ITEM_ID = "id"
 
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "IntegrationId"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return str(self.integration.id)
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "IntegrationId":
-            return str(self.integration.id)
-        raise unsupported_attribute()
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CfnIntegration:
-        props = properties(cloudformation_json)
-        api_id = str(props["ApiId"])
-        integration = _backend(account_id, region_name).create_integration(
-            api_id, **_integration_args(props)
-        )
-        return cls(api_id, integration)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnIntegration,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnIntegration:
-        # Rebuild from the full new properties, keeping the id routes point at.
-        new = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        api = _backend(account_id, region_name).get_api(new.api_id)
-        old_id = original_resource.integration.id
-        api.integrations.pop(new.integration.id)
-        original_resource.delete(account_id, region_name)
-        new.integration.id = old_id
-        api.integrations[old_id] = new.integration
-        return new
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api = _api_or_none(account_id, region_name, str(properties(cloudformation_json)["ApiId"]))
-        if api is not None:
-            api.integrations.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _api_or_none(account_id, region_name, self.api_id)
-        if api is not None:
-            api.integrations.pop(self.integration.id, None)
-
-    def is_created(self) -> bool:
-        return True
+    def create_item(
+        cls, backend: ApiGatewayV2Backend, api_id: str, name: str, props: dict[str, Any]
+    ) -> Integration:
+        return backend.create_integration(api_id, **_integration_args(props))
 
 
 def _authorizer_args(name: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -470,93 +288,23 @@ def _authorizer_args(name: str, props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class CfnAuthorizer(CloudFormationModel):
+class CfnAuthorizer(_ApiChild[Authorizer], CloudFormationModel):
     """AWS::ApiGatewayV2::Authorizer. Ref = authorizer id; GetAtt AuthorizerId.
 
     JwtConfiguration {Audience, Issuer} is stored as the API's {audience, issuer}.
     """
 
-    def __init__(self, api_id: str, authorizer: Authorizer) -> None:
-        self.api_id = api_id
-        self.authorizer = authorizer
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Authorizer"
+    CFN_TYPE = "AWS::ApiGatewayV2::Authorizer"
+    NAME_PROPERTY = "Name"
+    ID_ATTRIBUTE = "AuthorizerId"
+    COLLECTION = "authorizers"
+    ITEM_ID = "id"
 
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "AuthorizerId"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return str(self.authorizer.id)
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "AuthorizerId":
-            return str(self.authorizer.id)
-        raise unsupported_attribute()
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CfnAuthorizer:
-        props = properties(cloudformation_json)
-        api_id = str(props["ApiId"])
-        authorizer = _backend(account_id, region_name).create_authorizer(
-            api_id, **_authorizer_args(resource_name, props)
-        )
-        return cls(api_id, authorizer)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnAuthorizer,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnAuthorizer:
-        # Rebuild from the full new properties, keeping the id routes point at.
-        new = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        api = _backend(account_id, region_name).get_api(new.api_id)
-        old_id = original_resource.authorizer.id
-        api.authorizers.pop(new.authorizer.id)
-        original_resource.delete(account_id, region_name)
-        new.authorizer.id = old_id
-        api.authorizers[old_id] = new.authorizer
-        return new
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api = _api_or_none(account_id, region_name, str(properties(cloudformation_json)["ApiId"]))
-        if api is not None:
-            api.authorizers.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        api = _api_or_none(account_id, region_name, self.api_id)
-        if api is not None:
-            api.authorizers.pop(self.authorizer.id, None)
-
-    def is_created(self) -> bool:
-        return True
+    def create_item(
+        cls, backend: ApiGatewayV2Backend, api_id: str, name: str, props: dict[str, Any]
+    ) -> Authorizer:
+        return backend.create_authorizer(api_id, **_authorizer_args(name, props))
 
 
 MODELS: tuple[type[CloudFormationModel], ...] = (

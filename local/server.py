@@ -97,8 +97,12 @@ class DataPlane:
         started = time.perf_counter()
         request_id = new_request_id()
         context: dict[str, Any] = {"requestId": request_id}
-        response = await self._handle(scope, receive, request_id, context)
-        response = self._with_cors(scope, response)
+        # Decoded once per request: routing, the authorizer, the event and CORS all read them.
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
+        ]
+        response = await self._handle(scope, headers, receive, request_id, context)
+        response = self._with_cors(headers, response)
         await self._send(send, response, request_id)
         elapsed = time.perf_counter() - started
         self.timings.requests += 1
@@ -110,14 +114,16 @@ class DataPlane:
             access_log.info(json.dumps(context, separators=(",", ":")))
 
     async def _handle(
-        self, scope: Scope, receive: Receive, request_id: str, context: dict[str, Any]
+        self,
+        scope: Scope,
+        headers: list[tuple[str, str]],
+        receive: Receive,
+        request_id: str,
+        context: dict[str, Any],
     ) -> HttpResponse:
         method: str = scope["method"]
         path: str = scope["path"]
         context |= {"method": method, "path": path}
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
-        ]
         if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
             return HEAD_TOO_LARGE
         match = self.routes.match(method, path)
@@ -224,13 +230,10 @@ class DataPlane:
                 response_headers.append(("access-control-allow-credentials", "true"))
         return HttpResponse(status_code=204, headers=response_headers)
 
-    def _with_cors(self, scope: Scope, response: HttpResponse) -> HttpResponse:
+    def _with_cors(self, headers: list[tuple[str, str]], response: HttpResponse) -> HttpResponse:
         cors = self.api.cors
         if cors is None or response.status_code == 204:
             return response
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
-        ]
         origin = _header(headers, "origin")
         if not origin or not _origin_allowed(cors, origin):
             return response

@@ -14,10 +14,7 @@ fresh `jti` each, so "unique" runs can send a never-seen token per request.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -30,11 +27,12 @@ from typing import Any
 import jwt
 
 from bench.common import PYTHON, ROOT, log, percentile, tool_environment
+from local.emulator.keys import emulator_signing_key
+from local.launch import free_port, outputs_with, read_state, start_local_up
 
 CONCURRENCY = (1, 8, 32, 64)
 REQUESTS_PER_LEVEL = 600
 TARGET_SHARE = 0.10
-READY_LINE = "Ready in"
 START_TIMEOUT_SECONDS = 240
 
 
@@ -74,58 +72,31 @@ class HttpResult:
         return max(shares)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def local_up(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """`python -m local up` as a user starts it; yields (base URL, its state.json)."""
-    port, aws_port = _free_port(), _free_port()
-    state_dir = workdir / "local-state"
-    log_path = workdir / "local-up.log"
-    env = tool_environment({"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"})
-    command = [PYTHON, "-m", "local", "up", "--quiet", "--port", str(port)]
-    command += ["--aws-port", str(aws_port)]
-    with log_path.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+    run = start_local_up(
+        workdir / "local-state",
+        workdir / "local-up.log",
+        extra_args=["--quiet"],
+        env=tool_environment(),
+        python=PYTHON,
+        timeout=START_TIMEOUT_SECONDS,
+    )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while READY_LINE not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"`local up` did not start:\n{tail}")
-            time.sleep(0.2)
-        state: dict[str, Any] = json.loads((state_dir / "state.json").read_text())
-        yield f"http://127.0.0.1:{port}", state
+        state = read_state(run.state_dir)
+        if state is None:
+            raise RuntimeError(f"`local up` is ready but wrote no state in {run.state_dir}")
+        yield f"http://127.0.0.1:{run.port}", state
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # the documented way to stop a run
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        run.stop()
 
 
 def _outputs(state: dict[str, Any], key: str) -> dict[str, str]:
-    outputs: dict[str, str] = next(o for o in state["stacks"].values() if key in o)
+    outputs = outputs_with(state["stacks"], key)
+    if outputs is None:
+        raise RuntimeError(f"no deployed stack has a {key} output")
     return outputs
-
-
-def _moto_signing_key() -> tuple[str, Any]:
-    """The emulator's Cognito private key (public in the moto package: local use only)."""
-    import moto.cognitoidp
-
-    resources = Path(moto.cognitoidp.__file__).parent / "resources"
-    document = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
-    jwk = document["keys"][0] if "keys" in document else document
-    return str(jwk["kid"]), jwt.PyJWK(jwk).key
 
 
 def make_tokens(state: dict[str, Any], workdir: Path, count: int) -> list[str]:
@@ -142,7 +113,7 @@ def make_tokens(state: dict[str, Any], workdir: Path, count: int) -> list[str]:
         password_store=workdir / "bench-users.json",
     )
     claims = jwt.decode(tokens.id_token, options={"verify_signature": False})
-    kid, key = _moto_signing_key()
+    kid, key = emulator_signing_key()
     return [tokens.id_token] + [
         jwt.encode(
             claims | {"jti": str(uuid.uuid4())}, key, algorithm="RS256", headers={"kid": kid}
@@ -201,7 +172,7 @@ def in_process_plane(state: dict[str, Any], workers: int) -> Iterator[tuple[str,
     plane, closables = build_data_plane(
         endpoint_url=state["endpoint_url"], api_id=api_id, workers=workers, log_requests=False
     )
-    server = uvicorn.Server(server_config(plane, _free_port(), lifespan="off"))
+    server = uvicorn.Server(server_config(plane, free_port(), lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,7 +20,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from local.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 from local.deploy import (
     LOCAL_ACCOUNT,
-    ROOT,
     DeployedStack,
     DeployError,
     deploy,
@@ -31,12 +29,13 @@ from local.deploy import (
 from local.discovery import DeployedApi, DiscoveryError, discover_api
 from local.emulator import EmulatorError, EmulatorProcess
 from local.functions import FunctionRunner
+from local.launch import READY_LINE, STOPPED_LINE, default_state_dir, outputs_with, read_state
 from local.server import DataPlane, server_config
 from local.token import DEFAULT_EMAIL, TokenError, get_tokens, render
 
 # Where a run keeps its state (deploy log, function code, endpoints for `token`); tests use
 # their own directory so they never touch a developer's running `make local`.
-STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / ".local"))
+STATE_DIR = default_state_dir()
 STATE_FILE = STATE_DIR / "state.json"
 PASSWORD_STORE = STATE_DIR / "demo-users.json"
 
@@ -224,21 +223,22 @@ def up(args: argparse.Namespace) -> int:
             )
         )
         stack.callback(STATE_FILE.unlink, missing_ok=True)
-        print(f"\nReady in {time.perf_counter() - started_all:.1f} s: serving on {base_url}")
+        ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
+        print(f"\n{ready}: serving on {base_url}")
         _print_endpoints(plane.api, base_url, stacks)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
             uvicorn.Server(server_config(plane, args.port)).run()
-    print("Stopped: local HTTP API and local AWS endpoint are down.")
+    print(STOPPED_LINE)
     return 0
 
 
 def _load_state() -> dict[str, Any]:
-    if not STATE_FILE.exists():
+    state = read_state(STATE_DIR)
+    if state is None:
         raise UsageError(
             "no local run found: start `make local` in another terminal first, "
             "or pass --aws to use the stacks deployed in your AWS account"
         )
-    state: dict[str, Any] = json.loads(STATE_FILE.read_text())
     return state
 
 
@@ -262,8 +262,7 @@ def token(args: argparse.Namespace) -> int:
         api_url = api_outputs["ApiUrl"]
     else:
         state = _load_state()
-        outputs = state["stacks"].values()
-        auth = next((o for o in outputs if "UserPoolId" in o), None)
+        auth = outputs_with(state["stacks"], "UserPoolId")
         if auth is None:
             raise UsageError("the local run has no Cognito user pool (auth is not cognito)")
         auth_outputs = auth

@@ -17,7 +17,8 @@ from typing import Any
 
 import boto3
 
-ROOT = Path(__file__).resolve().parent.parent
+from local.launch import ROOT
+
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
 DONE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}

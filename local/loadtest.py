@@ -19,12 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,16 +33,22 @@ from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
-from local.deploy import ROOT, local_client
+from local.deploy import local_client
+from local.emulator.keys import emulator_signing_key
+from local.launch import (
+    LaunchError,
+    default_state_dir,
+    outputs_with,
+    read_state,
+    start_local_up,
+)
 from local.token import get_tokens
 
 DEFAULT_REQUESTS = 20_000
 DEFAULT_CONCURRENCY = 64
 DEFAULT_MAX_SECONDS = 300.0
 DEFAULT_MAX_RSS_GROWTH_MB = 64.0
-START_TIMEOUT_SECONDS = 180.0
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 PROFILE = "/user/profile"
 LOADTEST_EMAIL = "loadtest@example.com"
@@ -182,27 +183,15 @@ class Report:
 # --- tokens ---------------------------------------------------------------------------------
 
 
-def _emulator_signing_key() -> rsa.RSAPrivateKey:
-    """moto's Cognito private key, shipped in its package: public, so trusted only locally."""
-    import moto.cognitoidp
-
-    resources = Path(moto.cognitoidp.__file__).parent / "resources"
-    private_jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
-    jwk = private_jwk["keys"][0] if "keys" in private_jwk else private_jwk
-    key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise LoadTestError("the emulator's signing key is not an RSA private key")
-    return key
-
-
 def make_tokens(valid: str) -> Tokens:
     """An expired copy signed with the emulator's key, and a forged copy signed with a new key."""
     claims: dict[str, Any] = jwt.decode(valid, options={"verify_signature": False})
     header = jwt.get_unverified_header(valid)
     now = int(time.time())
     expired_claims = claims | {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}
+    _, emulator_key = emulator_signing_key()
     expired = jwt.encode(
-        expired_claims, _emulator_signing_key(), algorithm="RS256", headers={"kid": header["kid"]}
+        expired_claims, emulator_key, algorithm="RS256", headers={"kid": header["kid"]}
     )
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": header["kid"]})
@@ -211,14 +200,13 @@ def make_tokens(valid: str) -> Tokens:
 
 def tokens_from_state(state_dir: Path) -> tuple[Tokens, dict[str, Any]]:
     """Sign a load-test user in against the local run recorded in `state_dir`."""
-    state_file = state_dir / "state.json"
-    if not state_file.exists():
+    state = read_state(state_dir)
+    if state is None:
         raise LoadTestError(
             f"no local run found in {state_dir}: start `make local` first, or omit --base-url "
             "to let the load test start its own"
         )
-    state: dict[str, Any] = json.loads(state_file.read_text())
-    auth = next((o for o in state["stacks"].values() if "UserPoolId" in o), None)
+    auth = outputs_with(state["stacks"], "UserPoolId")
     if auth is None:
         raise LoadTestError("the local run has no Cognito user pool (auth is not cognito)")
     tokens = get_tokens(
@@ -355,42 +343,19 @@ async def run_load(
 # --- own local run --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def own_local_run(state_dir: Path) -> Iterator[tuple[str, int]]:
     """Start `python -m local up --quiet` on free ports; yields (base URL, server pid)."""
-    port, aws_port = _free_port(), _free_port()
     log_path = state_dir / "local-up.log"
-    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
-    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
-    env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
-    command = [sys.executable, "-m", "local", "up", "--quiet"]
-    command += ["--port", str(port), "--aws-port", str(aws_port)]
     print(f"==> Starting a local run for the load test (log: {log_path})", file=sys.stderr)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while "Ready in" not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise LoadTestError(f"`local up` did not start:\n{tail}")
-            time.sleep(0.2)
-        yield f"http://localhost:{port}", process.pid
+        run = start_local_up(state_dir, log_path, extra_args=["--quiet"])
+    except LaunchError as problem:
+        raise LoadTestError(str(problem)) from None
+    try:
+        yield run.base_url, run.process.pid
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        run.stop()
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -436,10 +401,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _state_dir() -> Path:
-    return Path(os.environ.get("LOCAL_STATE_DIR", ROOT / ".local"))
-
-
 def _run(args: argparse.Namespace, base_url: str, state_dir: Path, pid: int | None) -> Report:
     host = urlsplit(base_url).hostname or ""
     if host not in LOOPBACK:
@@ -468,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.base_url:
-            report = _run(args, args.base_url.rstrip("/"), _state_dir(), None)
+            report = _run(args, args.base_url.rstrip("/"), default_state_dir(), None)
         else:
             with (
                 tempfile.TemporaryDirectory(prefix="loadtest-") as temp,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
-import string
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,14 +22,14 @@ import boto3
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.deploy import ROOT, local_client
+from local.deploy import local_client
+from local.launch import default_state_dir, outputs_with, read_state
+from local.token import new_password
 
 STACK_PREFIX = "JwtProfile"
 PROFILE_PATH = "/user/profile"
 UNAUTHORIZED = {"message": "Unauthorized"}
 SMOKE_PROFILE = {"name": "Smoke Test", "bio": "created by local.smoke and safe to delete"}
-# The user pool's policy: 12+ characters with upper, lower, digit and one of Cognito's symbols.
-COGNITO_SYMBOLS = "^$*.[]{}()?-\"!@#%&/\\,><':;|_~`+="
 HTTP_TIMEOUT_SECONDS = 30
 
 
@@ -70,14 +68,6 @@ class Report:
         print(f"  {message}", file=self.out, flush=True)
 
 
-def new_password() -> str:
-    """A random password that meets the pool policy whatever the random draw."""
-    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, COGNITO_SYMBOLS)
-    chars = [secrets.choice(pool) for pool in pools for _ in range(6)]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
-
-
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -89,17 +79,13 @@ def _error_message(error: ClientError) -> str:
 # -- finding the deployed stage -------------------------------------------------------------
 
 
-def _outputs_of(stacks: dict[str, dict[str, str]], key: str) -> dict[str, str] | None:
-    return next((outputs for outputs in stacks.values() if key in outputs), None)
-
-
 def target_from_local_state(state_dir: Path) -> Target:
     """The running `make local`: its state file names the endpoint and the stacks' outputs."""
-    state_file = state_dir / "state.json"
-    if not state_file.exists():
-        raise SmokeError(f"no local run found ({state_file} is missing): start `make local` first")
-    state: dict[str, Any] = json.loads(state_file.read_text())
-    auth = _outputs_of(state["stacks"], "UserPoolId") or {}
+    state = read_state(state_dir)
+    if state is None:
+        missing = state_dir / "state.json"
+        raise SmokeError(f"no local run found ({missing} is missing): start `make local` first")
+    auth = outputs_with(state["stacks"], "UserPoolId") or {}
     return Target(
         description=f"the local run at {state['api_url']}",
         api_url=state["api_url"],
@@ -122,10 +108,10 @@ def target_from_aws(stage: str) -> Target:
                 continue  # auth is not cognito: only ApiStack is deployed
             raise SmokeError(f"stack {name} not readable: {_error_message(error)}") from None
         stacks[name] = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    api = _outputs_of(stacks, "ApiUrl")
+    api = outputs_with(stacks, "ApiUrl")
     if api is None:
         raise SmokeError(f"stack {STACK_PREFIX}Api{suffix} has no ApiUrl output")
-    auth = _outputs_of(stacks, "UserPoolId") or {}
+    auth = outputs_with(stacks, "UserPoolId") or {}
     return Target(
         description=f"stage {stage} in AWS ({api['ApiUrl']})",
         api_url=api["ApiUrl"],
@@ -325,7 +311,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    state_dir = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / ".local"))
+    state_dir = default_state_dir()
     try:
         target = target_from_local_state(state_dir) if args.local else target_from_aws(args.stage)
     except SmokeError as problem:

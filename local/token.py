@@ -32,18 +32,23 @@ class Tokens:
     expires_in: int
 
 
-def _new_password() -> str:
-    # Meets the pool's policy: 12+ characters with lower, upper, digit and symbol.
-    alphabet = string.ascii_letters + string.digits
-    core = "".join(secrets.choice(alphabet) for _ in range(20))
-    return f"{core}aA1!"
+# The user pool's policy: 12+ characters with upper, lower, digit and one of Cognito's symbols.
+COGNITO_SYMBOLS = "^$*.[]{}()?-\"!@#%&/\\,><':;|_~`+="
+
+
+def new_password() -> str:
+    """A random password that meets the pool policy whatever the random draw."""
+    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, COGNITO_SYMBOLS)
+    chars = [secrets.choice(pool) for pool in pools for _ in range(6)]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
 
 
 def _password_for(store: Path, pool_id: str, email: str) -> str:
     passwords: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
     key = f"{pool_id}/{email}"
     if key not in passwords:
-        passwords[key] = _new_password()
+        passwords[key] = new_password()
         store.parent.mkdir(parents=True, exist_ok=True)
         store.touch(mode=0o600, exist_ok=True)
         store.write_text(json.dumps(passwords, indent=2))

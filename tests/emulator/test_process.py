@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from local.emulator import EmulatorError, EmulatorProcess
-from tests.emulator.conftest import free_port
+from local.launch import free_port
 
 
 def test_endpoint_is_localhost_and_answers_while_running(emulator: EmulatorProcess) -> None:

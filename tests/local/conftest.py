@@ -8,41 +8,23 @@ too, with a count of function invocations to prove no handler ran.
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
+from local.launch import STOPPED_LINE, LocalUp, free_port, start_local_up
 from local.server import DataPlane, server_config
 from tests.authorizer.bad_tokens import SigningMaterial
 from tests.authorizer.jwks_server import JWKS_PATH, FakeIssuer
-from tests.conftest import ROOT
-
-READY_LINE = "Ready in"
-START_TIMEOUT_SECONDS = 180
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def port_is_free(port: int) -> bool:
@@ -56,15 +38,8 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-@dataclass
-class LocalRun:
-    """A running `python -m local up`: where it serves, its AWS endpoint, its log."""
-
-    process: subprocess.Popen[bytes]
-    base_url: str
-    endpoint_url: str
-    log_path: Path
-    state_dir: Path
+class LocalRun(LocalUp):
+    """A running `python -m local up` (started by this session), with what the tests read."""
 
     @property
     def state(self) -> dict[str, Any]:
@@ -74,9 +49,6 @@ class LocalRun:
     def outputs(self, key: str) -> dict[str, str]:
         """Outputs of the deployed stack that has `key` among its outputs."""
         return next(o for o in self.state["stacks"].values() if key in o)
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
     def access_log(self, request_id: str) -> dict[str, Any]:
         """The data plane's JSON log line for one request (by the apigw-requestid header)."""
@@ -90,51 +62,17 @@ class LocalRun:
         raise AssertionError(f"no access log line for request {request_id}")
 
 
-def start_local_run(tmp: Path, *extra: str) -> LocalRun:
-    port, aws_port = free_port(), free_port()
-    state_dir = tmp / "state"
-    log_path = tmp / "local-up.log"
-    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
-    env["PATH"] = os.pathsep.join(
-        [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
-    )
-    command = [sys.executable, "-m", "local", "up", "--port", str(port)]
-    command += ["--aws-port", str(aws_port), *extra]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url, endpoint_url = f"http://localhost:{port}", f"http://localhost:{aws_port}"
-    run = LocalRun(process, base_url, endpoint_url, log_path, state_dir)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while READY_LINE not in run.log_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"`local up` did not start:\n{run.log_text()[-4000:]}")
-        time.sleep(0.2)
-    return run
-
-
-def stop_local_run(run: LocalRun) -> int:
-    if run.process.poll() is None:
-        run.process.send_signal(signal.SIGINT)
-        try:
-            return run.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            run.process.kill()
-            run.process.wait()
-            raise
-    return run.process.returncode
-
-
 @pytest.fixture(scope="session")
 def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
-    run = start_local_run(tmp_path_factory.mktemp("local-run"))
+    tmp = tmp_path_factory.mktemp("local-run")
+    run = LocalRun(**vars(start_local_up(tmp / "state", tmp / "local-up.log")))
     try:
         yield run
     finally:
-        exit_code = stop_local_run(run)
+        exit_code = run.stop()
     # Ctrl-C is the documented way to stop: it must end cleanly and free both ports.
     assert exit_code == 0, run.log_text()[-2000:]
-    assert "Stopped: local HTTP API and local AWS endpoint are down." in run.log_text()
+    assert STOPPED_LINE in run.log_text()
     for url in (run.base_url, run.endpoint_url):
         assert port_is_free(int(url.rsplit(":", 1)[1])), f"{url} still answers after Ctrl-C"
     assert not (run.state_dir / "state.json").exists()
@@ -144,18 +82,6 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
 def http(local_run: LocalRun) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=local_run.base_url, timeout=30) as client:
         yield client
-
-
-def moto_signing_key() -> tuple[str, rsa.RSAPrivateKey]:
-    """moto's Cognito key pair ships in the package: the issuer's key, for tests only."""
-    import moto.cognitoidp
-
-    resources = Path(moto.cognitoidp.__file__).parent / "resources"
-    private_jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
-    jwk = private_jwk["keys"][0] if "keys" in private_jwk else private_jwk
-    key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return str(jwk["kid"]), key
 
 
 @contextmanager

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from local.launch import free_port
 from tests.conftest import ROOT
-from tests.local.conftest import free_port, port_is_free
+from tests.local.conftest import port_is_free
 
 pytestmark = pytest.mark.local
 

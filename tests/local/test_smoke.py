@@ -16,16 +16,15 @@ from botocore.exceptions import ClientError
 
 from local.deploy import local_aws_environment, local_client
 from local.smoke import (
-    COGNITO_SYMBOLS,
     SmokeError,
     Target,
     main,
-    new_password,
     run_smoke,
     sign_in,
     target_from_aws,
     target_from_local_state,
 )
+from local.token import COGNITO_SYMBOLS, new_password
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 

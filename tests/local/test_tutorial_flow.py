@@ -11,8 +11,9 @@ import httpx
 import jwt
 import pytest
 
+from local.emulator.keys import emulator_signing_key
 from tests.conftest import ROOT
-from tests.local.conftest import LocalRun, moto_signing_key
+from tests.local.conftest import LocalRun
 
 pytestmark = pytest.mark.local
 
@@ -69,7 +70,7 @@ def _assert_unauthorized(response: httpx.Response, description: str | None) -> N
 
 
 def _moto_signed(claims: dict[str, Any]) -> str:
-    kid, key = moto_signing_key()
+    kid, key = emulator_signing_key()
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 

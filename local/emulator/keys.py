@@ -1,0 +1,28 @@
+"""The emulator's Cognito signing key, for tools and tests that must mint tokens it accepts.
+
+moto signs every pool's tokens with one RSA key pair shipped inside its package: anyone can read
+it, so it is trusted only on this machine (SECURITY.md). Imports moto, so only callers that mint
+tokens load it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+
+def emulator_signing_key() -> tuple[str, rsa.RSAPrivateKey]:
+    """(kid, private key) of moto's Cognito tokens."""
+    import moto.cognitoidp
+
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    document = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    jwk = document["keys"][0] if "keys" in document else document
+    key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("the emulator's signing key is not an RSA private key")
+    return str(jwk["kid"]), key

@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 
 ## synth: synthesize every issuer configuration offline and print what each made
 synth: setup
-	$(PY) -m local.synth_report
+	$(PY) -m tools.synth_report
 
 ## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
 PORT ?= 3000
@@ -53,7 +53,7 @@ test: setup lint
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambdas local tests bench
+	$(PY) -m mypy app.py stacks lambdas local tools tests bench
 
 ## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
 STAGE ?= dev
@@ -62,7 +62,7 @@ deploy: setup
 
 ## smoke: end-to-end check of a deployed stage: 401, then a temporary user's POST/GET round trip (STAGE=dev|prod; LOCAL=1 for a running `make local`)
 smoke: setup
-	$(PY) -m local.smoke $(if $(LOCAL),--local,--stage $(STAGE))
+	$(if $(LOCAL),$(PY) -m local smoke,$(PY) -m tools.smoke --stage $(STAGE))
 
 diff: setup
 	cdk diff --all -c stage=$(STAGE)

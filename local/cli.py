@@ -1,9 +1,8 @@
-"""`python -m local up|token`: run the whole product on this machine, and get tokens for it."""
+"""`python -m local up|token|smoke`: run the whole product on this machine, get tokens, check it."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
@@ -17,27 +16,18 @@ import boto3
 import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
-from local.deploy import (
-    LOCAL_ACCOUNT,
-    DeployedStack,
-    DeployError,
-    deploy,
-    local_aws_environment,
-    local_client,
-)
-from local.discovery import DeployedApi, DiscoveryError, discover_api
+from local.deploy import DeployError, deploy
 from local.emulator import EmulatorError, EmulatorProcess
-from local.functions import FunctionRunner
-from local.launch import READY_LINE, STOPPED_LINE, default_state_dir, outputs_with, read_state
-from local.server import DataPlane, server_config
-from local.token import DEFAULT_EMAIL, TokenError, get_tokens, render
-
-# Where a run keeps its state (deploy log, function code, endpoints for `token`); tests use
-# their own directory so they never touch a developer's running `make local`.
-STATE_DIR = default_state_dir()
-STATE_FILE = STATE_DIR / "state.json"
-PASSWORD_STORE = STATE_DIR / "demo-users.json"
+from local.emulator.client import local_client
+from local.emulator.verify import DeployedStack
+from local.gateway.app import server_config
+from local.gateway.build import build_data_plane
+from local.gateway.discovery import DeployedApi, DiscoveryError
+from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
+from stacks.contract import ApiOutput
+from tools.outputs import OutputsError, StageOutputs
+from tools.smoke import SmokeError, smoke, target_for
+from tools.token import DEFAULT_EMAIL, TokenError, get_tokens, render
 
 log = logging.getLogger("local")
 
@@ -96,73 +86,15 @@ def _done(started: float) -> None:
     print(f"    done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _api_stack(stacks: Sequence[DeployedStack]) -> DeployedStack:
-    for stack in stacks:
-        if "ApiUrl" in stack.outputs:
-            return stack
-    raise DiscoveryError("no deployed stack has an ApiUrl output")
-
-
-def _auth_stack(stacks: Sequence[DeployedStack]) -> DeployedStack | None:
-    return next((s for s in stacks if "UserPoolId" in s.outputs), None)
-
-
-def build_data_plane(
-    *,
-    endpoint_url: str,
-    api_id: str,
-    leeway_seconds: int = 0,
-    workers: int = 2,
-    jwks_uri: str | None = None,
-    log_requests: bool = True,
-) -> tuple[DataPlane, list[Any]]:
-    """Read the deployed API from the emulator and assemble the server; returns closables too."""
-    apigw = local_client("apigatewayv2", endpoint_url)
-    lambda_client = local_client("lambda", endpoint_url)
-    api = discover_api(
-        apigw,
-        lambda_client,
-        api_id=api_id,
-        code_root=STATE_DIR / "functions",
-        account_id=LOCAL_ACCOUNT,
-    )
-    closables: list[Any] = []
-    authorizers: dict[str, JwtAuthorizer] = {}
-    for authorizer_id, authorizer in api.authorizers.items():
-        config = AuthorizerConfig(
-            issuer=authorizer.issuer,
-            audiences=authorizer.audiences,
-            identity_source=authorizer.identity_source,
-            jwks_uri=jwks_uri,
-            discovery_url=None if jwks_uri else authorizer.local_discovery_url(endpoint_url),
-            leeway_seconds=leeway_seconds,
-        )
-        keys = JwksCache.for_config(config)
-        closables.append(keys)
-        authorizers[authorizer_id] = JwtAuthorizer(config, keys)
-    aws_env = local_aws_environment(endpoint_url)
-    runners: dict[str, FunctionRunner] = {}
-    for arn, spec in api.functions.items():
-        runner = FunctionRunner(spec, aws_env, workers)
-        closables.append(runner)
-        runners[arn] = runner
-    for runner in runners.values():
-        runner.warm_up()
-    plane = DataPlane(api=api, authorizers=authorizers, runners=runners, log_requests=log_requests)
-    return plane, closables
-
-
-def _print_endpoints(api: DeployedApi, base_url: str, stacks: Sequence[DeployedStack]) -> None:
+def _print_endpoints(api: DeployedApi, base_url: str, outputs: StageOutputs) -> None:
     print("\nendpoints:")
     for route in api.routes:
         method, _, path = route.route_key.partition(" ")
         print(f"  {method} - {base_url}{path}")
-    auth = _auth_stack(stacks)
-    api_stack = _api_stack(stacks)
-    print(f"\nissuer:   {api_stack.outputs.get('Issuer')}")
-    print(f"audience: {api_stack.outputs.get('Audience')}")
-    if auth is not None:
-        print(f"user pool: {auth.outputs['UserPoolId']}  client: {auth.outputs['ClientId']}")
+    print(f"\nissuer:   {outputs.api.get(ApiOutput.ISSUER)}")
+    print(f"audience: {outputs.api.get(ApiOutput.AUDIENCE)}")
+    if outputs.auth is not None:
+        print(f"user pool: {outputs.user_pool_id}  client: {outputs.client_id}")
     print("\nGet a token in another terminal with:  make token")
     print("Stop with Ctrl-C.\n", flush=True)
 
@@ -176,9 +108,16 @@ def _closing(closables: list[Any]) -> Iterator[None]:
             item.close()
 
 
+def _stage(context: Sequence[str]) -> str:
+    """The stage being deployed (CDK context `stage`, default dev), for the stack names."""
+    stages = [pair.split("=", 1)[1] for pair in context if pair.startswith("stage=")]
+    return stages[-1] if stages else "dev"
+
+
 def up(args: argparse.Namespace) -> int:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
+    run_dir = RunDir()
     started_all = time.perf_counter()
     with ExitStack() as stack:
         started = _step(
@@ -190,17 +129,17 @@ def up(args: argparse.Namespace) -> int:
         started = _step(
             "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all)"
         )
-        stacks = deploy(emulator.endpoint_url, args.context, STATE_DIR)
+        stacks: list[DeployedStack] = deploy(emulator.endpoint_url, args.context, run_dir.root)
         for deployed in stacks:
             print(f"    {deployed.name}: CREATE_COMPLETE, {len(deployed.resources)} resources")
+        outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
         _done(started)
 
         started = _step("Reading the deployed API and loading its functions")
-        api_stack = _api_stack(stacks)
-        api_id = api_stack.outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
         plane, closables = build_data_plane(
             endpoint_url=emulator.endpoint_url,
-            api_id=api_id,
+            api_id=outputs.api_id,
+            code_root=run_dir.functions,
             leeway_seconds=args.leeway,
             workers=args.workers,
             jwks_uri=args.jwks_uri,
@@ -210,30 +149,25 @@ def up(args: argparse.Namespace) -> int:
         _done(started)
 
         base_url = f"http://localhost:{args.port}"
-        STATE_DIR.mkdir(exist_ok=True)
-        STATE_FILE.write_text(
-            json.dumps(
-                {
-                    "endpoint_url": emulator.endpoint_url,
-                    "pid": os.getpid(),  # the data plane's process: local.loadtest reads its RSS
-                    "api_url": f"{base_url}/",
-                    "stacks": {s.name: s.outputs for s in stacks},
-                },
-                indent=2,
-            )
-        )
-        stack.callback(STATE_FILE.unlink, missing_ok=True)
+        RunState(
+            endpoint_url=emulator.endpoint_url,
+            api_url=f"{base_url}/",
+            pid=os.getpid(),
+            stage=args.stage,
+            stacks={s.name: s.outputs for s in stacks},
+        ).write(run_dir)
+        stack.callback(RunState.remove, run_dir)
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, stacks)
+        _print_endpoints(plane.api, base_url, outputs)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
             uvicorn.Server(server_config(plane, args.port)).run()
     print(STOPPED_LINE)
     return 0
 
 
-def _load_state() -> dict[str, Any]:
-    state = read_state(STATE_DIR)
+def _running_state(run_dir: RunDir) -> RunState:
+    state = RunState.read(run_dir)
     if state is None:
         raise UsageError(
             "no local run found: start `make local` in another terminal first, "
@@ -242,41 +176,48 @@ def _load_state() -> dict[str, Any]:
     return state
 
 
-def _outputs_from_aws(stage: str) -> tuple[dict[str, str], dict[str, str]]:
-    cloudformation = boto3.client("cloudformation")
-    suffix = stage.capitalize()
-    found: list[dict[str, str]] = []
-    for name in (f"JwtProfileAuth{suffix}", f"JwtProfileApi{suffix}"):
-        try:
-            stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-        except ClientError as error:
-            raise UsageError(f"stack {name} is not deployed: {error}") from None
-        found.append({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})
-    return found[0], found[1]
-
-
 def token(args: argparse.Namespace) -> int:
+    run_dir = RunDir()
     if args.aws:
-        auth_outputs, api_outputs = _outputs_from_aws(args.stage)
+        outputs = StageOutputs.from_cloudformation(boto3.client("cloudformation"), args.stage)
         cognito = boto3.client("cognito-idp")
-        api_url = api_outputs["ApiUrl"]
+        api_url = outputs.api_url
     else:
-        state = _load_state()
-        auth = outputs_with(state["stacks"], "UserPoolId")
-        if auth is None:
-            raise UsageError("the local run has no Cognito user pool (auth is not cognito)")
-        auth_outputs = auth
-        cognito = local_client("cognito-idp", state["endpoint_url"])
-        api_url = state["api_url"]
+        state = _running_state(run_dir)
+        outputs = state.outputs
+        cognito = local_client("cognito-idp", state.endpoint_url)
+        api_url = state.api_url
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        raise UsageError("this deployment has no Cognito user pool (auth is not cognito)")
     tokens = get_tokens(
         cognito,
-        user_pool_id=auth_outputs["UserPoolId"],
-        client_id=auth_outputs["ClientId"],
+        user_pool_id=outputs.user_pool_id,
+        client_id=outputs.client_id,
         email=args.email,
-        password_store=PASSWORD_STORE,
+        password_store=run_dir.password_store,
     )
     print(render(tokens, api_url))
     return 0
+
+
+def smoke_local(args: argparse.Namespace) -> int:
+    """tools.smoke against the running `make local`: its outputs, its local endpoint."""
+
+    def find_target() -> Any:
+        run_dir = RunDir()
+        try:
+            state = RunState.read(run_dir)
+        except StateError as problem:
+            raise SmokeError(str(problem)) from None
+        if state is None:
+            missing = run_dir.state_file
+            raise SmokeError(f"no local run found ({missing} is missing): start `make local` first")
+        cognito = local_client("cognito-idp", state.endpoint_url)
+        return target_for(
+            state.outputs, cognito, f"the local run at {state.api_url}", api_url=state.api_url
+        )
+
+    return smoke(find_target)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -297,6 +238,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument(
         "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context"
     )
+    commands.add_parser("smoke", help="smoke-test the running `make local` (tools.smoke)")
 
     get = commands.add_parser("token", help="print an ID and an access token for a demo user")
     get.add_argument("--email", default=DEFAULT_EMAIL, help=f"demo user ({DEFAULT_EMAIL})")
@@ -308,16 +250,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     for pair in getattr(args, "context", []):
         if "=" not in pair:
             print(f"error: -c takes KEY=VALUE, got '{pair}'", file=sys.stderr)
             return 2
+    if args.command == "up":
+        args.stage = _stage(args.context)
+    commands = {"up": up, "token": token, "smoke": smoke_local}
     try:
-        return up(args) if args.command == "up" else token(args)
-    except (UsageError, TokenError) as problem:
+        return commands[args.command](args)
+    except (UsageError, TokenError, StateError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    except (EmulatorError, DeployError, DiscoveryError) as problem:
+    except (EmulatorError, DeployError, DiscoveryError, OutputsError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as problem:

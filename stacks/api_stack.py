@@ -17,8 +17,9 @@ from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from stacks.contract import PROFILE_PATH, ApiOutput
+
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
-PROFILE_PATH = "/user/profile"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
 
@@ -151,12 +152,14 @@ class ApiStack(Stack):
 
         api_url = self.stage.url  # ends with '/'
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
-        CfnOutput(self, "GetEndpoint", value=f"GET - {profile_url}")
-        CfnOutput(self, "PostEndpoint", value=f"POST - {profile_url}")
-        CfnOutput(self, "ApiUrl", value=api_url)
-        CfnOutput(self, "Issuer", value=issuer)
-        CfnOutput(self, "Audience", value=",".join(audiences))
-        CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, ApiOutput.GET_ENDPOINT, value=f"GET - {profile_url}")
+        CfnOutput(self, ApiOutput.POST_ENDPOINT, value=f"POST - {profile_url}")
+        CfnOutput(self, ApiOutput.API_URL, value=api_url)
+        # The id itself, so no reader parses it back out of the URL.
+        CfnOutput(self, ApiOutput.API_ID, value=self.http_api.api_id)
+        CfnOutput(self, ApiOutput.ISSUER, value=issuer)
+        CfnOutput(self, ApiOutput.AUDIENCE, value=",".join(audiences))
+        CfnOutput(self, ApiOutput.TABLE_NAME, value=self.table.table_name)
 
     def _profile_function(
         self,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local.launch import free_port
+from local.state import free_port
 from tests.conftest import ROOT
 from tests.local.conftest import port_is_free
 

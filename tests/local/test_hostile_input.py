@@ -22,10 +22,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local.deploy import local_client
-from local.server import MAX_BODY_BYTES, MAX_HEAD_BYTES
-from tests.authorizer.bad_tokens import sign_token, valid_claims
+from local.emulator.client import local_client
+from local.gateway.app import MAX_BODY_BYTES, MAX_HEAD_BYTES
+from stacks.contract import ApiOutput
 from tests.local.conftest import ConformancePlane, LocalRun
+from tests.local.gateway.authorizer.bad_tokens import sign_token, valid_claims
 
 pytestmark = pytest.mark.local
 
@@ -100,7 +101,7 @@ class Target:
 @pytest.fixture(scope="module")
 def target(conformance_plane: ConformancePlane, local_run: LocalRun) -> Target:
     dynamodb = local_client("dynamodb", local_run.endpoint_url)
-    return Target(conformance_plane, dynamodb, local_run.outputs("TableName")["TableName"])
+    return Target(conformance_plane, dynamodb, local_run.outputs.api[ApiOutput.TABLE_NAME])
 
 
 def _new_sub() -> str:

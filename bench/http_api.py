@@ -30,7 +30,7 @@ from local.state import RunDir, RunState, free_port, start_local_up
 from stacks.contract import PROFILE_PATH
 from tools.forge import unique_copies
 from tools.load import LabelledToken, LoadResult, LoadSpec, spec_to_json
-from tools.token import get_tokens
+from tools.token import tokens_for_stage
 
 CONCURRENCY = (1, 8, 32, 64)
 REQUESTS_PER_LEVEL = 600
@@ -96,13 +96,9 @@ def local_up(workdir: Path) -> Iterator[tuple[str, RunState]]:
 
 def make_tokens(state: RunState, workdir: Path, count: int) -> list[str]:
     """A real ID token from the deployed pool, then `count - 1` re-signed copies, each unique."""
-    outputs = state.outputs
-    if outputs.user_pool_id is None or outputs.client_id is None:
-        raise RuntimeError("the local run has no Cognito user pool")
-    tokens = get_tokens(
+    tokens = tokens_for_stage(
+        state.outputs,
         local_client("cognito-idp", state.endpoint_url),
-        user_pool_id=outputs.user_pool_id,
-        client_id=outputs.client_id,
         email="bench@example.com",
         password_store=workdir / "bench-users.json",
     )

@@ -27,7 +27,7 @@ from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from stacks.contract import ApiOutput
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
-from tools.token import DEFAULT_EMAIL, TokenError, get_tokens, render
+from tools.token import DEFAULT_EMAIL, TokenError, render, tokens_for_stage
 
 log = logging.getLogger("local")
 
@@ -187,14 +187,8 @@ def token(args: argparse.Namespace) -> int:
         outputs = state.outputs
         cognito = local_client("cognito-idp", state.endpoint_url)
         api_url = state.api_url
-    if outputs.user_pool_id is None or outputs.client_id is None:
-        raise UsageError("this deployment has no Cognito user pool (auth is not cognito)")
-    tokens = get_tokens(
-        cognito,
-        user_pool_id=outputs.user_pool_id,
-        client_id=outputs.client_id,
-        email=args.email,
-        password_store=run_dir.password_store,
+    tokens = tokens_for_stage(
+        outputs, cognito, email=args.email, password_store=run_dir.password_store
     )
     print(render(tokens, api_url))
     return 0

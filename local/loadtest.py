@@ -35,7 +35,7 @@ from local.state import LaunchError, RunDir, RunState, StateError, start_local_u
 from stacks.contract import PROFILE_PATH
 from tools.forge import expired_copy, forged_copy
 from tools.load import LabelledToken, LoadSpec, run_load
-from tools.token import get_tokens
+from tools.token import TokenError, tokens_for_stage
 
 DEFAULT_REQUESTS = 20_000
 DEFAULT_CONCURRENCY = 64
@@ -191,16 +191,15 @@ def tokens_from_state(run_dir: RunDir) -> tuple[Tokens, RunState]:
             f"no local run found in {run_dir.root}: start `make local` first, or omit "
             "--base-url to let the load test start its own"
         )
-    outputs = state.outputs
-    if outputs.user_pool_id is None or outputs.client_id is None:
-        raise LoadTestError("the local run has no Cognito user pool (auth is not cognito)")
-    tokens = get_tokens(
-        local_client("cognito-idp", state.endpoint_url),
-        user_pool_id=outputs.user_pool_id,
-        client_id=outputs.client_id,
-        email=LOADTEST_EMAIL,
-        password_store=run_dir.password_store,
-    )
+    try:
+        tokens = tokens_for_stage(
+            state.outputs,
+            local_client("cognito-idp", state.endpoint_url),
+            email=LOADTEST_EMAIL,
+            password_store=run_dir.password_store,
+        )
+    except TokenError as problem:
+        raise LoadTestError(str(problem)) from None
     return make_tokens(tokens.id_token), state
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from stacks.contract import PROFILE_PATH
+from tools.outputs import StageOutputs
 
 DEFAULT_EMAIL = "demo@example.com"
 
@@ -103,6 +104,22 @@ def get_tokens(
         id_token=result["IdToken"],
         access_token=result["AccessToken"],
         expires_in=int(result.get("ExpiresIn", 3600)),
+    )
+
+
+def tokens_for_stage(
+    outputs: StageOutputs, cognito: Any, *, email: str, password_store: Path
+) -> Tokens:
+    """Tokens from the stage's own user pool (AuthStack's outputs), through `cognito` (a
+    cognito-idp client for AWS or for the local endpoint)."""
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        raise TokenError("this deployment has no Cognito user pool (auth is not cognito)")
+    return get_tokens(
+        cognito,
+        user_pool_id=outputs.user_pool_id,
+        client_id=outputs.client_id,
+        email=email,
+        password_store=password_store,
     )
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from local.gateway.authorizer.jwt_authorizer import JwtAuthorizer
-from local.gateway.discovery import CorsSpec, DeployedApi
+from local.gateway.cors import CorsPolicy
+from local.gateway.discovery import DeployedApi
+from local.gateway.headers import RequestHeaders
 from local.gateway.payload import (
     HttpResponse,
     build_event,
@@ -85,6 +87,7 @@ class DataPlane:
         self.runners = runners
         self.max_body_bytes = max_body_bytes
         self.log_requests = log_requests
+        self.cors = CorsPolicy(api.cors)
         self.timings = Timings()
         self.invocations = 0
 
@@ -98,11 +101,9 @@ class DataPlane:
         request_id = new_request_id()
         context: dict[str, Any] = {"requestId": request_id}
         # Decoded once per request: routing, the authorizer, the event and CORS all read them.
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
-        ]
+        headers = RequestHeaders(scope["headers"])
         response = await self._handle(scope, headers, receive, request_id, context)
-        response = self._with_cors(headers, response)
+        response = self.cors.decorate(headers, response)
         await self._send(send, response, request_id)
         elapsed = time.perf_counter() - started
         self.timings.requests += 1
@@ -116,7 +117,7 @@ class DataPlane:
     async def _handle(
         self,
         scope: Scope,
-        headers: list[tuple[str, str]],
+        headers: RequestHeaders,
         receive: Receive,
         request_id: str,
         context: dict[str, Any],
@@ -127,7 +128,7 @@ class DataPlane:
         if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
             return HEAD_TOO_LARGE
         match = self.routes.match(method, path)
-        preflight = self._preflight(method, headers)
+        preflight = self.cors.preflight(method, headers)
         if preflight is not None:
             return preflight
         if match is None:
@@ -138,13 +139,9 @@ class DataPlane:
         claims: dict[str, str] | None = None
         scopes: list[str] | None = None
         if route.authorization_type == "JWT" and route.authorizer_id is not None:
-            lowered: dict[str, str] = {}
-            for name, value in headers:
-                key = name.lower()
-                lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
             authorize_started = time.perf_counter()
             decision = self.authorizers[route.authorizer_id].authorize(
-                lowered, route.authorization_scopes or None
+                headers.for_authorizer, route.authorization_scopes or None
             )
             self.timings.authorizer_seconds += time.perf_counter() - authorize_started
             if not decision.allowed:
@@ -188,11 +185,10 @@ class DataPlane:
             return internal_server_error()
         return map_response(invocation.result)
 
-    async def _read_body(self, receive: Receive, headers: list[tuple[str, str]]) -> bytes | None:
-        for name, value in headers:
-            too_large = value.isdigit() and int(value) > self.max_body_bytes
-            if name.lower() == "content-length" and too_large:
-                return None
+    async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
+        length = headers.get("content-length")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return None
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -207,44 +203,6 @@ class DataPlane:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
-
-    def _preflight(self, method: str, headers: list[tuple[str, str]]) -> HttpResponse | None:
-        """API Gateway answers CORS preflight itself when the API has a CORS configuration."""
-        cors = self.api.cors
-        if cors is None or method != "OPTIONS":
-            return None
-        names = {name.lower() for name, _ in headers}
-        if "origin" not in names or "access-control-request-method" not in names:
-            return None
-        response_headers: list[tuple[str, str]] = []
-        origin = _header(headers, "origin")
-        if _origin_allowed(cors, origin):
-            response_headers += [
-                ("access-control-allow-origin", origin),
-                ("access-control-allow-methods", ",".join(cors.allow_methods)),
-                ("access-control-allow-headers", ",".join(cors.allow_headers)),
-            ]
-            if cors.max_age is not None:
-                response_headers.append(("access-control-max-age", str(cors.max_age)))
-            if cors.allow_credentials:
-                response_headers.append(("access-control-allow-credentials", "true"))
-        return HttpResponse(status_code=204, headers=response_headers)
-
-    def _with_cors(self, headers: list[tuple[str, str]], response: HttpResponse) -> HttpResponse:
-        cors = self.api.cors
-        if cors is None or response.status_code == 204:
-            return response
-        origin = _header(headers, "origin")
-        if not origin or not _origin_allowed(cors, origin):
-            return response
-        extra = [("access-control-allow-origin", origin)]
-        if cors.expose_headers:
-            extra.append(("access-control-expose-headers", ",".join(cors.expose_headers)))
-        return HttpResponse(
-            status_code=response.status_code,
-            headers=[*response.headers, *extra],
-            body=response.body,
-        )
 
     @staticmethod
     async def _send(send: Send, response: HttpResponse, request_id: str) -> None:
@@ -293,11 +251,3 @@ def _head_size(scope: Scope) -> int:
     line = len(scope["method"]) + 1 + len(target) + (1 + len(query) if query else 0)
     line += 1 + len(version)
     return line + sum(len(value) for _, value in scope["headers"])
-
-
-def _header(headers: list[tuple[str, str]], wanted: str) -> str:
-    return next((value for name, value in headers if name.lower() == wanted), "")
-
-
-def _origin_allowed(cors: CorsSpec, origin: str) -> bool:
-    return "*" in cors.allow_origins or origin in cors.allow_origins

@@ -45,6 +45,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from local.gateway.headers import RequestHeaders, api_gateway_view
+
 TEXT_MEDIA_TYPES = frozenset({"application/json", "application/xml", "application/javascript"})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -114,7 +116,7 @@ def build_event(
     route_key: str,
     api_id: str,
     raw_query: bytes | str = b"",
-    headers: Sequence[tuple[str, str]] = (),
+    headers: RequestHeaders | Sequence[tuple[str, str]] = (),
     body: bytes = b"",
     source_ip: str = "127.0.0.1",
     account_id: str = "123456789012",
@@ -135,16 +137,10 @@ def build_event(
     when the route has no scopes) for a JWT-authorized route: they become
     ``requestContext.authorizer.jwt``. ``domain_name`` defaults to the Host header's host.
     """
-    joined: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "cookie":
-            cookies.extend(part.strip() for part in value.split(";") if part.strip())
-        elif lower in joined:
-            joined[lower] = f"{joined[lower]},{value}"
-        else:
-            joined[lower] = value
+    if isinstance(headers, RequestHeaders):
+        joined, cookies = dict(headers.joined), list(headers.cookies)
+    else:
+        joined, cookies = api_gateway_view(headers)
 
     query = raw_query.decode("utf-8", "replace") if isinstance(raw_query, bytes) else raw_query
     query = query.removeprefix("?")

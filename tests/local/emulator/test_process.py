@@ -7,10 +7,10 @@ import sys
 import urllib.request
 from typing import Any
 
-import boto3
 import pytest
 
 from local.emulator import EmulatorError, EmulatorProcess
+from local.emulator.client import local_client
 from local.state import free_port
 
 
@@ -62,13 +62,7 @@ def test_stopped_process_frees_its_port_and_state_is_fresh_on_restart() -> None:
     port = free_port()
 
     def sqs(endpoint: str) -> Any:
-        return boto3.client(
-            "sqs",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return local_client("sqs", endpoint)
 
     with EmulatorProcess(port) as first:
         sqs(first.endpoint_url).create_queue(QueueName="left-over")

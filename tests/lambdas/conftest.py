@@ -65,6 +65,8 @@ def http_event(
     body: str | None = None,
     is_base64: bool = False,
     extra_claims: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    request_id: str = "req-apigw-1",
 ) -> dict[str, Any]:
     """A payload-2.0 event as API Gateway builds it behind a JWT authorizer."""
     claims = {"iss": "https://issuer.example.com", "token_use": "id"} | (extra_claims or {})
@@ -75,8 +77,9 @@ def http_event(
         "routeKey": f"{method} /user/profile",
         "rawPath": "/user/profile",
         "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
+        "headers": {"content-type": "application/json"} | (headers or {}),
         "requestContext": {
+            "requestId": request_id,
             "http": {"method": method, "path": "/user/profile"},
             "authorizer": {"jwt": {"claims": claims, "scopes": None}},
         },

@@ -95,6 +95,12 @@ class LocalIssuer:
             raise IssuerError(f"{settings.key_file} does not hold an RSA private key")
         return cls(settings, key)
 
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        """For tests and tools that must sign variants (expired, wrong audience) this issuer's
+        keys verify."""
+        return self._key
+
     def jwks(self) -> dict[str, Any]:
         """The public half, as the provider publishes it."""
         jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)

@@ -186,7 +186,13 @@ class StandInIssuer:
             self.issuer.discovery()
         ).encode()
         documents[urlsplit(settings.jwks_uri).path] = json.dumps(self.issuer.jwks()).encode()
-        _write_private(key_file, pem)
+        try:
+            _write_private(key_file, pem)
+        except OSError as error:
+            self._server.server_close()
+            raise IssuerError(
+                f"could not write the local issuer's key {key_file}: {error}"
+            ) from None
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

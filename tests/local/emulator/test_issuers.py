@@ -102,3 +102,12 @@ def test_token_command_without_the_key_says_the_run_is_gone(tmp_path: Path) -> N
 def test_no_audience_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IssuerError, match="no audience"):
         StandInIssuer(Provider.OIDC, CASES[Provider.OIDC][0], [], tmp_path)
+
+
+def test_unwritable_state_dir_is_one_clear_error(tmp_path: Path) -> None:
+    """GIVEN a state 'directory' that is a file WHEN the stand-in starts THEN IssuerError naming
+    the key path, and nothing keeps listening."""
+    not_a_dir = tmp_path / "state"
+    not_a_dir.write_text("")
+    with pytest.raises(IssuerError, match="could not write the local issuer's key"):
+        StandInIssuer(Provider.AUTH0, CASES[Provider.AUTH0][0], ["aud"], not_a_dir)

@@ -106,7 +106,7 @@ def test_no_audience_is_refused(tmp_path: Path) -> None:
 
 def test_unwritable_state_dir_is_one_clear_error(tmp_path: Path) -> None:
     """GIVEN a state 'directory' that is a file WHEN the stand-in starts THEN IssuerError naming
-    the key path, and nothing keeps listening."""
+    the key path (one line for `local up`, no traceback)."""
     not_a_dir = tmp_path / "state"
     not_a_dir.write_text("")
     with pytest.raises(IssuerError, match="could not write the local issuer's key"):

@@ -31,7 +31,8 @@ CONTEXT ?=
 local: setup
 	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
 
-## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...)
+## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...);
+## with auth=auth0/okta/jwt a user-style and a machine-style token from the local stand-in issuer
 EMAIL ?= demo@example.com
 token: setup
 	@$(PY) -m local token --email $(EMAIL)

@@ -19,12 +19,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from local.deploy import DeployError, deploy
 from local.emulator import EmulatorError, EmulatorProcess
 from local.emulator.client import local_client
+from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.token_shapes import Provider, demo_user
 from local.emulator.verify import DeployedStack
 from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
-from local.gateway.discovery import DeployedApi, DiscoveryError
+from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
-from stacks.contract import ApiOutput
+from stacks.contract import PROFILE_PATH, ApiOutput
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
 from tools.token import DEFAULT_EMAIL, TokenError, render, tokens_for_stage
@@ -86,13 +88,17 @@ def _done(started: float) -> None:
     print(f"    done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _print_endpoints(api: DeployedApi, base_url: str, outputs: StageOutputs) -> None:
+def _print_endpoints(
+    api: DeployedApi, base_url: str, outputs: StageOutputs, issuer: StandInIssuer | None
+) -> None:
     print("\nendpoints:")
     for route in api.routes:
         method, _, path = route.route_key.partition(" ")
         print(f"  {method} - {base_url}{path}")
     print(f"\nissuer:   {outputs.api.get(ApiOutput.ISSUER)}")
     print(f"audience: {outputs.api.get(ApiOutput.AUDIENCE)}")
+    if issuer is not None:
+        print(f"local {issuer.settings.provider} issuer: keys at {issuer.settings.jwks_uri}")
     if outputs.auth is not None:
         print(f"user pool: {outputs.user_pool_id}  client: {outputs.client_id}")
     print("\nGet a token in another terminal with:  make token")
@@ -108,10 +114,28 @@ def _closing(closables: list[Any]) -> Iterator[None]:
             item.close()
 
 
+def _context_value(context: Sequence[str], key: str, default: str) -> str:
+    """A CDK context value as -c gives it (the last one wins), else cdk.json's default."""
+    values = [pair.split("=", 1)[1] for pair in context if pair.startswith(f"{key}=")]
+    return values[-1] if values else default
+
+
 def _stage(context: Sequence[str]) -> str:
     """The stage being deployed (CDK context `stage`, default dev), for the stack names."""
-    stages = [pair.split("=", 1)[1] for pair in context if pair.startswith("stage=")]
-    return stages[-1] if stages else "dev"
+    return _context_value(context, "stage", "dev")
+
+
+def _start_issuer(
+    args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir
+) -> StandInIssuer | None:
+    """With auth=auth0/okta/jwt, a local stand-in for the deployed issuer (unless --jwks-uri
+    points the authorizer at keys elsewhere)."""
+    auth = _context_value(args.context, "auth", "cognito")
+    if auth not in {p.value for p in Provider} or args.jwks_uri:
+        return None
+    issuer = outputs.api.get(ApiOutput.ISSUER, "")
+    audiences = [a for a in outputs.api.get(ApiOutput.AUDIENCE, "").split(",") if a]
+    return StandInIssuer(Provider(auth), issuer, audiences, run_dir.root)
 
 
 def up(args: argparse.Namespace) -> int:
@@ -135,6 +159,15 @@ def up(args: argparse.Namespace) -> int:
         outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
         _done(started)
 
+        issuer = _start_issuer(args, outputs, run_dir)
+        if issuer is not None:
+            stack.callback(issuer.close)
+            print(
+                f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
+                f"(new signing key): discovery at {issuer.settings.discovery_url}",
+                flush=True,
+            )
+
         started = _step("Reading the deployed API and loading its functions")
         plane, closables = build_data_plane(
             endpoint_url=emulator.endpoint_url,
@@ -143,6 +176,9 @@ def up(args: argparse.Namespace) -> int:
             leeway_seconds=args.leeway,
             workers=args.workers,
             jwks_uri=args.jwks_uri,
+            discovery_urls={}
+            if issuer is None
+            else {issuer.settings.issuer: issuer.settings.discovery_url},
             log_requests=not args.quiet,
         )
         stack.enter_context(_closing(closables))
@@ -155,11 +191,12 @@ def up(args: argparse.Namespace) -> int:
             pid=os.getpid(),
             stage=args.stage,
             stacks={s.name: s.outputs for s in stacks},
+            issuer=None if issuer is None else issuer.settings,
         ).write(run_dir)
         stack.callback(RunState.remove, run_dir)
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, outputs)
+        _print_endpoints(plane.api, base_url, outputs, issuer)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
             uvicorn.Server(server_config(plane, args.port)).run()
     print(STOPPED_LINE)
@@ -184,13 +221,51 @@ def token(args: argparse.Namespace) -> int:
         api_url = outputs.api_url
     else:
         state = _running_state(run_dir)
+        if state.issuer is not None:
+            return _stand_in_tokens(state, args.email)
         outputs = state.outputs
         cognito = local_client("cognito-idp", state.endpoint_url)
         api_url = state.api_url
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        raise UsageError(
+            "this deployment has no Cognito user pool (auth is not cognito): get a token from "
+            "your provider (README, 'Swapping the issuer')"
+        )
     tokens = tokens_for_stage(
         outputs, cognito, email=args.email, password_store=run_dir.password_store
     )
     print(render(tokens, api_url))
+    return 0
+
+
+def _stand_in_tokens(state: RunState, email: str) -> int:
+    """A user-style and a machine-style token from the run's stand-in issuer, carrying every
+    scope the deployed routes ask for."""
+    assert state.issuer is not None
+    issuer = LocalIssuer.load(state.issuer)
+    apigw = local_client("apigatewayv2", state.endpoint_url)
+    scopes = route_scopes(apigw, state.outputs.api_id)
+    user = demo_user(issuer.provider, issuer.settings.issuer, email)
+    user_token = issuer.token(user, scopes)
+    machine_token = issuer.token(None, scopes)
+    profile_url = f"{state.api_url.rstrip('/')}{PROFILE_PATH}"
+    granted = " ".join(scopes) if scopes else "none (the routes ask for none)"
+    print(
+        "\n".join(
+            [
+                f"# Local {issuer.provider} issuer {issuer.settings.issuer} "
+                f"(audience {issuer.settings.audiences[0]}, API scopes: {granted})",
+                f"# User token for {email} ({user.user_id}), as a sign-in would give it:",
+                f"USER_TOKEN={user_token}",
+                f"# Machine token for client {issuer.settings.client_id} (client credentials):",
+                f"MACHINE_TOKEN={machine_token}",
+                "",
+                "# Try it:",
+                f"curl -i {profile_url}",
+                f'curl -i -H "Authorization: Bearer {user_token}" {profile_url}',
+            ]
+        )
+    )
     return 0
 
 
@@ -254,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"up": up, "token": token, "smoke": smoke_local}
     try:
         return commands[args.command](args)
-    except (UsageError, TokenError, StateError) as problem:
+    except (UsageError, TokenError, StateError, IssuerError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     except (EmulatorError, DeployError, DiscoveryError, OutputsError) as problem:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from local.emulator.issuers import IssuerSettings
 from tools.outputs import StageOutputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ class RunDir:
         return self.root / "functions"
 
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the stand-in issuer of auth0/okta/jwt runs
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class RunState:
     pid: int  # the data plane's process (the load test samples its RSS)
     stage: str
     stacks: dict[str, dict[str, str]]  # stack name -> outputs
+    issuer: IssuerSettings | None = None  # the local stand-in issuer (auth0/okta/jwt only)
     version: int = STATE_VERSION
 
     @property
@@ -100,7 +102,8 @@ class RunState:
                 f"{run_dir.state_file} is from another version of this tool: remove it"
             )
         try:
-            return cls(**data)
+            issuer = data.pop("issuer", None)
+            return cls(**data, issuer=None if issuer is None else IssuerSettings(**issuer))
         except TypeError as error:
             raise StateError(f"{run_dir.state_file} is malformed ({error}): remove it") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,16 @@ def build_data_plane(
     leeway_seconds: int = 0,
     workers: int = 2,
     jwks_uri: str | None = None,
+    discovery_urls: Mapping[str, str] | None = None,
     log_requests: bool = True,
 ) -> tuple[DataPlane, list[Any]]:
     """Read the deployed API from the local endpoint and build the server; returns what to
-    close when it stops (key caches, worker pools)."""
+    close when it stops (key caches, worker pools).
+
+    Keys are found, first match wins: ``jwks_uri`` for every authorizer; the discovery URL that
+    ``discovery_urls`` gives for the authorizer's exact issuer (a local stand-in issuer); moto's
+    own endpoint for a Cognito issuer; else the issuer's public discovery document, as on AWS.
+    """
     api = discover_api(
         local_client("apigatewayv2", endpoint_url),
         local_client("lambda", endpoint_url),
@@ -34,12 +41,15 @@ def build_data_plane(
     closables: list[Any] = []
     authorizers: dict[str, JwtAuthorizer] = {}
     for authorizer_id, authorizer in api.authorizers.items():
+        discovery_url = (discovery_urls or {}).get(authorizer.issuer)
+        if discovery_url is None:
+            discovery_url = authorizer.local_discovery_url(endpoint_url)
         config = AuthorizerConfig(
             issuer=authorizer.issuer,
             audiences=authorizer.audiences,
             identity_source=authorizer.identity_source,
             jwks_uri=jwks_uri,
-            discovery_url=None if jwks_uri else authorizer.local_discovery_url(endpoint_url),
+            discovery_url=None if jwks_uri else discovery_url,
             leeway_seconds=leeway_seconds,
         )
         keys = JwksCache.for_config(config)

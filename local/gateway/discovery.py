@@ -126,6 +126,14 @@ def _routes(client: Any, api_id: str) -> list[Route]:
     return routes
 
 
+def route_scopes(client: Any, api_id: str) -> tuple[str, ...]:
+    """Every scope any deployed route asks for (AuthorizationScopes), sorted, once each."""
+    scopes: set[str] = set()
+    for item in client.get_routes(ApiId=api_id)["Items"]:
+        scopes.update(item.get("AuthorizationScopes") or ())
+    return tuple(sorted(scopes))
+
+
 def _download_code(location: str, destination: Path) -> None:
     response = httpx.get(location, timeout=30)
     if response.status_code != 200:

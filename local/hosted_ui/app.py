@@ -398,7 +398,8 @@ class HostedUi:
                 and "authorization" in request.headers
                 else 400
             )
-            payload = {"error": error.error, "error_description": error.description}
+            description = error.description or error.get_error_description()
+            payload = {"error": error.error, "error_description": description}
             return JSONResponse(payload, status_code=status, headers=_NO_STORE)
         return JSONResponse(body, headers=_NO_STORE)
 
@@ -428,9 +429,7 @@ class HostedUi:
         client = await run_in_threadpool(authenticate_client, self.pool, fields, basic)
         handler = self.grants.table.get(grant_type)
         if handler is None:
-            raise errors.UnsupportedGrantTypeError(
-                description=f"unsupported grant_type {grant_type[:64]}"
-            )
+            raise errors.UnsupportedGrantTypeError(grant_type[:64])
         grant = TokenRequest(form=fields, client=client, pool=self.pool, minter=self.minter)
         return await run_in_threadpool(handler, grant)
 

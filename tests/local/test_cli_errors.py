@@ -79,11 +79,8 @@ def test_failed_deploy_shows_the_cli_message_and_stops_the_emulator(tmp_path: Pa
     """GIVEN a context the app rejects WHEN `local up` deploys THEN exit 1 with the CLI's own
     message (our one-line config error) and the local AWS endpoint is stopped again."""
     aws_port = free_port()
-    result = _run(
-        ["up", "--port", str(free_port()), "--aws-port", str(aws_port), *_browser_ports()]
-        + ["-c", "auth=keycloak"],
-        tmp_path,
-    )
+    ports = ["--port", str(free_port()), "--aws-port", str(aws_port), *_browser_ports()]
+    result = _run(["up", *ports, "-c", "auth=keycloak"], tmp_path)
     assert result.returncode == 1
     assert "`cdk bootstrap` failed" in result.stderr or "`cdk deploy` failed" in result.stderr
     assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in result.stderr

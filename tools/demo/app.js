@@ -141,10 +141,11 @@ function render() {
 }
 
 async function callApi(method, body) {
-  const kind = $("use-access").checked ? "access" : "id";
-  const headers = { authorization: `Bearer ${tokens[kind]}` };
+  const kind = document.querySelector("input[name=token]:checked").value;
+  const headers = kind === "none" ? {} : { authorization: `Bearer ${tokens[kind]}` };
   if (body !== undefined) headers["content-type"] = "application/json";
-  $("api-status").textContent = `${method} /user/profile with the ${kind} token…`;
+  const what = kind === "none" ? "no token" : `the ${kind} token`;
+  $("api-status").textContent = `${method} /user/profile with ${what}…`;
   $("api-body").textContent = "";
   let response;
   try {
@@ -153,7 +154,7 @@ async function callApi(method, body) {
     $("api-status").textContent = `${method} failed before an answer: ${problem.message} (is the API up, and does its CORS allow ${location.origin}?)`;
     return;
   }
-  $("api-status").textContent = `${method} /user/profile with the ${kind} token: HTTP ${response.status}`;
+  $("api-status").textContent = `${method} /user/profile with ${what}: HTTP ${response.status}`;
   $("api-status").className = response.ok ? "ok" : "error";
   const text = await response.text();
   try { $("api-body").textContent = JSON.stringify(JSON.parse(text), null, 2); }

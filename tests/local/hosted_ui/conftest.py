@@ -1,9 +1,8 @@
-"""The hosted UI in process over the shared local run's emulator and deployed pool.
+"""The hosted UI over the shared local run's emulator and deployed pool, served in a thread.
 
-The app is the one `local up` serves, over real HTTP in a thread; in process lets the tests reach its code store
-(to age a code past its lifetime) and run hypothesis without HTTP round trips. A second app
-client with a secret and one without OAuth flows are created in the real pool for the checks
-that need them.
+The app is the one `local up` serves, over real HTTP; holding it in this process lets the tests
+reach its code store (to age a code past its lifetime). A confidential client (with a secret)
+and a second public client are created in the real pool for the checks that need them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Agent, Pkce, fragment_of, new_email, query_of
 
 PKCE = Pkce.new()
-ALLOWED_SCOPES = {"openid", "email", "profile"}
 hostile_text = st.one_of(
     st.text(max_size=40),
     st.sampled_from(
@@ -66,7 +65,9 @@ def _passes_every_check(params: dict[str, str], hosted_ui: UiUnderTest) -> bool:
         return False
     if params.get("response_type") not in ("code", "token"):
         return False
-    if not set((params.get("scope") or "openid").split()) <= ALLOWED_SCOPES:
+    client = hosted_ui.ui.pool.client(hosted_ui.client_id)
+    assert client is not None
+    if not set((params.get("scope") or "openid").split()) <= set(client.scopes):
         return False
     if params.get("response_type") == "code" and (
         "code_challenge" in params or "code_challenge_method" in params

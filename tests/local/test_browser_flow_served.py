@@ -3,11 +3,18 @@ the discovery document, the demo page's config, and CORS for the demo page's ori
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
 
+from local.emulator.client import local_aws_environment
+from local.state import ROOT, free_port
 from tests.local.conftest import LocalRun
 from tests.local.test_browser_flow import NO_BROWSER, chromium_path
 
@@ -82,3 +89,40 @@ def test_without_a_browser_the_test_fails_saying_how_to_get_one(
         chromium_path()
     assert str(failure.value) == NO_BROWSER.format(path="/nonexistent/chromium")
     assert "make browser" in str(failure.value)
+
+
+def test_make_demo_serves_the_page_for_a_deployed_stage_from_its_outputs(
+    local_run: LocalRun,
+) -> None:
+    """GIVEN a deployed stage (the local run's CloudFormation stands in for AWS) WHEN
+    `python -m tools.demo --stage dev` runs THEN the page's config names that stage's Cognito
+    domain (HostedUiUrl), client and API, read from the stack outputs."""
+    port = free_port()
+    environment = dict(os.environ) | local_aws_environment(local_run.endpoint_url)
+    command = [sys.executable, "-m", "tools.demo", "--stage", "dev", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                config = httpx.get(f"http://localhost:{port}/config.json").json()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0].decode()
+                assert time.monotonic() < deadline, "tools.demo did not serve"
+                time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    outputs = local_run.outputs
+    assert outputs.auth is not None
+    assert config == {
+        "authUrl": outputs.auth["HostedUiUrl"],
+        "clientId": outputs.client_id,
+        "apiUrl": outputs.api_url.rstrip("/"),
+        "redirectUri": f"http://localhost:{port}/",
+        "scopes": "",
+    }
+    assert config["authUrl"].endswith(".amazoncognito.com")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import jwt
 from authlib.oauth2.rfc6749 import errors
@@ -47,6 +47,7 @@ log = logging.getLogger("local.hosted_ui")
 
 MAX_PARAM_CHARS = 2048
 MAX_FORM_BYTES = 16 * 1024
+MAX_FORM_FIELDS = 32
 SESSION_SECONDS = 3600
 CSRF_COOKIE = "XSRF-TOKEN"
 SESSION_COOKIE = "cognito"
@@ -112,6 +113,28 @@ def _single(items: list[tuple[str, Any]], *, where: str) -> dict[str, str]:
             raise PageError(f"{where} parameter '{key[:64]}' is longer than {MAX_PARAM_CHARS}")
         params[key] = value
     return params
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body: at most MAX_FORM_BYTES however it is sent
+    (chunked too), UTF-8, at most MAX_FORM_FIELDS fields, each once."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/x-www-form-urlencoded":
+        raise PageError("the body must be application/x-www-form-urlencoded")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise PageError(f"the body is larger than {MAX_FORM_BYTES} bytes", status=413)
+    try:
+        pairs = parse_qsl(
+            body.decode(), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise PageError("the body is not UTF-8") from None
+    except ValueError:
+        raise PageError(f"the body has more than {MAX_FORM_FIELDS} fields") from None
+    return _single(pairs, where="form")
 
 
 @dataclass
@@ -281,14 +304,7 @@ class HostedUi:
 
     async def _form(self, request: Request) -> dict[str, str]:
         """The posted form, checked: size, single values, and the CSRF token."""
-        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-            raise PageError("the form is too large", status=413)
-        if not request.headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
-            raise PageError("the form must be application/x-www-form-urlencoded")
-        async with request.form(max_files=0, max_fields=32) as form:
-            fields = _single(list(form.multi_items()), where="form")
+        fields = await _read_form(request)
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = fields.get("_csrf", "")
         if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
@@ -404,17 +420,8 @@ class HostedUi:
         return JSONResponse(body, headers=_NO_STORE)
 
     async def _token(self, request: Request) -> dict[str, Any]:
-        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-            raise errors.InvalidRequestError(description="the request body is too large")
-        if not request.headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
-            raise errors.InvalidRequestError(
-                description="Content-Type must be application/x-www-form-urlencoded"
-            )
         try:
-            async with request.form(max_files=0, max_fields=32) as form:
-                fields = _single(list(form.multi_items()), where="form")
+            fields = await _read_form(request)
         except PageError as problem:
             raise errors.InvalidRequestError(description=str(problem)) from None
         basic: tuple[str, str] | None = None

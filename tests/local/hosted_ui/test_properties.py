@@ -148,3 +148,40 @@ def test_any_token_request_without_a_real_grant_is_refused_without_5xx(
     body = answer.json()
     assert isinstance(body.get("error"), str)
     assert not {"access_token", "id_token", "refresh_token"} & set(body)
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.lists(st.sampled_from(["grant_type=", "code=", "&", "=", "%", "%ff", "%00", "a"]))
+        .map("".join)
+        .map(str.encode),
+        st.just(b"a=1&" * 40),  # more fields than allowed
+        st.just(b"a=" + b"x" * 20_000),  # larger than allowed
+    ),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "text/plain",
+            "application/json",
+            "",
+        ]
+    ),
+)
+def test_any_raw_body_to_the_token_endpoint_and_the_forms_is_a_clean_4xx(
+    hosted_ui: UiUnderTest, body: bytes, content_type: str
+) -> None:
+    """GIVEN any bytes under any content type WHEN posted to the token endpoint, the login or
+    the sign-up form THEN a 4xx (OAuth JSON error or the error page), never a 5xx or a token."""
+    agent = hosted_ui.agent()
+    params = agent.params(PKCE)
+    headers = {"content-type": content_type} if content_type else {}
+    token = agent.http.post("/oauth2/token", content=body, headers=headers)
+    assert token.status_code in (400, 401), token.text
+    assert not {"access_token", "id_token", "refresh_token"} & set(token.json())
+    for page in ("login", "signup"):
+        answer = agent.http.post(f"/{page}", params=params, content=body, headers=headers)
+        assert 400 <= answer.status_code < 500, answer.text
+        assert "location" not in answer.headers

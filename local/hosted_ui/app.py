@@ -275,15 +275,23 @@ class HostedUi:
             SESSION_COOKIE, session_id, max_age=SESSION_SECONDS, httponly=True, samesite="lax"
         )
 
+    def _end_session(self, request: Request) -> None:
+        with self._sessions_lock:
+            self.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+
     # ---- endpoints ----
 
     async def authorize(self, request: Request) -> Response:
         auth = await self._checked(request)
         session = self._session(request, auth.client.client_id)
         if session is not None:  # signed in already (as on Cognito): no form
-            result = await run_in_threadpool(
-                self.minter.refresh, auth.client.client_id, session.refresh_token
-            )
+            try:
+                result = await run_in_threadpool(
+                    self.minter.refresh, auth.client.client_id, session.refresh_token
+                )
+            except ClientError:  # the user or the session is gone in the pool: sign in again
+                self._end_session(request)
+                return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
             location = await run_in_threadpool(self._complete, auth, result, session.refresh_token)
             return RedirectResponse(location, status_code=302, headers=_NO_STORE)
         return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
@@ -408,15 +416,14 @@ class HostedUi:
         try:
             body = await self._token(request)
         except errors.OAuth2Error as error:
-            status = (
-                401
-                if isinstance(error, errors.InvalidClientError)
-                and "authorization" in request.headers
-                else 400
-            )
             description = error.description or error.get_error_description()
             payload = {"error": error.error, "error_description": description}
-            return JSONResponse(payload, status_code=status, headers=_NO_STORE)
+            headers = dict(_NO_STORE)
+            status = 400
+            if isinstance(error, errors.InvalidClientError) and "authorization" in request.headers:
+                status = 401  # RFC 6749 5.2: a failed HTTP authentication scheme
+                headers["www-authenticate"] = 'Basic realm="token"'
+            return JSONResponse(payload, status_code=status, headers=headers)
         return JSONResponse(body, headers=_NO_STORE)
 
     async def _token(self, request: Request) -> dict[str, Any]:
@@ -486,9 +493,7 @@ class HostedUi:
             location = f"/login?{urlencode(params)}"
         else:
             raise PageError("invalid_request: logout_uri or redirect_uri is required")
-        session_id = request.cookies.get(SESSION_COOKIE, "")
-        with self._sessions_lock:
-            self.sessions.pop(session_id, None)
+        self._end_session(request)
         response = RedirectResponse(location, status_code=302, headers=_NO_STORE)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -293,3 +293,18 @@ def test_logout_without_a_known_client_and_target_gets_the_error_page(
     answer = agent.http.get("/logout", params=filled)
     assert answer.status_code == 400
     assert "location" not in answer.headers
+
+
+def test_a_session_whose_user_was_deleted_asks_for_sign_in_again(hosted_ui: UiUnderTest) -> None:
+    """GIVEN a signed-in browser WHEN its user is deleted from the pool THEN authorize shows
+    the login page instead of issuing a code (or failing)."""
+    agent = hosted_ui.agent()
+    params = agent.params(Pkce.new())
+    email = new_email()
+    assert agent.sign_up(params, email).status_code == 302
+    hosted_ui.ui.pool.cognito.admin_delete_user(
+        UserPoolId=hosted_ui.ui.pool.pool_id, Username=email
+    )
+    answer = agent.http.get("/oauth2/authorize", params=params)
+    assert answer.status_code == 302
+    assert answer.headers["location"].startswith("/login?")

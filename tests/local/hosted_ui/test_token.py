@@ -187,6 +187,7 @@ def test_a_confidential_client_must_authenticate(hosted_ui: UiUnderTest) -> None
     }
     wrong = agent.http.post("/oauth2/token", data=form, headers=basic("wrong"))
     _refused(wrong, "invalid_client", status=401)
+    assert wrong.headers["www-authenticate"].startswith("Basic")
     form["code"] = agent.code(pkce, scope="openid email")
     right = agent.http.post("/oauth2/token", data=form, headers=basic(client["ClientSecret"]))
     assert right.status_code == 200, right.text

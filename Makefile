@@ -38,7 +38,8 @@ demo: setup
 	$(PY) -m tools.demo --stage $(STAGE) --port $(DEMO_PORT)
 
 ## browser: the system Chromium the browser tests drive (Debian's package; installed only if missing)
-CHROMIUM ?= /usr/bin/chromium
+## A Chrome already on the machine counts (GitHub's Ubuntu runners ship google-chrome).
+CHROMIUM ?= $(firstword $(wildcard /usr/bin/chromium /usr/bin/google-chrome /usr/bin/google-chrome-stable) /usr/bin/chromium)
 browser:
 	@test -x $(CHROMIUM) || { \
 	  echo "Installing Chromium for the browser tests (apt-get install -y chromium)..."; \

@@ -43,7 +43,8 @@ NO_BROWSER = (
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    found = (shutil.which(name) for name in ("chromium", "google-chrome", "google-chrome-stable"))
+    path = os.environ.get("CHROMIUM_PATH") or next(filter(None, found), "/usr/bin/chromium")
     if not os.access(path, os.X_OK):
         pytest.fail(NO_BROWSER.format(path=path), pytrace=False)
     return path

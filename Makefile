@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup synth local token test lint deploy smoke diff destroy bench loadtest clean
+.PHONY: setup synth local token test lint deploy smoke diff destroy bench loadtest clean browser demo
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -27,9 +27,26 @@ synth: setup
 ## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would)
 PORT ?= 3000
 AWS_PORT ?= 4566
+AUTH_PORT ?= 3001
+DEMO_PORT ?= 3002
 CONTEXT ?=
 local: setup
-	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
+
+## demo: the browser demo page on http://localhost:3002/ for a deployed stage (STAGE=dev|prod)
+demo: setup
+	$(PY) -m tools.demo --stage $(STAGE) --port $(DEMO_PORT)
+
+## browser: the system Chromium the browser tests drive (Debian's package; installed only if missing)
+## A Chrome already on the machine counts (GitHub's Ubuntu runners ship google-chrome).
+CHROMIUM ?= $(firstword $(wildcard /usr/bin/chromium /usr/bin/google-chrome /usr/bin/google-chrome-stable) /usr/bin/chromium)
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Chromium for the browser tests (apt-get install -y chromium)..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  { $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1; }; } \
+	  && test -x $(CHROMIUM); \
+	} || { echo "error: no Chromium at $(CHROMIUM) and apt-get could not install it: install Debian's chromium package (or set CHROMIUM=/path/to/chrome)" >&2; exit 1; }
 
 ## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...);
 ## with auth=auth0/okta/jwt a user-style and a machine-style token from the local stand-in issuer
@@ -50,8 +67,8 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint
-	$(PY) -m pytest
+test: setup lint browser
+	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
 
 lint: setup
 	$(PY) -m ruff check .

@@ -7,10 +7,13 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import uvicorn
@@ -25,8 +28,10 @@ from local.emulator.verify import DeployedStack
 from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
+from local.hosted_ui import build_hosted_ui
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
-from stacks.contract import PROFILE_PATH, ApiOutput
+from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
+from tools.demo import DemoConfig, demo_app
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
 from tools.token import DEFAULT_EMAIL, TokenError, render, tokens_for_stage
@@ -89,7 +94,11 @@ def _done(started: float) -> None:
 
 
 def _print_endpoints(
-    api: DeployedApi, base_url: str, outputs: StageOutputs, issuer: StandInIssuer | None
+    api: DeployedApi,
+    base_url: str,
+    outputs: StageOutputs,
+    issuer: StandInIssuer | None,
+    browser: _Browser | None,
 ) -> None:
     print("\nendpoints:")
     for route in api.routes:
@@ -101,8 +110,56 @@ def _print_endpoints(
         print(f"local {issuer.settings.provider} issuer: keys at {issuer.settings.jwks_uri}")
     if outputs.auth is not None:
         print(f"user pool: {outputs.user_pool_id}  client: {outputs.client_id}")
+    if browser is not None:
+        query = urlencode(
+            {
+                "client_id": outputs.client_id,
+                "response_type": "token",
+                "scope": "openid email profile",
+                "redirect_uri": browser.demo_url,
+            }
+        )
+        print(f"\ndemo page: {browser.demo_url}   (sign up, see the tokens, call the API)")
+        print(f"hosted UI: {browser.auth_url}   (discovery: /.well-known/openid-configuration)")
+        print(f"  sign up: {browser.auth_url}/signup?{query}")
+        print(f"  log in:  {browser.auth_url}/login?{query}")
     print("\nGet a token in another terminal with:  make token")
     print("Stop with Ctrl-C.\n", flush=True)
+
+
+@dataclass(frozen=True)
+class _Browser:
+    """Where the browser flow is served: the hosted UI (its own host) and the demo page."""
+
+    auth_url: str
+    demo_url: str
+
+
+def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
+    """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
+    )
+    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise UsageError(f"could not serve on port {port}")
+        time.sleep(0.02)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    stack.callback(stop)
+
+
+def _with_demo_callback(context: Sequence[str], demo_url: str) -> list[str]:
+    """The deploy's context: unless callbackUrls is given, register the demo page's URL (and
+    the tutorial's) as the app client's callback and sign-out URLs, so CORS follows."""
+    if any(pair.startswith("callbackUrls=") for pair in context):
+        return list(context)
+    return [*context, f"callbackUrls={TUTORIAL_CALLBACK_URL},{demo_url}"]
 
 
 @contextmanager
@@ -141,6 +198,10 @@ def _start_issuer(
 def up(args: argparse.Namespace) -> int:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
+    _check_port_free(args.auth_port, "local hosted UI", "--auth-port")
+    _check_port_free(args.demo_port, "demo page", "--demo-port")
+    auth_url = f"http://localhost:{args.auth_port}"
+    demo_url = f"http://localhost:{args.demo_port}/"
     run_dir = RunDir()
     started_all = time.perf_counter()
     with ExitStack() as stack:
@@ -153,7 +214,9 @@ def up(args: argparse.Namespace) -> int:
         started = _step(
             "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all)"
         )
-        stacks: list[DeployedStack] = deploy(emulator.endpoint_url, args.context, run_dir.root)
+        stacks: list[DeployedStack] = deploy(
+            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root
+        )
         for deployed in stacks:
             print(f"    {deployed.name}: CREATE_COMPLETE, {len(deployed.resources)} resources")
         outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
@@ -185,6 +248,21 @@ def up(args: argparse.Namespace) -> int:
         _done(started)
 
         base_url = f"http://localhost:{args.port}"
+        browser: _Browser | None = None
+        if outputs.user_pool_id is not None and outputs.client_id is not None:
+            started = _step(f"Serving the hosted UI on {auth_url} and the demo page on {demo_url}")
+            hosted_ui = build_hosted_ui(
+                local_client("cognito-idp", emulator.endpoint_url),
+                outputs.user_pool_id,
+                base_url=auth_url,
+                endpoint_url=emulator.endpoint_url,
+            )
+            _serve_in_thread(hosted_ui.app, args.auth_port, stack)
+            demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
+            _serve_in_thread(demo_app(demo), args.demo_port, stack)
+            browser = _Browser(auth_url=auth_url, demo_url=demo_url)
+            _done(started)
+
         RunState(
             endpoint_url=emulator.endpoint_url,
             api_url=f"{base_url}/",
@@ -196,7 +274,7 @@ def up(args: argparse.Namespace) -> int:
         stack.callback(RunState.remove, run_dir)
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, outputs, issuer)
+        _print_endpoints(plane.api, base_url, outputs, issuer, browser)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
             uvicorn.Server(server_config(plane, args.port)).run()
     print(STOPPED_LINE)
@@ -296,6 +374,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     run = commands.add_parser("up", help="deploy into a local AWS endpoint and serve the API")
     run.add_argument("--port", type=_port, default=3000, help="local HTTP API port (3000)")
     run.add_argument("--aws-port", type=_port, default=4566, help="local AWS port (4566)")
+    run.add_argument("--auth-port", type=_port, default=3001, help="local hosted UI port (3001)")
+    run.add_argument(
+        "--demo-port", type=_port, default=DEMO_PORT, help=f"demo page port ({DEMO_PORT})"
+    )
     run.add_argument(
         "--leeway", type=_leeway, default=0, help="clock leeway in seconds for exp/nbf/iat (0)"
     )

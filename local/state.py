@@ -128,10 +128,20 @@ class LocalUp:
     aws_port: int
     state_dir: Path
     log_path: Path
+    auth_port: int  # the local hosted UI
+    demo_port: int  # the demo page
 
     @property
     def base_url(self) -> str:
         return f"http://localhost:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://localhost:{self.auth_port}"
+
+    @property
+    def demo_url(self) -> str:
+        return f"http://localhost:{self.demo_port}/"
 
     @property
     def endpoint_url(self) -> str:
@@ -163,18 +173,19 @@ def start_local_up(
     timeout: float = START_TIMEOUT_SECONDS,
 ) -> LocalUp:
     """Start `local up` on free ports with its own state dir and wait until it serves."""
-    port, aws_port = free_port(), free_port()
+    port, aws_port, auth_port, demo_port = free_port(), free_port(), free_port(), free_port()
     environment = dict(os.environ if env is None else env)
     environment |= {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
     # The pinned CDK CLI (Node 22) and this interpreter's python3 for cdk.json's app command.
     bins = [str(ROOT / "node_modules" / ".bin"), str(Path(python).parent)]
     environment["PATH"] = os.pathsep.join([*bins, environment.get("PATH", "")])
     command = [python, "-m", "local", "up", "--port", str(port), "--aws-port", str(aws_port)]
+    command += ["--auth-port", str(auth_port), "--demo-port", str(demo_port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command, *extra_args], cwd=ROOT, env=environment, stdout=log, stderr=log
         )
-    run = LocalUp(process, port, aws_port, state_dir, log_path)
+    run = LocalUp(process, port, aws_port, state_dir, log_path, auth_port, demo_port)
     deadline = time.monotonic() + timeout
     while READY_LINE not in run.log_text():
         if process.poll() is not None or time.monotonic() > deadline:

@@ -103,6 +103,7 @@ class AuthStack(Stack):
         CfnOutput(self, AuthOutput.USER_POOL_ID, value=self.user_pool.user_pool_id)
         CfnOutput(self, AuthOutput.CLIENT_ID, value=self.client_id)
         CfnOutput(self, AuthOutput.ISSUER, value=self.issuer)
+        CfnOutput(self, AuthOutput.HOSTED_UI_URL, value=self.domain.base_url())
         CfnOutput(
             self,
             AuthOutput.HOSTED_UI_SIGN_UP_URL,

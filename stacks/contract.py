@@ -22,6 +22,13 @@ PROFILE_PATH = "/user/profile"
 GET_PROFILE_ROUTE = f"GET {PROFILE_PATH}"
 POST_PROFILE_ROUTE = f"POST {PROFILE_PATH}"
 
+# The browser demo page (tools/demo): served on this port by `make local` and `make demo`, and
+# registered by default as a callback and sign-out URL of the app client.
+DEMO_PORT = 3002
+DEMO_PAGE_URL = f"http://localhost:{DEMO_PORT}/"
+# The tutorial's original callback URL, kept for compatibility.
+TUTORIAL_CALLBACK_URL = "https://localhost:3000"
+
 
 class AuthOutput(StrEnum):
     """CloudFormation output keys of AuthStack."""
@@ -31,6 +38,7 @@ class AuthOutput(StrEnum):
     ISSUER = "Issuer"
     HOSTED_UI_SIGN_UP_URL = "HostedUiSignUpUrl"
     HOSTED_UI_LOGIN_URL = "HostedUiLoginUrl"
+    HOSTED_UI_URL = "HostedUiUrl"  # the Cognito domain's base URL (OAuth endpoints, hosted UI)
 
 
 class ApiOutput(StrEnum):

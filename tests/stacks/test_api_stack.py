@@ -144,10 +144,11 @@ def test_stage_is_explicit_with_json_access_logs_and_throttling(cognito: Synthes
 
 
 def test_cors_allows_only_the_configured_origins(cognito: Synthesized) -> None:
-    """GIVEN the default callback URL WHEN CORS is synthesized THEN only its origin may call."""
+    """GIVEN the default callback URLs (the tutorial's and the demo page's) WHEN CORS is
+    synthesized THEN only their origins may call."""
     api = only_resource(cognito.api_json, "AWS::ApiGatewayV2::Api")["Properties"]
     cors = api["CorsConfiguration"]
-    assert cors["AllowOrigins"] == ["https://localhost:3000"]
+    assert cors["AllowOrigins"] == ["https://localhost:3000", "http://localhost:3002"]
     assert set(cors["AllowMethods"]) == {"GET", "POST", "OPTIONS"}
     assert set(cors["AllowHeaders"]) == {"authorization", "content-type"}
 

@@ -46,7 +46,8 @@ def test_prod_user_pool_is_retained_and_protected(cognito_prod: Synthesized) -> 
 
 def test_app_client_uses_code_and_implicit_grants_with_openid_scopes(cognito: Synthesized) -> None:
     """GIVEN the app client WHEN synthesized THEN it has no secret, the code (PKCE) and implicit
-    grants, scopes openid/email/profile and the configured callback URL only."""
+    grants, scopes openid/email/profile, and as callback and sign-out URLs the tutorial's
+    https://localhost:3000 and the demo page's http://localhost:3002/ only."""
     cognito.auth.has_resource_properties(  # type: ignore[union-attr]
         "AWS::Cognito::UserPoolClient",
         {
@@ -54,7 +55,8 @@ def test_app_client_uses_code_and_implicit_grants_with_openid_scopes(cognito: Sy
             "AllowedOAuthFlows": ["implicit", "code"],
             "AllowedOAuthFlowsUserPoolClient": True,
             "AllowedOAuthScopes": ["openid", "email", "profile"],
-            "CallbackURLs": ["https://localhost:3000"],
+            "CallbackURLs": ["https://localhost:3000", "http://localhost:3002/"],
+            "LogoutURLs": ["https://localhost:3000", "http://localhost:3002/"],
             "SupportedIdentityProviders": ["COGNITO"],
             "PreventUserExistenceErrors": "ENABLED",
         },
@@ -95,9 +97,14 @@ def test_outputs_give_ids_issuer_and_a_ready_sign_up_url(cognito: Synthesized) -
     """GIVEN AuthStack WHEN deployed THEN outputs hold the pool id, client id, issuer and a
     hosted-UI sign-up URL with response_type=token like the tutorial."""
     outputs = _auth(cognito)["Outputs"]
-    assert {"UserPoolId", "ClientId", "Issuer", "HostedUiSignUpUrl", "HostedUiLoginUrl"} <= set(
-        outputs
-    )
+    assert {
+        "UserPoolId",
+        "ClientId",
+        "Issuer",
+        "HostedUiSignUpUrl",
+        "HostedUiLoginUrl",
+        "HostedUiUrl",
+    } <= set(outputs)
     parts = outputs["HostedUiSignUpUrl"]["Value"]["Fn::Join"][1]
     text = "".join(part for part in parts if isinstance(part, str))
     assert "/signup?client_id=" in text

@@ -18,7 +18,8 @@ def test_defaults_build_a_dev_cognito_app() -> None:
     assert config.auth is AuthProvider.COGNITO
     assert config.cognito is not None
     assert config.cognito.password_auth is True
-    assert config.cognito.callback_urls == ("https://localhost:3000",)
+    assert config.cognito.callback_urls == ("https://localhost:3000", "http://localhost:3002/")
+    assert config.cors_origins == ("https://localhost:3000", "http://localhost:3002")
     assert config.external_issuer is None
 
 

@@ -44,16 +44,26 @@ def test_prod_user_pool_is_retained_and_protected(cognito_prod: Synthesized) -> 
     assert pool["Properties"]["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
-def test_app_client_uses_code_and_implicit_grants_with_openid_scopes(cognito: Synthesized) -> None:
+def test_app_client_uses_code_and_implicit_grants_with_openid_and_user_scopes(
+    cognito: Synthesized,
+) -> None:
     """GIVEN the app client WHEN synthesized THEN it has no secret, the code (PKCE) and implicit
-    grants, scopes openid/email/profile and the configured callback URL only."""
+    grants, scopes openid/email/profile plus the resource server's profile.read and
+    profile.write (never profiles.read), and the configured callback URL only."""
+    server = {"Ref": Match.string_like_regexp("ProfileApiResourceServer")}
     cognito.auth.has_resource_properties(  # type: ignore[union-attr]
         "AWS::Cognito::UserPoolClient",
         {
             "GenerateSecret": False,
             "AllowedOAuthFlows": ["implicit", "code"],
             "AllowedOAuthFlowsUserPoolClient": True,
-            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "AllowedOAuthScopes": [
+                "openid",
+                "email",
+                "profile",
+                {"Fn::Join": ["", [server, "/profile.read"]]},
+                {"Fn::Join": ["", [server, "/profile.write"]]},
+            ],
             "CallbackURLs": ["https://localhost:3000"],
             "SupportedIdentityProviders": ["COGNITO"],
             "PreventUserExistenceErrors": "ENABLED",

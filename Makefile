@@ -31,10 +31,11 @@ CONTEXT ?=
 local: setup
 	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
 
-## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...)
+## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...); MACHINE=1: the machine client's client-credentials token
 EMAIL ?= demo@example.com
+MACHINE ?=
 token: setup
-	@$(PY) -m local token --email $(EMAIL)
+	@$(PY) -m local token --email $(EMAIL) $(if $(filter 1 true yes,$(MACHINE)),--machine)
 
 ## loadtest: bounded load test of the local API (starts its own local run; BASE_URL=http://localhost:3000 targets a running `make local`)
 loadtest: setup

@@ -13,6 +13,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 import boto3
+import httpx
 import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,7 +28,14 @@ from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from stacks.contract import ApiOutput
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
-from tools.token import DEFAULT_EMAIL, TokenError, get_tokens, render
+from tools.token import (
+    DEFAULT_EMAIL,
+    TokenError,
+    get_machine_token,
+    get_tokens,
+    render,
+    render_machine,
+)
 
 log = logging.getLogger("local")
 
@@ -176,6 +184,19 @@ def _running_state(run_dir: RunDir) -> RunState:
     return state
 
 
+def _local_token_endpoint(endpoint_url: str, user_pool_id: str) -> str:
+    """The token endpoint the local pool's discovery document lists, as a client finds it."""
+    url = f"{endpoint_url}/{user_pool_id}/.well-known/openid-configuration"
+    try:
+        document = httpx.get(url, timeout=10).json()
+    except (httpx.HTTPError, ValueError) as error:
+        raise UsageError(f"the local pool's discovery document is unreadable: {error}") from None
+    endpoint = document.get("token_endpoint")
+    if not isinstance(endpoint, str):
+        raise UsageError(f"{url} lists no token_endpoint: restart `make local`")
+    return endpoint
+
+
 def token(args: argparse.Namespace) -> int:
     run_dir = RunDir()
     if args.aws:
@@ -189,6 +210,26 @@ def token(args: argparse.Namespace) -> int:
         api_url = state.api_url
     if outputs.user_pool_id is None or outputs.client_id is None:
         raise UsageError("this deployment has no Cognito user pool (auth is not cognito)")
+    if args.machine:
+        if outputs.machine_client_id is None:
+            raise UsageError(
+                "this deployment has no machine client: deploy with machineClient=true "
+                '(make local CONTEXT="machineClient=true")'
+            )
+        token_endpoint = outputs.token_endpoint
+        if not args.aws:  # the deployed URL is the Cognito domain's; offline it is the emulator's
+            token_endpoint = _local_token_endpoint(state.endpoint_url, outputs.user_pool_id)
+        if token_endpoint is None:
+            raise UsageError("AuthStack has no TokenEndpoint output: redeploy it")
+        machine = get_machine_token(
+            cognito,
+            user_pool_id=outputs.user_pool_id,
+            client_id=outputs.machine_client_id,
+            token_endpoint=token_endpoint,
+            scope=args.scope,
+        )
+        print(render_machine(machine, api_url))
+        return 0
     tokens = get_tokens(
         cognito,
         user_pool_id=outputs.user_pool_id,
@@ -244,6 +285,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     get.add_argument("--email", default=DEFAULT_EMAIL, help=f"demo user ({DEFAULT_EMAIL})")
     get.add_argument("--aws", action="store_true", help="use the stacks deployed in AWS")
     get.add_argument("--stage", default="dev", choices=["dev", "prod"], help="with --aws")
+    get.add_argument(
+        "--machine", action="store_true", help="a client_credentials token of the machine client"
+    )
+    get.add_argument("--scope", default=None, help="with --machine: scopes to ask for")
     return parser.parse_args(argv)
 
 

@@ -157,3 +157,17 @@ def test_admin_route_function_may_only_read_the_table(synthesized: dict[str, Syn
                 granted = statement["Action"]
                 actions.update([granted] if isinstance(granted, str) else granted)
     assert actions == {"dynamodb:GetItem"}
+
+
+def test_authorizer_accepts_the_machine_clients_tokens(synthesized: dict[str, Synthesized]) -> None:
+    """GIVEN machineClient=true WHEN synthesized THEN the JWT authorizer's audience lists the
+    user client and the machine client: machine tokens carry their client_id and no aud, so
+    without it every machine call would be 401."""
+    authorizer = only_resource(
+        synthesized["cognito-scoped"].api_json, "AWS::ApiGatewayV2::Authorizer"
+    )["Properties"]
+    audiences = authorizer["JwtConfiguration"]["Audience"]
+    imports = [a["Fn::ImportValue"] for a in audiences]
+    assert len(imports) == 2
+    assert any("AppClient" in name for name in imports)
+    assert any("MachineClient" in name for name in imports)

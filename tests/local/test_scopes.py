@@ -194,3 +194,20 @@ def test_make_token_machine_prints_a_client_credentials_token(scoped_run: LocalR
     assert result.returncode == 0, result.stderr
     assert "scope: profile-api/profiles.read" in result.stdout
     assert "/profiles/<sub>" in result.stdout
+
+
+def test_smoke_passes_on_the_scoped_run(scoped_run: LocalRun) -> None:
+    """GIVEN scoped routes (as prod has them) WHEN `python -m local smoke` runs THEN it passes:
+    it calls the API with the access token, which the trigger gave the user scopes."""
+    env = dict(os.environ, LOCAL_STATE_DIR=str(scoped_run.state_dir))
+    result = subprocess.run(
+        [sys.executable, "-m", "local", "smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "PASSED: 7 passed, 0 failed"

@@ -168,8 +168,9 @@ def _delete_user(target: Target, username: str, report: Report, *, quiet: bool) 
 
 def sign_in(target: Target, username: str, password: str) -> tuple[str, str]:
     """(access token, flow used): the access token, because scoped routes (prod) refuse ID
-    tokens, and the pool's pre token trigger gives it the user scopes. The admin flow first: it needs IAM credentials, which the smoke
-    test has anyway, and works on every stage; the public password flow for older stacks."""
+    tokens, and the pool's pre token trigger gives it the user scopes. The admin flow first:
+    it needs IAM credentials, which the smoke test has anyway, and works on every stage; the
+    public password flow for older stacks."""
     credentials = {"USERNAME": username, "PASSWORD": password}
     refused: list[str] = []
     try:

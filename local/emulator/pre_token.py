@@ -18,10 +18,12 @@ import atexit
 import contextlib
 import io
 import logging
+import shutil
 import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,7 +224,7 @@ class TriggerRunner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runners: dict[tuple[str, str], FunctionRunner] = {}
-        self._code_root = Path(tempfile.mkdtemp(prefix="local-triggers-"))
+        self._code_root: Path | None = None  # created on the first invoke
 
     def invoke(self, arn: str, event: dict[str, Any]) -> Any:
         runner = self._runner(arn)
@@ -257,6 +259,8 @@ class TriggerRunner:
         with self._lock:
             runner = self._runners.get(key)
             if runner is None:
+                if self._code_root is None:
+                    self._code_root = Path(tempfile.mkdtemp(prefix="local-triggers-"))
                 code_dir = self._code_root / key[1].replace("/", "_")[:32]
                 if not code_dir.exists():
                     with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as package:
@@ -272,6 +276,16 @@ class TriggerRunner:
                 )
                 endpoint = f"http://localhost:{settings.moto_server_port()}"
                 runner = FunctionRunner(spec, local_aws_environment(endpoint), workers=1)
+                # Start the worker and import the handler outside the function's timeout, as
+                # Lambda's init phase is (the first sign-in would otherwise time out on a busy
+                # machine); an import error fails this sign-in like any trigger error.
+                try:
+                    runner.warm_up()
+                except (BrokenProcessPool, TimeoutError) as error:
+                    runner.close()
+                    raise UserLambdaValidationException(
+                        f"PreTokenGeneration failed with error {type(error).__name__}: {error}."
+                    ) from None
                 for old_key in [k for k in self._runners if k[0] == arn]:
                     self._runners.pop(old_key).close()
                 self._runners[key] = runner
@@ -282,6 +296,9 @@ class TriggerRunner:
             for runner in self._runners.values():
                 runner.close()
             self._runners.clear()
+            if self._code_root is not None:
+                shutil.rmtree(self._code_root, ignore_errors=True)
+                self._code_root = None
 
 
 RUNNER = TriggerRunner()

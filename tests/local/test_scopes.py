@@ -211,3 +211,25 @@ def test_smoke_passes_on_the_scoped_run(scoped_run: LocalRun) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "PASSED: 7 passed, 0 failed"
+
+
+def test_machine_token_without_a_machine_client_says_how_to_deploy_one(
+    local_run: LocalRun,
+) -> None:
+    """GIVEN the default run (no machineClient) WHEN `make token MACHINE=1` runs THEN exit 2
+    with one line naming the context to deploy, and no traceback."""
+    env = dict(os.environ, LOCAL_STATE_DIR=str(local_run.state_dir))
+    result = subprocess.run(
+        [sys.executable, "-m", "local", "token", "--machine"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: this deployment has no machine client: deploy with machineClient=true "
+        '(make local CONTEXT="machineClient=true")'
+    ]

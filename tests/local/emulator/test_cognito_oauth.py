@@ -15,6 +15,8 @@ import httpx
 import jwt
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
 from tests.local.emulator.conftest import AwsClient
@@ -249,6 +251,49 @@ def test_token_endpoint_wants_a_form_post(pool: Pool) -> None:
         auth=(pool.machine_client, pool.machine_secret),
     )
     assert (response.status_code, response.json()) == (400, {"error": "invalid_request"})
+
+
+form_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["client_credentials", "rs/admin", "rs/admin rs/nope", "", " "]),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    grant_type=st.one_of(st.none(), form_text),
+    scope=st.one_of(st.none(), form_text),
+    client_id=st.one_of(st.none(), form_text),
+    secret=st.one_of(st.none(), form_text),
+    authorization=st.one_of(
+        st.none(),
+        # Any printable header value (httpx itself refuses surrounding whitespace).
+        st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=60),
+        st.builds(
+            lambda s: f"Basic {s}", st.text(alphabet="abcXYZ09+/=:%", min_size=1, max_size=40)
+        ),
+    ),
+)
+def test_arbitrary_token_requests_never_5xx_and_never_get_a_token(
+    pool: Pool,
+    grant_type: str | None,
+    scope: str | None,
+    client_id: str | None,
+    secret: str | None,
+    authorization: str | None,
+) -> None:
+    """GIVEN any form fields and Authorization header that do not hold the machine client's
+    secret WHEN posted THEN a 400 JSON OAuth error, never a 5xx and never a token."""
+    fields = {"grant_type": grant_type, "scope": scope, "client_id": client_id}
+    fields["client_secret"] = secret
+    form = {key: value for key, value in fields.items() if value is not None}
+    headers = {} if authorization is None else {"authorization": authorization}
+    response = httpx.post(pool.token_endpoint, data=form, headers=headers, timeout=30)
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"error"}
+    assert "access_token" not in response.text
 
 
 # --- the pre token generation trigger -------------------------------------------------------

@@ -3,9 +3,8 @@
 Cognito calls the trigger before it signs a user's tokens (InitiateAuth, refresh, OAuth
 endpoints) and, with event version 3, before a client_credentials token. moto ignores the
 pool's LambdaConfig and cannot invoke Lambda (no Docker), so this module does what Cognito does:
-it builds the event (version 1, 2 or 3, as the pool is configured), runs the deployed function's
-own code package in a worker process (the same FunctionRunner the local gateway uses: the
-function's environment, a timeout, a crash that cannot take the emulator down) and applies the
+it builds the event (version 1, 2 or 3, as the pool is configured), runs the deployed function
+(`functions.DeployedFunctions`: its own code package in a worker process) and applies the
 response's claim and scope overrides to the tokens before they are signed.
 
 Installed by the add-on inside the moto process; patches two CognitoIdpUserPool methods.
@@ -13,28 +12,19 @@ Installed by the add-on inside the moto process; patches two CognitoIdpUserPool 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
-import io
 import logging
-import shutil
-import tempfile
 import threading
-import zipfile
 from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from joserfc import jwt
-from moto import settings
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
-if TYPE_CHECKING:
-    from local.gateway.workers import FunctionRunner
+from local.emulator.functions import DeployedFunctions, FunctionError
 
 log = logging.getLogger("local.emulator.pre_token")
 
@@ -218,91 +208,20 @@ def client_credentials_event(
     }
 
 
-class TriggerRunner:
-    """Runs deployed functions by ARN: code from moto's Lambda backend, one worker each."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._runners: dict[tuple[str, str], FunctionRunner] = {}
-        self._code_root: Path | None = None  # created on the first invoke
-
-    def invoke(self, arn: str, event: dict[str, Any]) -> Any:
-        runner = self._runner(arn)
-        outcome = asyncio.run(runner.invoke(event))
-        if outcome.error is not None:
-            log.warning("pre token trigger %s failed: %s", arn, outcome.error)
-            first_line = outcome.error.strip().splitlines()[-1] if outcome.error.strip() else ""
-            raise UserLambdaValidationException(
-                f"PreTokenGeneration failed with error {first_line}."
-            )
-        return outcome.result
-
-    def _runner(self, arn: str) -> FunctionRunner:
-        from moto.awslambda.models import lambda_backends
-
-        from local.emulator.client import local_aws_environment
-        from local.gateway.workers import FunctionRunner, FunctionSpec
-
-        parts = arn.split(":")
-        if len(parts) < 7 or parts[2] != "lambda":
-            raise UserLambdaValidationException(
-                f"PreTokenGeneration: '{arn}' is not a function ARN"
-            )
-        region, account = parts[3], parts[4]
-        try:
-            function = lambda_backends[account][region].get_function(arn)
-        except Exception:  # moto's UnknownFunctionException and friends
-            raise UserLambdaValidationException(
-                f"PreTokenGeneration failed with error Function not found: {arn}."
-            ) from None
-        key = (arn, str(function.code_sha_256))
-        with self._lock:
-            runner = self._runners.get(key)
-            if runner is None:
-                if self._code_root is None:
-                    self._code_root = Path(tempfile.mkdtemp(prefix="local-triggers-"))
-                code_dir = self._code_root / key[1].replace("/", "_")[:32]
-                if not code_dir.exists():
-                    with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as package:
-                        package.extractall(code_dir)
-                spec = FunctionSpec(
-                    name=function.function_name,
-                    arn=arn,
-                    handler=str(function.handler),
-                    code_dir=code_dir,
-                    environment=dict(function.environment_vars or {}),
-                    timeout_seconds=float(function.timeout),
-                    memory_mb=int(function.memory_size),
-                )
-                endpoint = f"http://localhost:{settings.moto_server_port()}"
-                runner = FunctionRunner(spec, local_aws_environment(endpoint), workers=1)
-                # Start the worker and import the handler outside the function's timeout, as
-                # Lambda's init phase is (the first sign-in would otherwise time out on a busy
-                # machine); an import error fails this sign-in like any trigger error.
-                try:
-                    runner.warm_up()
-                except (BrokenProcessPool, TimeoutError) as error:
-                    runner.close()
-                    raise UserLambdaValidationException(
-                        f"PreTokenGeneration failed with error {type(error).__name__}: {error}."
-                    ) from None
-                for old_key in [k for k in self._runners if k[0] == arn]:
-                    self._runners.pop(old_key).close()
-                self._runners[key] = runner
-        return runner
-
-    def close(self) -> None:
-        with self._lock:
-            for runner in self._runners.values():
-                runner.close()
-            self._runners.clear()
-            if self._code_root is not None:
-                shutil.rmtree(self._code_root, ignore_errors=True)
-                self._code_root = None
-
-
-RUNNER = TriggerRunner()
+RUNNER = DeployedFunctions()
 atexit.register(RUNNER.close)
+
+
+def _invoke(arn: str, event: dict[str, Any]) -> Any:
+    """Run the trigger; any failure fails the sign-in, as Cognito answers it."""
+    try:
+        return RUNNER.invoke(arn, event)
+    except FunctionError as error:
+        log.warning("pre token trigger %s failed: %s", arn, error.detail)
+        raise UserLambdaValidationException(
+            f"PreTokenGeneration failed with error {error}."
+        ) from None
+
 
 # The overrides for the tokens being built on this thread (moto signs them in create_jwt).
 _pending = threading.local()
@@ -332,7 +251,7 @@ def run_for_user(
         trigger_source=trigger_source,
         scopes=["aws.cognito.signin.user.admin"],
     )
-    return parse_response(RUNNER.invoke(config.arn, event), config.version)
+    return parse_response(_invoke(config.arn, event), config.version)
 
 
 def run_for_client(pool: CognitoIdpUserPool, client_id: str, scopes: list[str]) -> Overrides | None:
@@ -341,7 +260,7 @@ def run_for_client(pool: CognitoIdpUserPool, client_id: str, scopes: list[str]) 
     if config is None or config.version < 3:
         return None
     event = client_credentials_event(pool, client_id, scopes)
-    return parse_response(RUNNER.invoke(config.arn, event), config.version)
+    return parse_response(_invoke(config.arn, event), config.version)
 
 
 def sign(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:

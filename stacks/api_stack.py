@@ -17,7 +17,7 @@ from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from stacks.contract import PROFILE_PATH, ApiOutput
+from stacks.contract import PROFILE_PATH, PROFILES_PATH, ApiOutput
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -52,7 +52,9 @@ class ApiStack(Stack):
         *,
         issuer: str,
         audiences: Sequence[str],
-        scopes: Sequence[str] = (),
+        read_scopes: Sequence[str] = (),
+        write_scopes: Sequence[str] = (),
+        admin_scopes: Sequence[str] = (),
         cors_origins: Sequence[str] = (),
         retain_data: bool = False,
         throttle_rate: float = 50,
@@ -140,15 +142,34 @@ class ApiStack(Stack):
             methods=[apigw.HttpMethod.GET],
             integration=HttpLambdaIntegration("GetProfileIntegration", self.get_function),
             authorizer=self.authorizer,
-            authorization_scopes=list(scopes) or None,
+            authorization_scopes=list(read_scopes) or None,
         )
         self.http_api.add_routes(
             path=PROFILE_PATH,
             methods=[apigw.HttpMethod.POST],
             integration=HttpLambdaIntegration("CreateProfileIntegration", self.create_function),
             authorizer=self.authorizer,
-            authorization_scopes=list(scopes) or None,
+            authorization_scopes=list(write_scopes) or None,
         )
+        self.profiles_function: lambda_.Function | None = None
+        if admin_scopes:  # never unscoped: it would let any signed-in user read every profile
+            self.profiles_function = self._profile_function(
+                "GetProfileBySub",
+                "profile_api.get_profile_by_sub.handler",
+                code,
+                log_retention,
+                removal,
+            )
+            self.table.grant(self.profiles_function, "dynamodb:GetItem")
+            self.http_api.add_routes(
+                path=PROFILES_PATH,
+                methods=[apigw.HttpMethod.GET],
+                integration=HttpLambdaIntegration(
+                    "GetProfileBySubIntegration", self.profiles_function
+                ),
+                authorizer=self.authorizer,
+                authorization_scopes=list(admin_scopes),
+            )
 
         api_url = self.stage.url  # ends with '/'
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"

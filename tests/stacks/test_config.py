@@ -89,7 +89,17 @@ BAD_CONTEXTS: list[tuple[dict[str, Any], str]] = [
     ({"callbackUrls": "ftp://x.example.com"}, "context 'callbackUrls' must be an https:// URL"),
     ({"corsOrigins": "https://app.example.com/path"}, "origin without a path"),
     ({"passwordAuth": "maybe"}, "context 'passwordAuth' must be true or false"),
-    ({"scopes": 'read write"x'}, "context 'scopes' value"),
+    ({"scopes": "profile-api/profile.read"}, "context 'scopes' was replaced by per-route scopes"),
+    (AUTH0 | {"readScopes": 'read"x', "writeScopes": "w"}, "context 'readScopes' value 'read\"x'"),
+    (AUTH0 | {"requireScopes": "true"}, "context 'readScopes' is required with requireScopes"),
+    (AUTH0 | {"requireScopes": "true", "readScopes": "r"}, "context 'writeScopes' is required"),
+    (AUTH0 | {"stage": "prod"}, "context 'readScopes' is required with requireScopes=true"),
+    (AUTH0 | {"requireScopes": "false", "readScopes": "r"}, "but requireScopes=false"),
+    ({"readScopes": "read:profile"}, "context 'readScopes' is for auth0/okta/jwt"),
+    ({"requireScopes": "sometimes"}, "context 'requireScopes' must be true or false"),
+    ({"resourceServer": "profile api"}, "context 'resourceServer' is 'profile api'"),
+    (AUTH0 | {"machineClient": "true"}, "context 'machineClient' creates a Cognito app client"),
+    ({"machineClient": "2"}, "context 'machineClient' must be true or false"),
     ({"stage": ["dev"]}, "context 'stage' must be a string, got list"),
 ]
 

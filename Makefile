@@ -24,12 +24,14 @@ synth: setup
 	$(PY) -m tools.synth_report
 
 ## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
-## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would)
+## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would;
+##  state is kept in .local/aws across runs: FRESH=1 starts empty)
 PORT ?= 3000
 AWS_PORT ?= 4566
 CONTEXT ?=
+FRESH ?=
 local: setup
-	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) $(if $(FRESH),--fresh) $(foreach pair,$(CONTEXT),-c $(pair))
 
 ## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...)
 EMAIL ?= demo@example.com

@@ -67,6 +67,9 @@ class EmulatorSupervisor:
     def _recover(self, code: int) -> bool:
         """True when the endpoint is back; False after giving up (the run is stopping)."""
         reason = f"the local AWS endpoint (pid {self.emulator.pid}) exited with code {code}"
+        last_words = self.emulator.last_words() if code > 0 else None  # < 0: a signal, no words
+        if last_words:
+            reason += f" ({last_words[:200]})"
         self.plane.unavailable = reason
         now = time.monotonic()
         self.restarts = [t for t in self.restarts if now - t < WINDOW_SECONDS] + [now]

@@ -148,6 +148,14 @@ class EmulatorProcess:
         """None while the server runs (or was never started), else how it ended."""
         return None if self._process is None else self._process.poll()
 
+    def last_words(self) -> str | None:
+        """The server's last line of output, unless it is one of its normal lines: after a
+        crash, usually the error it died of."""
+        lines = [line.strip() for line in self.log_text().splitlines() if line.strip()]
+        if not lines or READY_MARKER in lines[-1] or NOTICE_PREFIX in lines[-1]:
+            return None
+        return lines[-1]
+
     @property
     def notices(self) -> list[str]:
         """The server's lines about the kept state (loaded, moved aside, saving failed)."""

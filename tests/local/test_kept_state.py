@@ -167,24 +167,34 @@ def test_restart_keeps_the_user_its_token_and_its_profile_without_deploying(
     assert run.stop() == 0
 
 
-def test_a_changed_app_is_deployed_onto_the_kept_data(
+def test_a_changed_app_is_deployed_onto_the_kept_data_naming_what_was_replaced(
     kept: Kept, tmp_path: Path, started: list[LocalUp]
 ) -> None:
-    """GIVEN kept state WHEN the app changes (here: CDK context for the CORS origins) THEN the
-    run deploys it as an update: the new setting is served, while the pool, the user's token
-    and the stored profile are kept and no resource is reported replaced."""
+    """GIVEN kept state WHEN the app changes (CDK context: new CORS origins, which update the
+    API in place, and a new hosted-UI domain prefix, which AWS can only replace) THEN the run
+    deploys it as an update: the new settings are served, the replaced domain is named, and
+    the pool, the user's token and the stored profile are kept."""
     state_dir = kept.copy(tmp_path / "state")
     origin = "https://changed.example.com"
-    run = _start(started, state_dir, tmp_path / "up.log", ["-c", f"corsOrigins={origin}"])
+    context = ["-c", f"corsOrigins={origin}", "-c", "domainPrefix=jwt-profile-api-changed"]
+    run = _start(started, state_dir, tmp_path / "up.log", context)
     log = run.log_text()
     assert "JwtProfileApiDev: deployed" in log
-    assert "replaced:" not in log
+    replaced = [line.strip() for line in log.splitlines() if "replaced:" in line]
+    assert len(replaced) == 1, log
+    assert replaced[0].startswith("replaced: JwtProfileAuthDev/")
+    assert replaced[0].endswith(
+        "(AWS::Cognito::UserPoolDomain): a new resource, its data did not carry over"
+    )
     preflight = httpx.options(
         f"{run.base_url}{PROFILE}",
         headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
         timeout=30,
     )
     assert preflight.headers.get("access-control-allow-origin") == origin
+    state = RunState.read(RunDir(state_dir))
+    assert state is not None
+    assert state.outputs.user_pool_id == kept.pool_id
     answer = _profile(run, kept.token)
     assert answer.status_code == 200, answer.text
     assert answer.json()["profile"]["name"] == "Ann"

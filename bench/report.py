@@ -194,13 +194,14 @@ def _restart_section(data: dict[str, Any]) -> list[str]:
     saves = data["save_seconds"]
     lines += [
         "",
-        f"Data-loss window: {len(window)} writes at unaligned moments to a kept endpoint "
+        f"Data-loss window: {len(window)} writes at unaligned moments to an endpoint holding "
+        "the deployed app's kept state "
         f"(save interval {data['save_interval']:.1f} s); time from the write's answer until a "
         "save holding it was on disk (write, fsync, rename): median "
         f"{_median(window):.2f} s, max {max(window):.2f} s. A hard kill loses the writes of "
-        f"that window; a clean stop loses nothing. One save of the deployed app's state "
+        f"that window; a clean stop loses nothing. One save "
         f"({data['snapshot_bytes']:,} bytes) took median {_median(saves) * 1000:.0f} ms, "
-        f"max {max(saves) * 1000:.0f} ms, with requests held off meanwhile.",
+        f"max {max(saves) * 1000:.0f} ms (requests wait only while it is pickled).",
     ]
     return lines
 

@@ -8,7 +8,8 @@ Three ways a `python -m local up` becomes ready, in turn, round by round, on one
   if it let the CLI decide instead of comparing fingerprints.
 Seconds are wall time from starting the command to its ready line (what a user waits).
 
-Data-loss window: writes to a kept emulator at unaligned moments; for each, the time until the
+Data-loss window: writes at unaligned moments to an emulator holding the deployed app's kept
+state; for each, the time until the
 emulator reports a save that includes it. A hard kill (SIGKILL, power loss) loses exactly the
 writes younger than that; a clean stop (Ctrl-C) loses nothing.
 """
@@ -16,6 +17,7 @@ writes younger than that; a clean stop (Ctrl-C) loses nothing.
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -52,9 +54,13 @@ def _ready(state_dir: Path, args: list[str]) -> float:
     return elapsed
 
 
-def _loss_window(workdir: Path, writes: int) -> tuple[list[float], list[float], int, float]:
-    """(write -> saved delays, save durations, snapshot bytes, interval) on one kept emulator."""
+def _loss_window(
+    workdir: Path, kept: Path, writes: int
+) -> tuple[list[float], list[float], int, float]:
+    """(write -> saved delays, save durations, snapshot bytes, interval) on one emulator that
+    holds a copy of the deployed app's kept state (so each save is of a real-sized state)."""
     state_dir = RunDir(workdir / "loss").aws_state
+    shutil.copytree(kept, state_dir)
     emulator = EmulatorProcess(free_port(), state_dir=state_dir).start()
     delays: list[float] = []
     saves: list[float] = []
@@ -94,6 +100,6 @@ def run(rounds: int, workdir: Path, writes: int = 30) -> RestartResult:
     for name, values in samples.items():
         log(f"ready, {name}: median {values.median:.1f} s ({values.spread()})")
     log(f"data-loss window: {writes} writes to a kept emulator")
-    delays, saves, size, interval = _loss_window(workdir, writes)
+    delays, saves, size, interval = _loss_window(workdir, RunDir(state_dir).aws_state, writes)
     log(f"write -> on disk: max {max(delays):.2f} s, save {max(saves) * 1000:.0f} ms, {size} B")
     return RestartResult(samples, delays, saves, size, interval)

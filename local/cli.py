@@ -115,9 +115,9 @@ def _stage(context: Sequence[str]) -> str:
 
 
 def _print_deployment(deployment: Deployment) -> None:
-    what = "kept, not deployed again (the app is unchanged)" if deployment.reused else "deployed"
+    kept = ", kept: the app is unchanged, not deployed again" if deployment.reused else ""
     for deployed in deployment.stacks:
-        print(f"    {deployed.name}: {what}, {len(deployed.resources)} resources")
+        print(f"    {deployed.name}: {deployed.status}, {len(deployed.resources)} resources{kept}")
     for resource in deployment.replaced:
         print(f"    replaced: {resource}: a new resource, its data did not carry over")
 

@@ -11,6 +11,7 @@ group "persistence").
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,7 +36,7 @@ from tests.local.conftest import port_is_free
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 
 PROFILE = "/user/profile"
-KEPT = "kept, not deployed again (the app is unchanged)"
+KEPT = "kept: the app is unchanged, not deployed again"
 
 
 def _token(state_dir: Path) -> str:
@@ -135,7 +136,7 @@ def test_fresh_starts_empty_deploys_and_keeps_the_new_state_in_the_run_folder(
     previous = kept.state_dir / "aws.previous"
     assert f"Starting empty (--fresh): the kept state is now {previous}" in kept.log
     assert "loaded " not in kept.log
-    assert "JwtProfileApiDev: deployed" in kept.log
+    assert re.search(r"JwtProfileApiDev: CREATE_COMPLETE, \d+ resources\n", kept.log)
     assert "older" not in kept.pool_names
     assert len(kept.pool_names) == 1
     assert (previous / "snapshot.bin").is_file()
@@ -155,7 +156,7 @@ def test_restart_keeps_the_user_its_token_and_its_profile_without_deploying(
     run = _start(started, state_dir, tmp_path / "up.log")
     log = run.log_text()
     assert f"loaded {state_dir / 'aws' / 'snapshot.bin'}" in log
-    assert f"JwtProfileApiDev: {KEPT}" in log
+    assert re.search(rf"JwtProfileApiDev: (CREATE|UPDATE)_COMPLETE, \d+ resources, {KEPT}", log)
     assert (state_dir / "cdk.log").stat().st_mtime_ns == cdk_log.st_mtime_ns  # no CDK CLI ran
     answer = _profile(run, kept.token)
     assert answer.status_code == 200, answer.text
@@ -179,7 +180,7 @@ def test_a_changed_app_is_deployed_onto_the_kept_data_naming_what_was_replaced(
     context = ["-c", f"corsOrigins={origin}", "-c", "domainPrefix=jwt-profile-api-changed"]
     run = _start(started, state_dir, tmp_path / "up.log", context)
     log = run.log_text()
-    assert "JwtProfileApiDev: deployed" in log
+    assert re.search(r"JwtProfileApiDev: UPDATE_COMPLETE, \d+ resources\n", log), log
     replaced = [line.strip() for line in log.splitlines() if "replaced:" in line]
     assert len(replaced) == 1, log
     assert replaced[0].startswith("replaced: JwtProfileAuthDev/")

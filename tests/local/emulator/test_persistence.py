@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -25,6 +27,8 @@ from local.emulator import persistence as kept
 from local.emulator.client import local_client
 from local.emulator.process import SNAPSHOT_NAME
 from local.state import free_port
+from tests.conftest import ROOT
+from tests.local.conftest import port_is_free
 
 PASSWORD = "Correct-Horse-9-battery"
 
@@ -286,3 +290,57 @@ def test_an_atomic_write_replaces_the_file_and_leaves_no_partial(tmp_path: Path)
     kept.write_atomically(path, b"new")
     assert path.read_bytes() == b"new"
     assert sorted(p.name for p in path.parent.iterdir()) == [SNAPSHOT_NAME]
+
+
+_ORPHANING_PARENT = """
+import os, sys, time
+from pathlib import Path
+from local.emulator import EmulatorProcess
+from local.emulator.client import local_client
+emulator = EmulatorProcess(int(sys.argv[1]), state_dir=Path(sys.argv[2]), parent_pid=os.getpid())
+emulator.start()
+local_client("dynamodb", emulator.endpoint_url).create_table(
+    TableName="orphan",
+    KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+print(emulator.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_an_endpoint_whose_run_died_saves_and_stops_freeing_its_port(state_dir: Path) -> None:
+    """GIVEN an endpoint started by a run (its own session, so Ctrl-C reaches only the run)
+    WHEN that run is killed hard and cannot stop it THEN the endpoint notices within seconds,
+    saves its state and exits, so no orphan holds the port."""
+    port = free_port()
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHANING_PARENT, str(port), str(state_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    emulator_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(emulator_pid):
+        assert time.monotonic() < deadline, "the endpoint outlived its run"
+        time.sleep(0.1)
+    assert port_is_free(port)
+    again = _start(state_dir, port)
+    try:
+        tables = local_client("dynamodb", again.endpoint_url).list_tables()["TableNames"]
+        assert tables == ["orphan"]
+    finally:
+        again.stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

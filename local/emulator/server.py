@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     if keeper is not None:
         keeper.start_autosave()
+        keeper.warm_up(app)
     if args.parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
     print(f"{READY_MARKER} http://localhost:{args.port}", flush=True)

@@ -42,7 +42,7 @@ token: setup
 loadtest: setup
 	$(PY) -m local.loadtest $(if $(BASE_URL),--base-url $(BASE_URL))
 
-## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~5-7 min)
+## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~8-10 min)
 bench: setup $(VENV)/.bench-installed
 	$(PY) -m bench
 

@@ -368,7 +368,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ".venv/bin/python -m bench --report-only             # re-render from results.json",
         "```",
         "",
-        "A full run takes about 8-10 minutes on 2 cores; it starts its own emulator and local "
+        "A full run takes about 10-12 minutes on 2 cores; it starts its own emulator and local "
         "run on free loopback ports and leaves nothing running.",
         "",
     ]

@@ -41,11 +41,22 @@ class RestartResult:
     save_interval: float = 0.0
 
 
+# The demo page's URL is a callback URL of the deployed app: every start of one kept state uses
+# the same port, or the restart would be a changed app (and rightly deploy).
+_DEMO_PORT = free_port()
+
+
 def _ready(state_dir: Path, args: list[str]) -> float:
     with tempfile.NamedTemporaryFile(suffix=".log", delete=False) as log_file:
         log_path = Path(log_file.name)
     started = time.perf_counter()
-    run = start_local_up(state_dir, log_path, extra_args=["--quiet", *args], env=tool_environment())
+    run = start_local_up(
+        state_dir,
+        log_path,
+        extra_args=["--quiet", *args],
+        env=tool_environment(),
+        demo_port=_DEMO_PORT,
+    )
     elapsed = time.perf_counter() - started
     code = run.stop()
     if code != 0:

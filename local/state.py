@@ -191,9 +191,13 @@ def start_local_up(
     env: Mapping[str, str] | None = None,
     python: str = sys.executable,
     timeout: float = START_TIMEOUT_SECONDS,
+    demo_port: int | None = None,
 ) -> LocalUp:
-    """Start `local up` on free ports with its own state dir and wait until it serves."""
-    port, aws_port, auth_port, demo_port = free_port(), free_port(), free_port(), free_port()
+    """Start `local up` on free ports with its own state dir and wait until it serves.
+    `demo_port` pins the demo page's port, whose URL is part of the deployed app (a callback
+    URL): restarts of one kept state must keep it, or the app counts as changed."""
+    port, aws_port, auth_port = free_port(), free_port(), free_port()
+    demo_port = demo_port or free_port()
     environment = dict(os.environ if env is None else env)
     environment |= {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
     # The pinned CDK CLI (Node 22) and this interpreter's python3 for cdk.json's app command.

@@ -89,7 +89,9 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
         local_client("cognito-idp", older.endpoint_url).create_user_pool(PoolName="older")
     finally:
         older.stop()
-    run = start_local_up(tmp / "state", tmp / "first.log", extra_args=["--fresh"])
+    run = start_local_up(
+        tmp / "state", tmp / "first.log", extra_args=["--fresh"], demo_port=DEMO_PORT
+    )
     try:
         pools = local_client("cognito-idp", run.endpoint_url).list_user_pools(MaxResults=60)
         pool_names = [pool["Name"] for pool in pools["UserPools"]]
@@ -117,8 +119,13 @@ def started() -> Iterator[list[LocalUp]]:
             run.stop()
 
 
+# One demo page port for every run of this module: its URL is a callback URL of the deployed
+# app, so a restart on another port would be a changed app (and redeploy, rightly).
+DEMO_PORT = free_port()
+
+
 def _start(runs: list[LocalUp], state_dir: Path, log: Path, args: Sequence[str] = ()) -> LocalUp:
-    run = start_local_up(state_dir, log, extra_args=args)
+    run = start_local_up(state_dir, log, extra_args=args, demo_port=DEMO_PORT)
     runs.append(run)
     return run
 

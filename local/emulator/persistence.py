@@ -274,11 +274,18 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 class RequestGate:
-    """Many requests at once, or one snapshot alone (a writer-preferring shared lock).
+    """Many requests at once, or one snapshot alone (a shared lock that prefers the writer for
+    a moment only).
 
     A snapshot taken while a request changes a backend could hold half of that change (or
     fail with "dictionary changed size during iteration"); requests wait while one is taken.
+    A new request gives way to a waiting snapshot for at most YIELD_SECONDS, then goes ahead:
+    a request can be nested in another (Cognito's pre token trigger calls SSM while the
+    sign-in that runs it is still open), and a nested request that waited for the snapshot,
+    which waits for the outer request, would wait forever.
     """
+
+    YIELD_SECONDS = 0.05
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -290,8 +297,11 @@ class RequestGate:
     @contextmanager
     def request(self) -> Iterator[None]:
         with self._condition:
-            while self._exclusive or self._waiting_exclusive:
-                self._condition.wait()
+            give_way_until = time.monotonic() + self.YIELD_SECONDS
+            while self._exclusive or (
+                self._waiting_exclusive and time.monotonic() < give_way_until
+            ):
+                self._condition.wait(timeout=self.YIELD_SECONDS)
             self._active += 1
         try:
             yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -16,6 +16,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
+
+from stacks.encryption import grant_table_use, stage_key
+
+if TYPE_CHECKING:  # built only when configured (imported where built: less to load per synth)
+    from stacks.config import AlarmsConfig, CustomDomainConfig
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 PROFILE_PATH = "/user/profile"
@@ -56,6 +61,8 @@ class ApiStack(Stack):
         retain_data: bool = False,
         throttle_rate: float = 50,
         throttle_burst: int = 100,
+        alarms: AlarmsConfig | None = None,
+        custom_domain: CustomDomainConfig | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -63,6 +70,20 @@ class ApiStack(Stack):
         log_retention = (
             logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
         )
+        # Prod encrypts its personal data (table, logs) with its own key; the alarm topic uses
+        # it too. Dev holds test data only and skips the key's monthly fee unless alarms are on.
+        self.key = (
+            stage_key(
+                self,
+                "StageKey",
+                for_logs=retain_data,
+                for_alarms=alarms is not None,
+                removal=removal,
+            )
+            if retain_data or alarms is not None
+            else None
+        )
+        self.data_key = self.key if retain_data else None
 
         self.table = dynamodb.Table(
             self,
@@ -74,6 +95,8 @@ class ApiStack(Stack):
             ),
             deletion_protection=retain_data,
             removal_policy=removal,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if self.data_key else None,
+            encryption_key=self.data_key,
         )
 
         code = lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES)
@@ -90,6 +113,9 @@ class ApiStack(Stack):
         # Least privilege: GET only reads one item, POST only writes one.
         self.table.grant(self.get_function, "dynamodb:GetItem")
         self.table.grant(self.create_function, "dynamodb:PutItem")
+        if self.data_key is not None:
+            grant_table_use(self.data_key, self.get_function, write=False, region=self.region)
+            grant_table_use(self.data_key, self.create_function, write=True, region=self.region)
 
         self.http_api = apigw.HttpApi(
             self,
@@ -110,7 +136,11 @@ class ApiStack(Stack):
             else None,
         )
         access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal
+            self,
+            "AccessLogs",
+            retention=log_retention,
+            removal_policy=removal,
+            encryption_key=self.data_key,
         )
         self.stage = apigw.HttpStage(
             self,
@@ -150,6 +180,26 @@ class ApiStack(Stack):
         )
 
         api_url = self.stage.url  # ends with '/'
+        if custom_domain is not None:
+            from stacks.custom_domain import CustomDomain
+
+            domain = CustomDomain(
+                self, "CustomDomain", config=custom_domain, http_api=self.http_api, stage=self.stage
+            )
+            api_url = domain.url
+            CfnOutput(self, "ExecuteApiUrl", value=self.stage.url)
+        if alarms is not None and self.key is not None:
+            from stacks.monitoring import Monitoring
+
+            Monitoring(
+                self,
+                "Monitoring",
+                stage=self.stage,
+                functions=[self.get_function, self.create_function],
+                table=self.table,
+                key=self.key,
+                email=alarms.email,
+            )
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
         CfnOutput(self, "GetEndpoint", value=f"GET - {profile_url}")
         CfnOutput(self, "PostEndpoint", value=f"POST - {profile_url}")
@@ -167,7 +217,11 @@ class ApiStack(Stack):
         removal: RemovalPolicy,
     ) -> lambda_.Function:
         log_group = logs.LogGroup(
-            self, f"{name}Logs", retention=log_retention, removal_policy=removal
+            self,
+            f"{name}Logs",
+            retention=log_retention,
+            removal_policy=removal,
+            encryption_key=self.data_key,
         )
         # Its own role rather than AWSLambdaBasicExecutionRole (may write any log group in the
         # account, cdk-nag IAM4): the function may only write streams of its own log group.

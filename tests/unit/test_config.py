@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from stacks.config import AuthProvider, ConfigError, Stage, config_from_mapping
+from tests.infra.configurations import PROD_CONTEXT
 
 AUTH0 = {"auth": "auth0", "auth0Domain": "dev-abc.us.auth0.com", "audience": "https://api"}
 
@@ -51,10 +52,12 @@ def test_audience_accepts_comma_separated_and_list_values() -> None:
 
 def test_prod_turns_password_auth_off_and_mfa_on_unless_asked() -> None:
     """GIVEN stage=prod WHEN loaded THEN password auth is off and MFA on, both switchable."""
-    prod = config_from_mapping({"stage": "prod"})
+    prod = config_from_mapping({"stage": "prod", **PROD_CONTEXT})
     assert prod.cognito is not None
     assert (prod.cognito.password_auth, prod.mfa) == (False, True)
-    asked = config_from_mapping({"stage": "prod", "passwordAuth": "true", "mfa": "false"})
+    asked = config_from_mapping(
+        {"stage": "prod", **PROD_CONTEXT, "passwordAuth": "true", "mfa": "false"}
+    )
     assert asked.cognito is not None
     assert (asked.cognito.password_auth, asked.mfa) == (True, False)
 

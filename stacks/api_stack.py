@@ -26,6 +26,10 @@ LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 PROFILE_PATH = "/user/profile"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+# Output keys added with the custom domain and the alarms (for the stack contract).
+OUTPUT_EXECUTE_API_URL = "ExecuteApiUrl"
+OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
+OUTPUT_DASHBOARD_NAME = "DashboardName"
 
 # One JSON object per request, with the caller's `sub` so abuse can be traced to an identity.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -187,11 +191,11 @@ class ApiStack(Stack):
                 self, "CustomDomain", config=custom_domain, http_api=self.http_api, stage=self.stage
             )
             api_url = domain.url
-            CfnOutput(self, "ExecuteApiUrl", value=self.stage.url)
+            CfnOutput(self, OUTPUT_EXECUTE_API_URL, value=self.stage.url)
         if alarms is not None and self.key is not None:
             from stacks.monitoring import Monitoring
 
-            Monitoring(
+            monitoring = Monitoring(
                 self,
                 "Monitoring",
                 stage=self.stage,
@@ -200,6 +204,8 @@ class ApiStack(Stack):
                 key=self.key,
                 email=alarms.email,
             )
+            CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=monitoring.topic.topic_arn)
+            CfnOutput(self, OUTPUT_DASHBOARD_NAME, value=monitoring.dashboard.dashboard_name)
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
         CfnOutput(self, "GetEndpoint", value=f"GET - {profile_url}")
         CfnOutput(self, "PostEndpoint", value=f"POST - {profile_url}")

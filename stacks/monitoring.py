@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -109,8 +109,6 @@ class Monitoring(Construct):
                 for spec in specs
             )
         )
-        CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
-        CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
 
 
 def _api_alarms(stage: apigw.HttpStage) -> list[AlarmSpec]:

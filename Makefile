@@ -68,9 +68,10 @@ lint: setup
 
 ## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
 STAGE ?= dev
-# More context for deploy/diff/destroy, e.g. CONTEXT="callbackUrls=https://app.example.com/cb"
+# More context for deploy/diff/destroy (space-separated key=value pairs; also read from the
+# environment, as deploy.yml sets it), e.g. CONTEXT="callbackUrls=https://app.example.com/cb"
 CONTEXT ?=
-CDK_CONTEXT = -c stage=$(STAGE) $(foreach pair,$(CONTEXT),-c $(pair))
+CDK_CONTEXT = $(foreach pair,stage=$(STAGE) $(CONTEXT),-c '$(pair)')
 deploy: setup
 	cdk deploy --all --require-approval never $(CDK_CONTEXT)
 

@@ -177,7 +177,11 @@ def test_deploy_runs_dev_on_main_and_prod_by_hand_behind_environments() -> None:
     assert job["needs"] == "test"
     assert job["environment"] == "${{ inputs.stage || 'dev' }}"
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
-    assert job["env"] == {"STAGE": "${{ inputs.stage || 'dev' }}"}
+    # Per-environment context (prod's callback URL) reaches `make deploy` as CONTEXT.
+    assert job["env"] == {
+        "STAGE": "${{ inputs.stage || 'dev' }}",
+        "CONTEXT": "${{ vars.CDK_CONTEXT }}",
+    }
     credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     assert _runs(deploy, "deploy").splitlines() == [
@@ -197,7 +201,13 @@ def test_make_targets_the_workflows_call_exist(target: str) -> None:
 
 
 def test_deploy_recipe_deploys_every_stack_without_prompting() -> None:
-    """GIVEN `make deploy` (what deploy.yml runs) WHEN read THEN it is `cdk deploy --all
-    --require-approval never` for the chosen stage: CI has no one to answer a prompt."""
-    makefile = (ROOT / "Makefile").read_text()
-    assert "cdk deploy --all --require-approval never -c stage=$(STAGE)" in makefile
+    """GIVEN `make deploy` (what deploy.yml runs) WHEN make prints its recipe THEN it is `cdk
+    deploy --all --require-approval never` for the chosen stage, plus any CONTEXT pairs (prod
+    needs its callback URL): CI has no one to answer a prompt."""
+    command = ["make", "-n", "deploy", "STAGE=prod", "CONTEXT=callbackUrls=https://a.example.com"]
+    printed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    deploy = [line for line in printed.splitlines() if line.startswith("cdk deploy")]
+    assert deploy == [
+        "cdk deploy --all --require-approval never -c 'stage=prod' "
+        "-c 'callbackUrls=https://a.example.com'"
+    ]

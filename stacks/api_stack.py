@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -17,10 +17,8 @@ from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from stacks.config import AlarmsConfig, CustomDomainConfig
 from stacks.encryption import grant_table_use, stage_key
-
-if TYPE_CHECKING:  # built only when configured (imported where built: less to load per synth)
-    from stacks.config import AlarmsConfig, CustomDomainConfig
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 PROFILE_PATH = "/user/profile"

@@ -160,6 +160,7 @@ def test_ci_diffs_only_on_pull_requests_with_a_role_and_read_only() -> None:
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
     script = _runs(_load("ci.yml"), "diff")
     assert "cdk diff --all --method template" in script
+    assert 'for pair in $CONTEXT_PROD; do context+=(-c "$pair"); done' in script
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
 
 
@@ -177,10 +178,10 @@ def test_deploy_runs_dev_on_main_and_prod_by_hand_behind_environments() -> None:
     assert job["needs"] == "test"
     assert job["environment"] == "${{ inputs.stage || 'dev' }}"
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
-    # Per-environment context (prod's callback URL) reaches `make deploy` as CONTEXT.
+    # Prod's context (its callback URL) reaches `make deploy` as CONTEXT; dev gets none.
     assert job["env"] == {
         "STAGE": "${{ inputs.stage || 'dev' }}",
-        "CONTEXT": "${{ vars.CDK_CONTEXT }}",
+        "CONTEXT": "${{ inputs.stage == 'prod' && vars.CDK_CONTEXT_PROD || '' }}",
     }
     credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"

@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup synth local token test lint checkov deploy smoke diff destroy bench loadtest clean
+.PHONY: setup synth local token test lint checkov deploy smoke diff destroy bench loadtest clean browser demo
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -22,15 +22,35 @@ node_modules/.installed: package.json package-lock.json
 
 ## synth: synthesize every issuer configuration offline and print what each made
 synth: setup
-	$(PY) -m local.synth_report
+	$(PY) -m tools.synth_report
 
 ## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
+## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would)
 PORT ?= 3000
 AWS_PORT ?= 4566
+AUTH_PORT ?= 3001
+DEMO_PORT ?= 3002
+CONTEXT ?=
 local: setup
-	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT)
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
 
-## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...)
+## demo: the browser demo page on http://localhost:3002/ for a deployed stage (STAGE=dev|prod)
+demo: setup
+	$(PY) -m tools.demo --stage $(STAGE) --port $(DEMO_PORT)
+
+## browser: the system Chromium the browser tests drive (Debian's package; installed only if missing)
+## A Chrome already on the machine counts (GitHub's Ubuntu runners ship google-chrome).
+CHROMIUM ?= $(firstword $(wildcard /usr/bin/chromium /usr/bin/google-chrome /usr/bin/google-chrome-stable) /usr/bin/chromium)
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Chromium for the browser tests (apt-get install -y chromium)..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  { $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1; }; } \
+	  && test -x $(CHROMIUM); \
+	} || { echo "error: no Chromium at $(CHROMIUM) and apt-get could not install it: install Debian's chromium package (or set CHROMIUM=/path/to/chrome)" >&2; exit 1; }
+
+## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...);
+## with auth=auth0/okta/jwt a user-style and a machine-style token from the local stand-in issuer
 EMAIL ?= demo@example.com
 token: setup
 	@$(PY) -m local token --email $(EMAIL)
@@ -48,8 +68,8 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint $(CHECKOV_VENV)/.installed
-	$(PY) -m pytest
+test: setup lint browser $(CHECKOV_VENV)/.installed
+	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
 
 # checkov pins boto3 1.35 (requirements-dev.txt has 1.44): it gets its own venv, made on demand.
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
@@ -64,20 +84,19 @@ checkov: synth $(CHECKOV_VENV)/.installed
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambdas local tests bench
+	$(PY) -m mypy app.py stacks lambdas local tools tests bench
 
 ## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
 STAGE ?= dev
-# More context for deploy/diff/destroy (space-separated key=value pairs; also read from the
-# environment, as deploy.yml sets it), e.g. CONTEXT="callbackUrls=https://app.example.com/cb"
-CONTEXT ?=
+# CONTEXT (above) also feeds deploy/diff/destroy, from the command line or the environment
+# (deploy.yml sets it), e.g. CONTEXT="callbackUrls=https://app.example.com/cb"
 CDK_CONTEXT = $(foreach pair,stage=$(STAGE) $(CONTEXT),-c '$(pair)')
 deploy: setup
 	cdk deploy --all --require-approval never $(CDK_CONTEXT)
 
 ## smoke: end-to-end check of a deployed stage: 401, then a temporary user's POST/GET round trip (STAGE=dev|prod; LOCAL=1 for a running `make local`)
 smoke: setup
-	$(PY) -m local.smoke $(if $(LOCAL),--local,--stage $(STAGE))
+	$(if $(LOCAL),$(PY) -m local smoke,$(PY) -m tools.smoke --stage $(STAGE))
 
 diff: setup
 	cdk diff --all $(CDK_CONTEXT)

@@ -1,4 +1,4 @@
-"""The local HTTP API under load: requests/s and latency of authorized GET /user/profile.
+"""The local HTTP API under load: requests/s and latency of authorized GETs of the profile.
 
 One real local run (`python -m local up`: emulator, real `cdk deploy`, data plane) serves the
 latency table, driven by a separate load process over loopback. A second data plane, built in
@@ -18,17 +18,19 @@ import json
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jwt
-
 from bench.common import PYTHON, ROOT, log, percentile, tool_environment
+from local.emulator.client import local_client
 from local.emulator.keys import emulator_signing_key
-from local.launch import free_port, outputs_with, read_state, start_local_up
+from local.state import RunDir, RunState, free_port, start_local_up
+from stacks.contract import PROFILE_PATH
+from tools.forge import unique_copies
+from tools.load import LabelledToken, LoadResult, LoadSpec, spec_to_json
+from tools.token import tokens_for_stage
 
 CONCURRENCY = (1, 8, 32, 64)
 REQUESTS_PER_LEVEL = 600
@@ -73,8 +75,8 @@ class HttpResult:
 
 
 @contextlib.contextmanager
-def local_up(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """`python -m local up` as a user starts it; yields (base URL, its state.json)."""
+def local_up(workdir: Path) -> Iterator[tuple[str, RunState]]:
+    """`python -m local up` as a user starts it; yields (base URL, its run state)."""
     run = start_local_up(
         workdir / "local-state",
         workdir / "local-up.log",
@@ -84,7 +86,7 @@ def local_up(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         timeout=START_TIMEOUT_SECONDS,
     )
     try:
-        state = read_state(run.state_dir)
+        state = RunState.read(RunDir(run.state_dir))
         if state is None:
             raise RuntimeError(f"`local up` is ready but wrote no state in {run.state_dir}")
         yield f"http://127.0.0.1:{run.port}", state
@@ -92,50 +94,32 @@ def local_up(workdir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         run.stop()
 
 
-def _outputs(state: dict[str, Any], key: str) -> dict[str, str]:
-    outputs = outputs_with(state["stacks"], key)
-    if outputs is None:
-        raise RuntimeError(f"no deployed stack has a {key} output")
-    return outputs
-
-
-def make_tokens(state: dict[str, Any], workdir: Path, count: int) -> list[str]:
-    """A real ID token from the deployed pool, then `count` re-signed copies, each unique."""
-    from local.deploy import local_client
-    from local.token import get_tokens
-
-    auth = _outputs(state, "UserPoolId")
-    tokens = get_tokens(
-        local_client("cognito-idp", state["endpoint_url"]),
-        user_pool_id=auth["UserPoolId"],
-        client_id=auth["ClientId"],
+def make_tokens(state: RunState, workdir: Path, count: int) -> list[str]:
+    """A real ID token from the deployed pool, then `count - 1` re-signed copies, each unique."""
+    tokens = tokens_for_stage(
+        state.outputs,
+        local_client("cognito-idp", state.endpoint_url),
         email="bench@example.com",
         password_store=workdir / "bench-users.json",
     )
-    claims = jwt.decode(tokens.id_token, options={"verify_signature": False})
-    kid, key = emulator_signing_key()
-    return [tokens.id_token] + [
-        jwt.encode(
-            claims | {"jti": str(uuid.uuid4())}, key, algorithm="RS256", headers={"kid": kid}
-        )
-        for _ in range(count - 1)
-    ]
+    _, key = emulator_signing_key()
+    return [tokens.id_token, *unique_copies(tokens.id_token, key, count - 1)]
 
 
 def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Path) -> LevelResult:
-    warmup = _warmup(concurrency)
-    spec = {
-        "url": url,
-        "concurrency": concurrency,
-        "warmup": warmup,
-        "requests": REQUESTS_PER_LEVEL,
-        "tokens": tokens,
-        "mode": mode,
-    }
+    """One level through the shared load generator, in its own process."""
+    spec = LoadSpec(
+        url=url,
+        tokens=[LabelledToken("valid", token) for token in tokens],
+        requests=REQUESTS_PER_LEVEL,
+        concurrency=concurrency,
+        mode="unique" if mode == "unique" else "reused",
+        warmup=_warmup(concurrency),
+    )
     spec_path = workdir / "load-spec.json"
-    spec_path.write_text(json.dumps(spec))
-    result = subprocess.run(
-        [PYTHON, "-m", "bench.load", str(spec_path)],
+    spec_path.write_text(json.dumps(spec_to_json(spec)))
+    completed = subprocess.run(
+        [PYTHON, "-m", "tools.load", str(spec_path)],
         cwd=ROOT,
         env=tool_environment(),
         capture_output=True,
@@ -143,15 +127,18 @@ def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Pat
         check=True,
         timeout=600,
     )
-    data = json.loads(result.stdout)
-    latencies = data["latencies"]
-    statuses = {str(code): count for code, count in data["statuses"].items()}
-    if set(statuses) != {"200"}:
-        raise RuntimeError(f"expected only 200s at concurrency {concurrency}: {statuses}")
+    result = LoadResult.from_json(json.loads(completed.stdout))
+    latencies = result.latencies
+    statuses = {str(code): count for code, count in result.statuses.get("valid", {}).items()}
+    if set(statuses) != {"200"} or result.transport_errors:
+        raise RuntimeError(
+            f"expected only 200s at concurrency {concurrency}: {statuses}, "
+            f"{result.transport_errors} transport errors"
+        )
     return LevelResult(
         concurrency=concurrency,
         requests=len(latencies),
-        elapsed=data["elapsed"],
+        elapsed=result.elapsed,
         p50_ms=percentile(latencies, 0.50) * 1000,
         p90_ms=percentile(latencies, 0.90) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
@@ -160,17 +147,19 @@ def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Pat
 
 
 @contextlib.contextmanager
-def in_process_plane(state: dict[str, Any], workers: int) -> Iterator[tuple[str, Any]]:
+def in_process_plane(state: RunState, workdir: Path, workers: int) -> Iterator[tuple[str, Any]]:
     """A DataPlane built like `local up` builds it, served by uvicorn in a thread."""
     import uvicorn
 
-    from local.cli import build_data_plane
-    from local.server import server_config
+    from local.gateway.app import server_config
+    from local.gateway.build import build_data_plane
 
-    api_url = _outputs(state, "ApiUrl")["ApiUrl"]
-    api_id = api_url.split("//", 1)[1].split(".", 1)[0]
     plane, closables = build_data_plane(
-        endpoint_url=state["endpoint_url"], api_id=api_id, workers=workers, log_requests=False
+        endpoint_url=state.endpoint_url,
+        api_id=state.outputs.api_id,
+        code_root=workdir / "functions",
+        workers=workers,
+        log_requests=False,
     )
     server = uvicorn.Server(server_config(plane, free_port(), lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -189,7 +178,7 @@ def in_process_plane(state: dict[str, Any], workers: int) -> Iterator[tuple[str,
 def _measure_share(
     url: str, plane: Any, concurrency: int, tokens: list[str], mode: str, workdir: Path
 ) -> LevelResult:
-    from local.server import Timings
+    from local.gateway.app import Timings
 
     plane.timings = Timings()  # the load process's warm-up is counted too: all requests are 200s
     level = _load(url, concurrency, tokens, mode, workdir)
@@ -213,7 +202,7 @@ def run(workdir: Path, workers: int = 2) -> HttpResult:
         log(f"http: signing {reused_count + unique_count} tokens")
         pool = make_tokens(state, workdir, reused_count + unique_count)
         reused, unique = pool[:reused_count], pool[reused_count:]
-        url = f"{base_url}/user/profile"
+        url = f"{base_url}{PROFILE_PATH}"
         for concurrency in CONCURRENCY:
             level = _load(url, concurrency, reused, "reused", workdir)
             result.local_up.append(level)
@@ -221,8 +210,8 @@ def run(workdir: Path, workers: int = 2) -> HttpResult:
                 f"http local up c={concurrency}: {level.rps:.0f} req/s, "
                 f"p50 {level.p50_ms:.1f} ms, p99 {level.p99_ms:.1f} ms"
             )
-        with in_process_plane(state, workers) as (plane_url, plane):
-            plane_profile = f"{plane_url}/user/profile"
+        with in_process_plane(state, workdir, workers) as (plane_url, plane):
+            plane_profile = f"{plane_url}{PROFILE_PATH}"
             for mode in ("reused", "unique"):
                 levels = result.in_process.setdefault(mode, [])
                 offset = 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from bench import cold_start, http_api, suite, synth
 from bench.common import ROOT
+from stacks.contract import GET_PROFILE_ROUTE
 
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 CHART = ROOT / "docs" / "bench-latency.png"
@@ -68,7 +69,7 @@ def render_chart(http: dict[str, Any], path: Path = CHART) -> None:
         axes.grid(True, alpha=0.3)
     latency_axes.set_yscale("log")
     latency_axes.set_ylabel("latency (ms, log scale)")
-    latency_axes.set_title("Authorized GET /user/profile via local up: latency")
+    latency_axes.set_title(f"Authorized {GET_PROFILE_ROUTE} via local up: latency")
     latency_axes.legend(loc="upper left")
     rps_axes.set_ylabel("requests per second")
     rps_axes.set_title(f"Throughput ({http['workers']} worker processes per function)")
@@ -185,7 +186,7 @@ def _level_rows(levels: list[dict[str, Any]], share: bool) -> list[str]:
 
 def _http_section(data: dict[str, Any]) -> list[str]:
     lines = [
-        "## 3. Local HTTP API: authorized `GET /user/profile`",
+        f"## 3. Local HTTP API: authorized `{GET_PROFILE_ROUTE}`",
         "",
         f"A real `python -m local up` (emulator, `cdk deploy`, data plane with "
         f"{data['workers']} worker processes per function), driven by a separate load process "

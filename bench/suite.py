@@ -53,7 +53,7 @@ def run(rounds: int, workdir: Path) -> SuiteResult:
     summaries: list[str] = []
     durations: list[str] = []
     sides = {
-        "bare synth": partial(_synth_once, BARE_APP, _context([]), workdir / "suite-bare"),
+        "bare synth": partial(_synth_once, BARE_APP, _context({}), workdir / "suite-bare"),
         "suite": partial(_suite_once, summaries, durations),
     }
     log(f"suite: {rounds} rounds of the whole suite, interleaved with bare synths")

@@ -1,43 +1,40 @@
-"""`python -m local up|token`: run the whole product on this machine, and get tokens for it."""
+"""`python -m local up|token|smoke`: run the whole product on this machine, get tokens, check it."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
-from local.deploy import (
-    LOCAL_ACCOUNT,
-    DeployedStack,
-    DeployError,
-    deploy,
-    local_aws_environment,
-    local_client,
-)
-from local.discovery import DeployedApi, DiscoveryError, discover_api
+from local.deploy import DeployError, deploy
 from local.emulator import EmulatorError, EmulatorProcess
-from local.functions import FunctionRunner
-from local.launch import READY_LINE, STOPPED_LINE, default_state_dir, outputs_with, read_state
-from local.server import DataPlane, server_config
-from local.token import DEFAULT_EMAIL, TokenError, get_tokens, render
-
-# Where a run keeps its state (deploy log, function code, endpoints for `token`); tests use
-# their own directory so they never touch a developer's running `make local`.
-STATE_DIR = default_state_dir()
-STATE_FILE = STATE_DIR / "state.json"
-PASSWORD_STORE = STATE_DIR / "demo-users.json"
+from local.emulator.client import local_client
+from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.token_shapes import Provider, demo_user
+from local.emulator.verify import DeployedStack
+from local.gateway.app import server_config
+from local.gateway.build import build_data_plane
+from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
+from local.hosted_ui import build_hosted_ui
+from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
+from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
+from tools.demo import DemoConfig, demo_app
+from tools.outputs import OutputsError, StageOutputs
+from tools.smoke import SmokeError, smoke, target_for
+from tools.token import DEFAULT_EMAIL, TokenError, render, tokens_for_stage
 
 log = logging.getLogger("local")
 
@@ -96,75 +93,73 @@ def _done(started: float) -> None:
     print(f"    done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _api_stack(stacks: Sequence[DeployedStack]) -> DeployedStack:
-    for stack in stacks:
-        if "ApiUrl" in stack.outputs:
-            return stack
-    raise DiscoveryError("no deployed stack has an ApiUrl output")
-
-
-def _auth_stack(stacks: Sequence[DeployedStack]) -> DeployedStack | None:
-    return next((s for s in stacks if "UserPoolId" in s.outputs), None)
-
-
-def build_data_plane(
-    *,
-    endpoint_url: str,
-    api_id: str,
-    leeway_seconds: int = 0,
-    workers: int = 2,
-    jwks_uri: str | None = None,
-    log_requests: bool = True,
-) -> tuple[DataPlane, list[Any]]:
-    """Read the deployed API from the emulator and assemble the server; returns closables too."""
-    apigw = local_client("apigatewayv2", endpoint_url)
-    lambda_client = local_client("lambda", endpoint_url)
-    api = discover_api(
-        apigw,
-        lambda_client,
-        api_id=api_id,
-        code_root=STATE_DIR / "functions",
-        account_id=LOCAL_ACCOUNT,
-    )
-    closables: list[Any] = []
-    authorizers: dict[str, JwtAuthorizer] = {}
-    for authorizer_id, authorizer in api.authorizers.items():
-        config = AuthorizerConfig(
-            issuer=authorizer.issuer,
-            audiences=authorizer.audiences,
-            identity_source=authorizer.identity_source,
-            jwks_uri=jwks_uri,
-            discovery_url=None if jwks_uri else authorizer.local_discovery_url(endpoint_url),
-            leeway_seconds=leeway_seconds,
-        )
-        keys = JwksCache.for_config(config)
-        closables.append(keys)
-        authorizers[authorizer_id] = JwtAuthorizer(config, keys)
-    aws_env = local_aws_environment(endpoint_url)
-    runners: dict[str, FunctionRunner] = {}
-    for arn, spec in api.functions.items():
-        runner = FunctionRunner(spec, aws_env, workers)
-        closables.append(runner)
-        runners[arn] = runner
-    for runner in runners.values():
-        runner.warm_up()
-    plane = DataPlane(api=api, authorizers=authorizers, runners=runners, log_requests=log_requests)
-    return plane, closables
-
-
-def _print_endpoints(api: DeployedApi, base_url: str, stacks: Sequence[DeployedStack]) -> None:
+def _print_endpoints(
+    api: DeployedApi,
+    base_url: str,
+    outputs: StageOutputs,
+    issuer: StandInIssuer | None,
+    browser: _Browser | None,
+) -> None:
     print("\nendpoints:")
     for route in api.routes:
         method, _, path = route.route_key.partition(" ")
         print(f"  {method} - {base_url}{path}")
-    auth = _auth_stack(stacks)
-    api_stack = _api_stack(stacks)
-    print(f"\nissuer:   {api_stack.outputs.get('Issuer')}")
-    print(f"audience: {api_stack.outputs.get('Audience')}")
-    if auth is not None:
-        print(f"user pool: {auth.outputs['UserPoolId']}  client: {auth.outputs['ClientId']}")
+    print(f"\nissuer:   {outputs.api.get(ApiOutput.ISSUER)}")
+    print(f"audience: {outputs.api.get(ApiOutput.AUDIENCE)}")
+    if issuer is not None:
+        print(f"local {issuer.settings.provider} issuer: keys at {issuer.settings.jwks_uri}")
+    if outputs.auth is not None:
+        print(f"user pool: {outputs.user_pool_id}  client: {outputs.client_id}")
+    if browser is not None:
+        query = urlencode(
+            {
+                "client_id": outputs.client_id,
+                "response_type": "token",
+                "scope": "openid email profile",
+                "redirect_uri": browser.demo_url,
+            }
+        )
+        print(f"\ndemo page: {browser.demo_url}   (sign up, see the tokens, call the API)")
+        print(f"hosted UI: {browser.auth_url}   (discovery: /.well-known/openid-configuration)")
+        print(f"  sign up: {browser.auth_url}/signup?{query}")
+        print(f"  log in:  {browser.auth_url}/login?{query}")
     print("\nGet a token in another terminal with:  make token")
     print("Stop with Ctrl-C.\n", flush=True)
+
+
+@dataclass(frozen=True)
+class _Browser:
+    """Where the browser flow is served: the hosted UI (its own host) and the demo page."""
+
+    auth_url: str
+    demo_url: str
+
+
+def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
+    """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
+    )
+    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise UsageError(f"could not serve on port {port}")
+        time.sleep(0.02)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    stack.callback(stop)
+
+
+def _with_demo_callback(context: Sequence[str], demo_url: str) -> list[str]:
+    """The deploy's context: unless callbackUrls is given, register the demo page's URL (and
+    the tutorial's) as the app client's callback and sign-out URLs, so CORS follows."""
+    if any(pair.startswith("callbackUrls=") for pair in context):
+        return list(context)
+    return [*context, f"callbackUrls={TUTORIAL_CALLBACK_URL},{demo_url}"]
 
 
 @contextmanager
@@ -176,9 +171,38 @@ def _closing(closables: list[Any]) -> Iterator[None]:
             item.close()
 
 
+def _context_value(context: Sequence[str], key: str, default: str) -> str:
+    """A CDK context value as -c gives it (the last one wins), else cdk.json's default."""
+    values = [pair.split("=", 1)[1] for pair in context if pair.startswith(f"{key}=")]
+    return values[-1] if values else default
+
+
+def _stage(context: Sequence[str]) -> str:
+    """The stage being deployed (CDK context `stage`, default dev), for the stack names."""
+    return _context_value(context, "stage", "dev")
+
+
+def _start_issuer(
+    args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir
+) -> StandInIssuer | None:
+    """With auth=auth0/okta/jwt, a local stand-in for the deployed issuer (unless --jwks-uri
+    points the authorizer at keys elsewhere)."""
+    auth = _context_value(args.context, "auth", "cognito")
+    if auth not in {p.value for p in Provider} or args.jwks_uri:
+        return None
+    issuer = outputs.api.get(ApiOutput.ISSUER, "")
+    audiences = [a for a in outputs.api.get(ApiOutput.AUDIENCE, "").split(",") if a]
+    return StandInIssuer(Provider(auth), issuer, audiences, run_dir.root)
+
+
 def up(args: argparse.Namespace) -> int:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
+    _check_port_free(args.auth_port, "local hosted UI", "--auth-port")
+    _check_port_free(args.demo_port, "demo page", "--demo-port")
+    auth_url = f"http://localhost:{args.auth_port}"
+    demo_url = f"http://localhost:{args.demo_port}/"
+    run_dir = RunDir()
     started_all = time.perf_counter()
     with ExitStack() as stack:
         started = _step(
@@ -190,53 +214,75 @@ def up(args: argparse.Namespace) -> int:
         started = _step(
             "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all)"
         )
-        stacks = deploy(emulator.endpoint_url, args.context, STATE_DIR)
+        stacks: list[DeployedStack] = deploy(
+            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root
+        )
         for deployed in stacks:
             print(f"    {deployed.name}: CREATE_COMPLETE, {len(deployed.resources)} resources")
+        outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
         _done(started)
 
+        issuer = _start_issuer(args, outputs, run_dir)
+        if issuer is not None:
+            stack.callback(issuer.close)
+            print(
+                f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
+                f"(new signing key): discovery at {issuer.settings.discovery_url}",
+                flush=True,
+            )
+
         started = _step("Reading the deployed API and loading its functions")
-        api_stack = _api_stack(stacks)
-        # With a custom domain (-c apiDomain=...) ApiUrl is that domain; the API id is in the
-        # execute-api URL, which the stack then outputs as ExecuteApiUrl.
-        execute_api_url = api_stack.outputs.get("ExecuteApiUrl") or api_stack.outputs["ApiUrl"]
-        api_id = execute_api_url.split("//", 1)[1].split(".", 1)[0]
         plane, closables = build_data_plane(
             endpoint_url=emulator.endpoint_url,
-            api_id=api_id,
+            api_id=outputs.api_id,
+            code_root=run_dir.functions,
             leeway_seconds=args.leeway,
             workers=args.workers,
             jwks_uri=args.jwks_uri,
+            discovery_urls={}
+            if issuer is None
+            else {issuer.settings.issuer: issuer.settings.discovery_url},
             log_requests=not args.quiet,
         )
         stack.enter_context(_closing(closables))
         _done(started)
 
         base_url = f"http://localhost:{args.port}"
-        STATE_DIR.mkdir(exist_ok=True)
-        STATE_FILE.write_text(
-            json.dumps(
-                {
-                    "endpoint_url": emulator.endpoint_url,
-                    "pid": os.getpid(),  # the data plane's process: local.loadtest reads its RSS
-                    "api_url": f"{base_url}/",
-                    "stacks": {s.name: s.outputs for s in stacks},
-                },
-                indent=2,
+        browser: _Browser | None = None
+        if outputs.user_pool_id is not None and outputs.client_id is not None:
+            started = _step(f"Serving the hosted UI on {auth_url} and the demo page on {demo_url}")
+            hosted_ui = build_hosted_ui(
+                local_client("cognito-idp", emulator.endpoint_url),
+                outputs.user_pool_id,
+                base_url=auth_url,
+                endpoint_url=emulator.endpoint_url,
             )
-        )
-        stack.callback(STATE_FILE.unlink, missing_ok=True)
+            _serve_in_thread(hosted_ui.app, args.auth_port, stack)
+            demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
+            _serve_in_thread(demo_app(demo), args.demo_port, stack)
+            browser = _Browser(auth_url=auth_url, demo_url=demo_url)
+            _done(started)
+
+        RunState(
+            endpoint_url=emulator.endpoint_url,
+            api_url=f"{base_url}/",
+            pid=os.getpid(),
+            stage=args.stage,
+            stacks={s.name: s.outputs for s in stacks},
+            issuer=None if issuer is None else issuer.settings,
+        ).write(run_dir)
+        stack.callback(RunState.remove, run_dir)
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, stacks)
+        _print_endpoints(plane.api, base_url, outputs, issuer, browser)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
             uvicorn.Server(server_config(plane, args.port)).run()
     print(STOPPED_LINE)
     return 0
 
 
-def _load_state() -> dict[str, Any]:
-    state = read_state(STATE_DIR)
+def _running_state(run_dir: RunDir) -> RunState:
+    state = RunState.read(run_dir)
     if state is None:
         raise UsageError(
             "no local run found: start `make local` in another terminal first, "
@@ -245,41 +291,80 @@ def _load_state() -> dict[str, Any]:
     return state
 
 
-def _outputs_from_aws(stage: str) -> tuple[dict[str, str], dict[str, str]]:
-    cloudformation = boto3.client("cloudformation")
-    suffix = stage.capitalize()
-    found: list[dict[str, str]] = []
-    for name in (f"JwtProfileAuth{suffix}", f"JwtProfileApi{suffix}"):
-        try:
-            stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-        except ClientError as error:
-            raise UsageError(f"stack {name} is not deployed: {error}") from None
-        found.append({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})
-    return found[0], found[1]
-
-
 def token(args: argparse.Namespace) -> int:
+    run_dir = RunDir()
     if args.aws:
-        auth_outputs, api_outputs = _outputs_from_aws(args.stage)
+        outputs = StageOutputs.from_cloudformation(boto3.client("cloudformation"), args.stage)
         cognito = boto3.client("cognito-idp")
-        api_url = api_outputs["ApiUrl"]
+        api_url = outputs.api_url
     else:
-        state = _load_state()
-        auth = outputs_with(state["stacks"], "UserPoolId")
-        if auth is None:
-            raise UsageError("the local run has no Cognito user pool (auth is not cognito)")
-        auth_outputs = auth
-        cognito = local_client("cognito-idp", state["endpoint_url"])
-        api_url = state["api_url"]
-    tokens = get_tokens(
-        cognito,
-        user_pool_id=auth_outputs["UserPoolId"],
-        client_id=auth_outputs["ClientId"],
-        email=args.email,
-        password_store=PASSWORD_STORE,
+        state = _running_state(run_dir)
+        if state.issuer is not None:
+            return _stand_in_tokens(state, args.email)
+        outputs = state.outputs
+        cognito = local_client("cognito-idp", state.endpoint_url)
+        api_url = state.api_url
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        raise UsageError(
+            "this deployment has no Cognito user pool (auth is not cognito): get a token from "
+            "your provider (README, 'Swapping the issuer')"
+        )
+    tokens = tokens_for_stage(
+        outputs, cognito, email=args.email, password_store=run_dir.password_store
     )
     print(render(tokens, api_url))
     return 0
+
+
+def _stand_in_tokens(state: RunState, email: str) -> int:
+    """A user-style and a machine-style token from the run's stand-in issuer, carrying every
+    scope the deployed routes ask for."""
+    assert state.issuer is not None
+    issuer = LocalIssuer.load(state.issuer)
+    apigw = local_client("apigatewayv2", state.endpoint_url)
+    scopes = route_scopes(apigw, state.outputs.api_id)
+    user = demo_user(issuer.provider, issuer.settings.issuer, email)
+    user_token = issuer.token(user, scopes)
+    machine_token = issuer.token(None, scopes)
+    profile_url = f"{state.api_url.rstrip('/')}{PROFILE_PATH}"
+    granted = " ".join(scopes) if scopes else "none (the routes ask for none)"
+    print(
+        "\n".join(
+            [
+                f"# Local {issuer.provider} issuer {issuer.settings.issuer} "
+                f"(audience {issuer.settings.audiences[0]}, API scopes: {granted})",
+                f"# User token for {email} ({user.user_id}), as a sign-in would give it:",
+                f"USER_TOKEN={user_token}",
+                f"# Machine token for client {issuer.settings.client_id} (client credentials):",
+                f"MACHINE_TOKEN={machine_token}",
+                "",
+                "# Try it:",
+                f"curl -i {profile_url}",
+                f'curl -i -H "Authorization: Bearer {user_token}" {profile_url}',
+            ]
+        )
+    )
+    return 0
+
+
+def smoke_local(args: argparse.Namespace) -> int:
+    """tools.smoke against the running `make local`: its outputs, its local endpoint."""
+
+    def find_target() -> Any:
+        run_dir = RunDir()
+        try:
+            state = RunState.read(run_dir)
+        except StateError as problem:
+            raise SmokeError(str(problem)) from None
+        if state is None:
+            missing = run_dir.state_file
+            raise SmokeError(f"no local run found ({missing} is missing): start `make local` first")
+        cognito = local_client("cognito-idp", state.endpoint_url)
+        return target_for(
+            state.outputs, cognito, f"the local run at {state.api_url}", api_url=state.api_url
+        )
+
+    return smoke(find_target)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -289,6 +374,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     run = commands.add_parser("up", help="deploy into a local AWS endpoint and serve the API")
     run.add_argument("--port", type=_port, default=3000, help="local HTTP API port (3000)")
     run.add_argument("--aws-port", type=_port, default=4566, help="local AWS port (4566)")
+    run.add_argument("--auth-port", type=_port, default=3001, help="local hosted UI port (3001)")
+    run.add_argument(
+        "--demo-port", type=_port, default=DEMO_PORT, help=f"demo page port ({DEMO_PORT})"
+    )
     run.add_argument(
         "--leeway", type=_leeway, default=0, help="clock leeway in seconds for exp/nbf/iat (0)"
     )
@@ -300,6 +389,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument(
         "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context"
     )
+    commands.add_parser("smoke", help="smoke-test the running `make local` (tools.smoke)")
 
     get = commands.add_parser("token", help="print an ID and an access token for a demo user")
     get.add_argument("--email", default=DEFAULT_EMAIL, help=f"demo user ({DEFAULT_EMAIL})")
@@ -311,16 +401,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     for pair in getattr(args, "context", []):
         if "=" not in pair:
             print(f"error: -c takes KEY=VALUE, got '{pair}'", file=sys.stderr)
             return 2
+    if args.command == "up":
+        args.stage = _stage(args.context)
+    commands = {"up": up, "token": token, "smoke": smoke_local}
     try:
-        return up(args) if args.command == "up" else token(args)
-    except (UsageError, TokenError) as problem:
+        return commands[args.command](args)
+    except (UsageError, TokenError, StateError, IssuerError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    except (EmulatorError, DeployError, DiscoveryError) as problem:
+    except (EmulatorError, DeployError, DiscoveryError, OutputsError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as problem:

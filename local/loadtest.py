@@ -1,9 +1,9 @@
 """`python -m local.loadtest`: a bounded load test of the local HTTP API, on loopback only.
 
-Sends a fixed number of GET /user/profile requests (default 20,000 at 64 concurrent) with a mix
-of valid, expired and forged tokens, and checks every answer: valid -> 200, expired/forged ->
-401. Reports errors, requests per second, p50/p99 latency and the data plane's memory (RSS of
-its process sampled before, during and after). Bounded in count and in time.
+Sends a fixed number of GET requests to the profile route (default 20,000 at 64 concurrent)
+with a mix of valid, expired and forged tokens, and checks every answer: valid -> 200,
+expired/forged -> 401. Reports errors, requests per second, p50/p99 latency and the data
+plane's memory (RSS of its process sampled before, during and after). Bounded in count and in time.
 
 Without --base-url it starts its own `python -m local up` (emulator + real cdk deploy) in a
 temporary state directory and stops it afterwards. With --base-url it targets a running
@@ -22,8 +22,6 @@ import asyncio
 import json
 import sys
 import tempfile
-import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,26 +29,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from local.deploy import local_client
+from local.emulator.client import local_client
 from local.emulator.keys import emulator_signing_key
-from local.launch import (
-    LaunchError,
-    default_state_dir,
-    outputs_with,
-    read_state,
-    start_local_up,
-)
-from local.token import get_tokens
+from local.state import LaunchError, RunDir, RunState, StateError, start_local_up
+from stacks.contract import PROFILE_PATH
+from tools.forge import expired_copy, forged_copy
+from tools.load import LabelledToken, LoadSpec, run_load
+from tools.token import TokenError, tokens_for_stage
 
 DEFAULT_REQUESTS = 20_000
 DEFAULT_CONCURRENCY = 64
 DEFAULT_MAX_SECONDS = 300.0
 DEFAULT_MAX_RSS_GROWTH_MB = 64.0
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-PROFILE = "/user/profile"
 LOADTEST_EMAIL = "loadtest@example.com"
 # Every fourth request is expired and every fourth forged; the rest carry a valid token.
 KINDS = ("valid", "expired", "valid", "forged")
@@ -185,37 +176,30 @@ class Report:
 
 def make_tokens(valid: str) -> Tokens:
     """An expired copy signed with the emulator's key, and a forged copy signed with a new key."""
-    claims: dict[str, Any] = jwt.decode(valid, options={"verify_signature": False})
-    header = jwt.get_unverified_header(valid)
-    now = int(time.time())
-    expired_claims = claims | {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}
     _, emulator_key = emulator_signing_key()
-    expired = jwt.encode(
-        expired_claims, emulator_key, algorithm="RS256", headers={"kid": header["kid"]}
-    )
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": header["kid"]})
-    return Tokens(valid=valid, expired=expired, forged=forged)
+    return Tokens(valid=valid, expired=expired_copy(valid, emulator_key), forged=forged_copy(valid))
 
 
-def tokens_from_state(state_dir: Path) -> tuple[Tokens, dict[str, Any]]:
-    """Sign a load-test user in against the local run recorded in `state_dir`."""
-    state = read_state(state_dir)
+def tokens_from_state(run_dir: RunDir) -> tuple[Tokens, RunState]:
+    """Sign a load-test user in against the local run recorded in `run_dir`."""
+    try:
+        state = RunState.read(run_dir)
+    except StateError as problem:
+        raise LoadTestError(str(problem)) from None
     if state is None:
         raise LoadTestError(
-            f"no local run found in {state_dir}: start `make local` first, or omit --base-url "
-            "to let the load test start its own"
+            f"no local run found in {run_dir.root}: start `make local` first, or omit "
+            "--base-url to let the load test start its own"
         )
-    auth = outputs_with(state["stacks"], "UserPoolId")
-    if auth is None:
-        raise LoadTestError("the local run has no Cognito user pool (auth is not cognito)")
-    tokens = get_tokens(
-        local_client("cognito-idp", state["endpoint_url"]),
-        user_pool_id=auth["UserPoolId"],
-        client_id=auth["ClientId"],
-        email=LOADTEST_EMAIL,
-        password_store=state_dir / "demo-users.json",
-    )
+    try:
+        tokens = tokens_for_stage(
+            state.outputs,
+            local_client("cognito-idp", state.endpoint_url),
+            email=LOADTEST_EMAIL,
+            password_store=run_dir.password_store,
+        )
+    except TokenError as problem:
+        raise LoadTestError(str(problem)) from None
     return make_tokens(tokens.id_token), state
 
 
@@ -233,42 +217,7 @@ def rss_kb(pid: int) -> int | None:
     return None
 
 
-class _Connection:
-    """One keep-alive HTTP/1.1 connection; the server always sends content-length."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def get(self, request: bytes) -> int:
-        if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        length, close = 0, False
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
-            elif name.strip().lower() == "connection" and value.strip().lower() == "close":
-                close = True
-        await self.reader.readexactly(length)
-        if close:
-            await self.close()
-        return status
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with suppress(OSError):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
-async def run_load(
+async def run_loadtest(
     base_url: str,
     tokens: Tokens,
     *,
@@ -278,23 +227,19 @@ async def run_load(
     server_pid: int | None = None,
     max_rss_growth_mb: float = DEFAULT_MAX_RSS_GROWTH_MB,
 ) -> Report:
-    """Send `requests` requests from `concurrency` connections; stop early at `max_seconds`."""
-    url = urlsplit(base_url)
-    host, port = url.hostname or "localhost", url.port or 80
+    """The shared load generator (tools.load) in the valid/expired/valid/forged mix, with the
+    server's RSS sampled every 0.25 s alongside."""
     report = Report(
         requested=requests, concurrency=concurrency, max_rss_growth_mb=max_rss_growth_mb
     )
-    report.statuses = {kind: Counter() for kind in EXPECTED_STATUS}
-    prepared = {
-        kind: (
-            f"GET {PROFILE} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-            f"Authorization: Bearer {tokens.for_kind(kind)}\r\n\r\n"
-        ).encode()
-        for kind in EXPECTED_STATUS
-    }
-    next_index = 0
-    started = time.perf_counter()
-    deadline = started + max_seconds
+    spec = LoadSpec(
+        url=f"{base_url}{PROFILE_PATH}",
+        tokens=[LabelledToken(kind, tokens.for_kind(kind)) for kind in KINDS],
+        requests=requests,
+        concurrency=concurrency,
+        mode="cycle",
+        max_seconds=max_seconds,
+    )
     done = asyncio.Event()
 
     def sample() -> None:
@@ -307,36 +252,20 @@ async def run_load(
             with suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), timeout=0.25)
 
-    async def worker() -> None:
-        nonlocal next_index
-        connection = _Connection(host, port)
-        try:
-            while next_index < requests:
-                if time.perf_counter() > deadline:
-                    report.timed_out = True
-                    return
-                kind = KINDS[next_index % len(KINDS)]
-                next_index += 1
-                sent = time.perf_counter()
-                try:
-                    status = await connection.get(prepared[kind])
-                except (OSError, ValueError, asyncio.IncompleteReadError):
-                    report.transport_errors += 1
-                    await connection.close()
-                    continue
-                report.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                report.statuses[kind][status] += 1
-                report.completed += 1
-        finally:
-            await connection.close()
-
     sample()
     sampling = asyncio.create_task(sampler())
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    report.seconds = time.perf_counter() - started
-    done.set()
-    await sampling
+    try:
+        result = await run_load(spec)
+    finally:
+        done.set()
+        await sampling
     sample()
+    report.completed = result.completed
+    report.seconds = result.elapsed
+    report.timed_out = result.timed_out
+    report.transport_errors = result.transport_errors
+    report.statuses = {kind: dict(result.statuses.get(kind, {})) for kind in EXPECTED_STATUS}
+    report.latencies_ms = [latency * 1000 for latency in result.latencies]
     return report
 
 
@@ -401,19 +330,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run(args: argparse.Namespace, base_url: str, state_dir: Path, pid: int | None) -> Report:
+def _run(args: argparse.Namespace, base_url: str, run_dir: RunDir, pid: int | None) -> Report:
     host = urlsplit(base_url).hostname or ""
     if host not in LOOPBACK:
         raise LoadTestError(f"--base-url must be on this machine (localhost), got '{base_url}'")
-    tokens, state = tokens_from_state(state_dir)
-    server_pid = pid if pid is not None else state.get("pid")
+    tokens, state = tokens_from_state(run_dir)
+    server_pid = pid if pid is not None else state.pid
     print(
         f"==> {args.requests} requests at {args.concurrency} concurrent against {base_url}",
         file=sys.stderr,
         flush=True,
     )
     return asyncio.run(
-        run_load(
+        run_loadtest(
             base_url,
             tokens,
             requests=args.requests,
@@ -429,13 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.base_url:
-            report = _run(args, args.base_url.rstrip("/"), default_state_dir(), None)
+            report = _run(args, args.base_url.rstrip("/"), RunDir(), None)
         else:
             with (
                 tempfile.TemporaryDirectory(prefix="loadtest-") as temp,
                 own_local_run(Path(temp)) as (base_url, pid),
             ):
-                report = _run(args, base_url, Path(temp), pid)
+                report = _run(args, base_url, RunDir(Path(temp)), pid)
     except LoadTestError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -18,16 +18,12 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from stacks.config import AlarmsConfig, CustomDomainConfig
+from stacks.contract import PROFILE_PATH, ApiOutput
 from stacks.encryption import grant_table_use, stage_key
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
-PROFILE_PATH = "/user/profile"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
-# Output keys added with the custom domain and the alarms (for the stack contract).
-OUTPUT_EXECUTE_API_URL = "ExecuteApiUrl"
-OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
-OUTPUT_DASHBOARD_NAME = "DashboardName"
 
 # One JSON object per request, with the caller's `sub` so abuse can be traced to an identity.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -189,7 +185,7 @@ class ApiStack(Stack):
                 self, "CustomDomain", config=custom_domain, http_api=self.http_api, stage=self.stage
             )
             api_url = domain.url
-            CfnOutput(self, OUTPUT_EXECUTE_API_URL, value=self.stage.url)
+            CfnOutput(self, ApiOutput.EXECUTE_API_URL, value=self.stage.url)
         if alarms is not None and self.key is not None:
             from stacks.monitoring import Monitoring
 
@@ -202,15 +198,17 @@ class ApiStack(Stack):
                 key=self.key,
                 email=alarms.email,
             )
-            CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=monitoring.topic.topic_arn)
-            CfnOutput(self, OUTPUT_DASHBOARD_NAME, value=monitoring.dashboard.dashboard_name)
+            CfnOutput(self, ApiOutput.ALARM_TOPIC_ARN, value=monitoring.topic.topic_arn)
+            CfnOutput(self, ApiOutput.DASHBOARD_NAME, value=monitoring.dashboard.dashboard_name)
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
-        CfnOutput(self, "GetEndpoint", value=f"GET - {profile_url}")
-        CfnOutput(self, "PostEndpoint", value=f"POST - {profile_url}")
-        CfnOutput(self, "ApiUrl", value=api_url)
-        CfnOutput(self, "Issuer", value=issuer)
-        CfnOutput(self, "Audience", value=",".join(audiences))
-        CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, ApiOutput.GET_ENDPOINT, value=f"GET - {profile_url}")
+        CfnOutput(self, ApiOutput.POST_ENDPOINT, value=f"POST - {profile_url}")
+        CfnOutput(self, ApiOutput.API_URL, value=api_url)
+        # The id itself, so no reader parses it back out of the URL.
+        CfnOutput(self, ApiOutput.API_ID, value=self.http_api.api_id)
+        CfnOutput(self, ApiOutput.ISSUER, value=issuer)
+        CfnOutput(self, ApiOutput.AUDIENCE, value=",".join(audiences))
+        CfnOutput(self, ApiOutput.TABLE_NAME, value=self.table.table_name)
 
     def _profile_function(
         self,

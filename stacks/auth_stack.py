@@ -10,6 +10,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from stacks.config import CognitoConfig
+from stacks.contract import AuthOutput
 
 OAUTH_SCOPES = ("openid", "email", "profile")
 
@@ -99,17 +100,18 @@ class AuthStack(Stack):
             f"client_id={self.client_id}&response_type=token"
             f"&scope={'+'.join(OAUTH_SCOPES)}&redirect_uri={redirect_uri}"
         )
-        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
-        CfnOutput(self, "ClientId", value=self.client_id)
-        CfnOutput(self, "Issuer", value=self.issuer)
+        CfnOutput(self, AuthOutput.USER_POOL_ID, value=self.user_pool.user_pool_id)
+        CfnOutput(self, AuthOutput.CLIENT_ID, value=self.client_id)
+        CfnOutput(self, AuthOutput.ISSUER, value=self.issuer)
+        CfnOutput(self, AuthOutput.HOSTED_UI_URL, value=self.domain.base_url())
         CfnOutput(
             self,
-            "HostedUiSignUpUrl",
+            AuthOutput.HOSTED_UI_SIGN_UP_URL,
             description="Open in a browser, sign up, then copy id_token from the redirect URL",
             value=f"{self.domain.base_url()}/signup?{hosted_ui_query}",
         )
         CfnOutput(
             self,
-            "HostedUiLoginUrl",
+            AuthOutput.HOSTED_UI_LOGIN_URL,
             value=f"{self.domain.base_url()}/login?{hosted_ui_query}",
         )

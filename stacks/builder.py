@@ -9,13 +9,12 @@ import aws_cdk as cdk
 
 from stacks.api_stack import ApiStack
 from stacks.config import AppConfig
+from stacks.contract import GITHUB_OIDC_STACK, PROJECT_TAG, STACK_ARN_PATTERN, StackNames
 from stacks.nag import acknowledge_trade_offs
 
 if TYPE_CHECKING:  # imported where built: aws_cognito costs ~55 ms of every non-Cognito synth
     from stacks.auth_stack import AuthStack
     from stacks.github_oidc_stack import GithubOidcStack
-
-STACK_PREFIX = "JwtProfile"
 
 
 @dataclass(frozen=True)
@@ -27,16 +26,15 @@ class BuiltStacks:
 
 def stack_names(config: AppConfig) -> tuple[str | None, str]:
     """(AuthStack name or None, ApiStack name): one pair per stage so dev and prod coexist."""
-    stage = config.stage.value.capitalize()
-    auth = f"{STACK_PREFIX}Auth{stage}" if config.cognito else None
-    return auth, f"{STACK_PREFIX}Api{stage}"
+    names = StackNames.for_stage(config.stage.value)
+    return (names.auth if config.cognito else None), names.api
 
 
 def build_app(
     app: cdk.App, config: AppConfig, *, env: cdk.Environment | None = None
 ) -> BuiltStacks:
     auth_name, api_name = stack_names(config)
-    tags = {"project": "jwt-profile-api", "stage": config.stage.value}
+    tags = {"project": PROJECT_TAG, "stage": config.stage.value}
     auth_stack: AuthStack | None = None
     if config.cognito is not None and auth_name is not None:
         from stacks.auth_stack import AuthStack
@@ -77,11 +75,11 @@ def build_app(
 
         github_oidc = GithubOidcStack(
             app,
-            f"{STACK_PREFIX}GithubOidc",
+            GITHUB_OIDC_STACK,
             github=config.github,
-            app_stack_prefix=STACK_PREFIX,
+            app_stacks_pattern=STACK_ARN_PATTERN,
             env=env,
-            tags={"project": "jwt-profile-api"},
+            tags={"project": PROJECT_TAG},
             description=f"GitHub Actions OIDC roles for {config.github.repo}: CDK deploys only",
         )
     acknowledge_trade_offs(auth_stack)

@@ -13,8 +13,11 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from stacks.contract import DEMO_PAGE_URL, TUTORIAL_CALLBACK_URL
+
 DEFAULT_DOMAIN_PREFIX = "jwt-profile-api-demo"
-DEFAULT_CALLBACK_URL = "https://localhost:3000"
+# The tutorial's URL (compatibility) and the demo page's: CORS origins follow by default.
+DEFAULT_CALLBACK_URLS = (TUTORIAL_CALLBACK_URL, DEMO_PAGE_URL)
 
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
@@ -402,7 +405,7 @@ def load_config(get: ContextReader) -> AppConfig:
     """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
     stage = _choice(get("stage"), "stage", Stage, Stage.DEV)
     auth = _choice(get("auth"), "auth", AuthProvider, AuthProvider.COGNITO)
-    callback_urls = _list(get("callbackUrls"), "callbackUrls") or (DEFAULT_CALLBACK_URL,)
+    callback_urls = _list(get("callbackUrls"), "callbackUrls") or DEFAULT_CALLBACK_URLS
     for url in callback_urls:
         _https_url(url, "callbackUrls", allow_http_localhost=True)
     explicit_origins = _list(get("corsOrigins"), "corsOrigins")

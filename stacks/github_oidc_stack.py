@@ -3,7 +3,8 @@
 GitHub's OIDC token is exchanged for short-lived credentials of a role here. The roles can do
 almost nothing themselves: they may only assume the CDK bootstrap roles (which `cdk deploy`
 uses anyway), plus the few calls the post-deploy smoke test makes. Deployed once per account
-and region by an administrator: `cdk deploy JwtProfileGithubOidc -c githubRepo=owner/name`.
+and region by an administrator: `cdk deploy <its name> -c githubRepo=owner/name`
+(the name is stacks.contract.GITHUB_OIDC_STACK).
 """
 
 from __future__ import annotations
@@ -49,11 +50,12 @@ class GithubOidcStack(Stack):
         construct_id: str,
         *,
         github: GithubOidcConfig,
-        app_stack_prefix: str,
+        app_stacks_pattern: str,
         bootstrap_qualifier: str = DEFAULT_BOOTSTRAP_QUALIFIER,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self._app_stacks_pattern = app_stacks_pattern
 
         if github.provider_arn:  # An account holds one provider per URL: reuse it.
             provider_arn = github.provider_arn
@@ -91,7 +93,7 @@ class GithubOidcStack(Stack):
                 actions=["cloudformation:DescribeStacks"],
                 resources=[
                     f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
-                    f"stack/{app_stack_prefix}*/*"
+                    f"{app_stacks_pattern}"
                 ],
             )
         )
@@ -143,7 +145,7 @@ class GithubOidcStack(Stack):
         assert policy is not None
         where = "arn:<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>:{}"
         reasons = {
-            where.format("cloudformation", "stack/JwtProfile*/*"): (
+            where.format("cloudformation", self._app_stacks_pattern): (
                 "Read-only DescribeStacks of this app's stacks (stack ids end in a random UUID)."
             ),
             where.format("cognito-idp", "userpool/*"): (

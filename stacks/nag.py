@@ -2,7 +2,7 @@
 
 Acknowledgements are construct metadata placed on the one CloudFormation resource a finding is
 about, so they cost nothing at synth. The checks load cdk-nag's jsii assembly, so they run in the
-tests (tests/infra/test_nag.py) and with `cdk synth -c nag=true`, never on the default synth path.
+tests (tests/stacks/test_nag.py) and with `cdk synth -c nag=true`, never on the default synth path.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ for path in (ROOT, LAMBDA_ROOT):
 # is built once per session, not once per worker.
 SHARED_FIXTURE_GROUPS = {
     "local_run": "local-run",  # emulator + real `cdk deploy` + data plane, ~10 s
+    "swap_run": "issuer-swap",  # one such run per external provider, one after another
     "synthesized": "synth",  # every configuration synthesized, ~4 s of jsii
 }
 

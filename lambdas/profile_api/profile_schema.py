@@ -1,4 +1,4 @@
-"""The POST /user/profile body: a JSON object with known fields, checked before anything is stored.
+"""The profile POST body: a JSON object with known fields, checked before anything is stored.
 
 | field     | type   | rule                                  |
 |-----------|--------|---------------------------------------|
@@ -24,34 +24,50 @@ REQUIRED_FIELDS = ("name",)
 
 
 class InvalidProfileError(ValueError):
-    """The body is not an acceptable profile; the message names the problem for the caller."""
+    """The body is not an acceptable profile.
+
+    The message names the problem for the caller and may quote the body (an unknown key);
+    `reason` is a short code built only from constants and known field names, safe to log.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _field_error(field: str, message: str, code: str) -> InvalidProfileError:
+    """A problem with one of the known fields (never an unknown key, which the caller chose)."""
+    return InvalidProfileError(message, f"field '{field}' {code}")
 
 
 def _reject_constant(token: str) -> Any:
-    raise InvalidProfileError(f"body is not valid JSON: {token} is not allowed")
+    raise InvalidProfileError(f"body is not valid JSON: {token} is not allowed", "not_json")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise InvalidProfileError(f"field '{key}' appears more than once")
+            raise InvalidProfileError(f"field '{key}' appears more than once", "duplicate_field")
         result[key] = value
     return result
 
 
 def decode_body(body: str | None, is_base64: bool) -> bytes:
     if body is None or body == "":
-        raise InvalidProfileError('body is required: a JSON object such as {"name": "Ada"}')
+        message = 'body is required: a JSON object such as {"name": "Ada"}'
+        raise InvalidProfileError(message, "missing")
     if is_base64:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidProfileError("body is marked base64 but is not valid base64") from None
+            message = "body is marked base64 but is not valid base64"
+            raise InvalidProfileError(message, "not_base64") from None
     else:
         raw = body.encode("utf-8", errors="surrogatepass")
     if len(raw) > MAX_BODY_BYTES:
-        raise InvalidProfileError(f"body is {len(raw)} bytes: at most {MAX_BODY_BYTES} allowed")
+        message = f"body is {len(raw)} bytes: at most {MAX_BODY_BYTES} allowed"
+        raise InvalidProfileError(message, "too_large")
     return raw
 
 
@@ -62,19 +78,22 @@ def _has_control_chars(text: str, allow_newlines: bool) -> bool:
 
 def _check_text(field: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise InvalidProfileError(f"field '{field}' must be a string, got {_json_type(value)}")
+        message = f"field '{field}' must be a string, got {_json_type(value)}"
+        raise _field_error(field, message, "not_string")
     limit = FIELD_LIMITS[field]
     if len(value) > limit:
-        raise InvalidProfileError(f"field '{field}' is {len(value)} characters: at most {limit}")
+        message = f"field '{field}' is {len(value)} characters: at most {limit}"
+        raise _field_error(field, message, "too_long")
     if _has_control_chars(value, allow_newlines=field == "bio"):
-        raise InvalidProfileError(f"field '{field}' contains control characters")
+        message = f"field '{field}' contains control characters"
+        raise _field_error(field, message, "control_characters")
     return value
 
 
 def _check_website(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or " " in value:
-        raise InvalidProfileError("field 'website' must be an https:// URL")
+        raise _field_error("website", "field 'website' must be an https:// URL", "not_https_url")
     return value
 
 
@@ -98,26 +117,29 @@ def parse_profile(body: str | None, is_base64: bool) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidProfileError("body is not UTF-8 text") from None
+        raise InvalidProfileError("body is not UTF-8 text", "not_utf8") from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         message = f"body is not valid JSON: {error.msg} at position {error.pos}"
-        raise InvalidProfileError(message) from None
+        raise InvalidProfileError(message, "not_json") from None
     except RecursionError:
-        raise InvalidProfileError("body is not valid JSON: nested too deeply") from None
+        message = "body is not valid JSON: nested too deeply"
+        raise InvalidProfileError(message, "not_json") from None
     if not isinstance(document, dict):
-        raise InvalidProfileError(f"body must be a JSON object, got {_json_type(document)}")
+        message = f"body must be a JSON object, got {_json_type(document)}"
+        raise InvalidProfileError(message, "not_object")
     unknown = sorted(set(document) - set(FIELD_LIMITS))
     if unknown:
         allowed = ", ".join(FIELD_LIMITS)
-        raise InvalidProfileError(f"unknown field '{unknown[0]}': allowed fields are {allowed}")
+        message = f"unknown field '{unknown[0]}': allowed fields are {allowed}"
+        raise InvalidProfileError(message, "unknown_field")
     for field in REQUIRED_FIELDS:
         if field not in document:
-            raise InvalidProfileError(f"field '{field}' is required")
+            raise _field_error(field, f"field '{field}' is required", "missing")
     profile = {field: _check_text(field, value) for field, value in document.items()}
     if not profile["name"].strip():
-        raise InvalidProfileError("field 'name' must not be blank")
+        raise _field_error("name", "field 'name' must not be blank", "blank")
     if "website" in profile:
         _check_website(profile["website"])
     return profile

@@ -19,3 +19,8 @@ def json_response(status_code: int, body: Any) -> dict[str, Any]:
 def error_response(status_code: int, message: str) -> dict[str, Any]:
     """Same body shape as API Gateway's own errors: {"message": ...}."""
     return json_response(status_code, {"message": message})
+
+
+def internal_error() -> dict[str, Any]:
+    """Our failure, answered as API Gateway answers a failed integration: no detail leaks."""
+    return error_response(500, "Internal Server Error")

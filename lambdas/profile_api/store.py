@@ -10,8 +10,12 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 PROFILE_FIELDS = ("name", "bio", "website", "updatedAt")
+
+# What a DynamoDB call can raise: AWS answered with an error, or no answer came (network, creds).
+STORE_ERRORS = (BotoCoreError, ClientError)
 
 
 @cache

@@ -17,6 +17,8 @@ from botocore.config import Config
 from moto import settings
 from moto.awslambda.models import LambdaFunction
 
+from local.emulator.client import TEST_CREDENTIALS
+
 _original_get_code = LambdaFunction.get_code
 PRESIGNED_SECONDS = 600
 
@@ -28,8 +30,8 @@ def _signer(endpoint_url: str, region: str) -> Any:
         "s3",
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any credentials
+        aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"),
     )
 

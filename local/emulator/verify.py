@@ -1,10 +1,12 @@
-"""Check what a local `cdk deploy` really created, instead of trusting the CLI's exit code.
+"""The one post-deploy verifier: what a local `cdk deploy` really created, not the CLI's word.
 
     python -m local.emulator.verify --endpoint-url http://localhost:4566 [STACK ...]
 
-Every stack (default: all but CDKToolkit) must be CREATE_COMPLETE or UPDATE_COMPLETE, and each
-of its resources of a checked type must answer its service's describe/get call. Exit code 1
-and one line per problem otherwise.
+Every stack (default: all but CDKToolkit) must be CREATE_COMPLETE or UPDATE_COMPLETE, every
+resource its template declares must exist, each resource of a checked type must answer its
+service's describe/get call, and every output must be resolved (REFERENCE.md: moto once left a
+stack in REVIEW_IN_PROGRESS while the CLI printed success). Exit code 1 and one line per
+problem otherwise.
 """
 
 from __future__ import annotations
@@ -13,30 +15,25 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import yaml  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError
 
+from local.emulator.client import LocalClients as _Clients
+
 _DONE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
-_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+# Types moto's CloudFormation accepts without creating anything, that nothing local depends on:
+# the bootstrap stack's staging-bucket policy (the local S3 enforces no bucket policy anyway).
+_KNOWN_UNMODELLED = frozenset({"AWS::S3::BucketPolicy"})
 
 
-class _Clients:
-    """boto3 clients for one endpoint, created on first use."""
-
-    def __init__(self, endpoint_url: str, region: str) -> None:
-        self.endpoint_url = endpoint_url
-        self.region = region
-        self._cache: dict[str, Any] = {}
-
-    def __call__(self, service: str) -> Any:
-        if service not in self._cache:
-            self._cache[service] = boto3.client(
-                service, endpoint_url=self.endpoint_url, region_name=self.region, **_CREDENTIALS
-            )
-        return self._cache[service]
+@dataclass(frozen=True)
+class DeployedStack:
+    name: str
+    outputs: dict[str, str]
+    resources: dict[str, str]  # logical id -> physical id
 
 
 def _pool_of_client(aws: _Clients, client_id: str) -> None:
@@ -101,16 +98,17 @@ CHECKERS: dict[str, Callable[[_Clients, str], Any]] = {
 }
 
 
-def check_deployment(
-    endpoint_url: str, stack_names: Iterable[str] = (), region: str = "us-east-1"
-) -> list[str]:
-    """Problems found (empty when every stack and checked resource is really there)."""
-    aws = _Clients(endpoint_url, region)
+def inspect_deployment(
+    endpoint_url: str, stack_names: Iterable[str] = ()
+) -> tuple[list[DeployedStack], list[str]]:
+    """(the stacks as deployed, problems found): no problems means all is really there."""
+    aws = _Clients(endpoint_url)
     cfn = aws("cloudformation")
     stacks = cfn.describe_stacks()["Stacks"]
     wanted = list(stack_names) or [s["StackName"] for s in stacks if s["StackName"] != "CDKToolkit"]
     by_name = {s["StackName"]: s for s in stacks}
     problems: list[str] = []
+    deployed: list[DeployedStack] = []
     if not wanted:
         problems.append("no stacks deployed")
     for name in wanted:
@@ -119,10 +117,21 @@ def check_deployment(
             problems.append(f"{name}: stack does not exist")
             continue
         if stack["StackStatus"] not in _DONE:
-            problems.append(f"{name}: status {stack['StackStatus']}")
+            problems.append(f"{name}: status {stack['StackStatus']}, not CREATE_COMPLETE")
             continue
-        problems.extend(_check_resources(aws, name))
-    return problems
+        resources, resource_problems = _check_resources(aws, name)
+        problems.extend(resource_problems)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        unresolved = sorted(key for key, value in outputs.items() if not value or value == "None")
+        if unresolved:
+            problems.append(f"{name}: unresolved outputs: {', '.join(unresolved)}")
+        deployed.append(DeployedStack(name=name, outputs=outputs, resources=resources))
+    return deployed, problems
+
+
+def check_deployment(endpoint_url: str, stack_names: Iterable[str] = ()) -> list[str]:
+    """Problems found (empty when every stack and resource is really there)."""
+    return inspect_deployment(endpoint_url, stack_names)[1]
 
 
 class _TagTolerantLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -141,22 +150,25 @@ def _parse_template(body: str) -> dict[str, Any]:
 
 
 def _declared_resources(aws: _Clients, stack_name: str) -> dict[str, str]:
-    """Logical id -> type for the template's unconditional resources of a checked type."""
+    """Logical id -> type for the deployed template's unconditional resources."""
     body = aws("cloudformation").get_template(StackName=stack_name)["TemplateBody"]
     template = _parse_template(body) if isinstance(body, str) else body
     return {
         logical_id: spec["Type"]
         for logical_id, spec in (template.get("Resources") or {}).items()
-        if spec.get("Type") in CHECKERS and "Condition" not in spec
+        if spec.get("Type") not in {"AWS::CDK::Metadata", *_KNOWN_UNMODELLED}
+        and "Condition" not in spec
     }
 
 
-def _check_resources(aws: _Clients, stack_name: str) -> list[str]:
-    # Judge by the template: moto lists a resource type it silently skipped with no type at all.
-    summaries = aws("cloudformation").list_stack_resources(StackName=stack_name)
+def _check_resources(aws: _Clients, stack_name: str) -> tuple[dict[str, str], list[str]]:
+    """(logical id -> physical id, problems). Judged by the template: moto lists a resource
+    type it silently skipped with no type at all."""
+    listed = aws("cloudformation").describe_stack_resources(StackName=stack_name)
     physical_ids = {
-        r["LogicalResourceId"]: r.get("PhysicalResourceId")
-        for r in summaries["StackResourceSummaries"]
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in listed["StackResources"]
+        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
     problems = []
     for logical_id, resource_type in _declared_resources(aws, stack_name).items():
@@ -165,20 +177,22 @@ def _check_resources(aws: _Clients, stack_name: str) -> list[str]:
         if not physical_id:
             problems.append(f"{label}: not created by the emulator")
             continue
+        checker = CHECKERS.get(resource_type)
+        if checker is None:
+            continue
         try:
-            CHECKERS[resource_type](aws, physical_id)
+            checker(aws, physical_id)
         except (ClientError, LookupError) as error:
             problems.append(f"{label} {physical_id}: {error}")
-    return problems
+    return physical_ids, problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", default="http://localhost:4566")
-    parser.add_argument("--region", default="us-east-1")
     parser.add_argument("stacks", nargs="*", help="stack names (default: all but CDKToolkit)")
     args = parser.parse_args(argv)
-    problems = check_deployment(args.endpoint_url, args.stacks, args.region)
+    problems = check_deployment(args.endpoint_url, args.stacks)
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:

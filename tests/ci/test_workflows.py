@@ -188,7 +188,7 @@ def test_deploy_runs_dev_on_main_and_prod_by_hand_behind_environments() -> None:
     assert _runs(deploy, "deploy").splitlines() == [
         "make setup",
         'make deploy STAGE="$STAGE"',
-        '.venv/bin/python -m local.smoke --stage "$STAGE"',
+        '.venv/bin/python -m tools.smoke --stage "$STAGE"',
     ]
 
 

@@ -21,10 +21,13 @@ import httpx
 import pytest
 import uvicorn
 
-from local.launch import STOPPED_LINE, LocalUp, free_port, start_local_up
-from local.server import DataPlane, server_config
-from tests.authorizer.bad_tokens import SigningMaterial
-from tests.authorizer.jwks_server import JWKS_PATH, FakeIssuer
+from local.gateway.app import DataPlane, server_config
+from local.gateway.build import build_data_plane
+from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
+from stacks.contract import ApiOutput
+from tests.local.gateway.authorizer.bad_tokens import SigningMaterial
+from tests.local.gateway.authorizer.jwks_server import JWKS_PATH, FakeIssuer
+from tools.outputs import StageOutputs
 
 
 def port_is_free(port: int) -> bool:
@@ -42,13 +45,14 @@ class LocalRun(LocalUp):
     """A running `python -m local up` (started by this session), with what the tests read."""
 
     @property
-    def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = json.loads((self.state_dir / "state.json").read_text())
+    def state(self) -> RunState:
+        state = RunState.read(RunDir(self.state_dir))
+        assert state is not None, "the local run wrote no state"
         return state
 
-    def outputs(self, key: str) -> dict[str, str]:
-        """Outputs of the deployed stack that has `key` among its outputs."""
-        return next(o for o in self.state["stacks"].values() if key in o)
+    @property
+    def outputs(self) -> StageOutputs:
+        return self.state.outputs
 
     def access_log(self, request_id: str) -> dict[str, Any]:
         """The data plane's JSON log line for one request (by the apigw-requestid header)."""
@@ -112,16 +116,14 @@ class ConformancePlane:
 
 @pytest.fixture(scope="session")
 def conformance_plane(local_run: LocalRun) -> Iterator[ConformancePlane]:
-    from local.cli import build_data_plane
-
     material = SigningMaterial.generate()
     issuer_server = FakeIssuer().start()
     issuer_server.serve(material.jwks())
-    api_outputs = local_run.outputs("ApiUrl")
-    api_id = api_outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
+    api_outputs = local_run.outputs.api
     plane, closables = build_data_plane(
         endpoint_url=local_run.endpoint_url,
-        api_id=api_id,
+        api_id=local_run.outputs.api_id,
+        code_root=local_run.state_dir / "functions",
         workers=1,
         jwks_uri=f"{issuer_server.base_url}{JWKS_PATH}",
         log_requests=False,
@@ -132,8 +134,8 @@ def conformance_plane(local_run: LocalRun) -> Iterator[ConformancePlane]:
                 plane=plane,
                 base_url=base_url,
                 material=material,
-                issuer=api_outputs["Issuer"],
-                audience=api_outputs["Audience"],
+                issuer=api_outputs[ApiOutput.ISSUER],
+                audience=api_outputs[ApiOutput.AUDIENCE],
             )
     finally:
         for item in reversed(closables):

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.authorizer.bad_tokens import CASES, BadTokenCase, good_token
 from tests.local.conftest import ConformancePlane
+from tests.local.gateway.authorizer.bad_tokens import CASES, BadTokenCase, good_token
 
 pytestmark = pytest.mark.local
 

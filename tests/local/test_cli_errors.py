@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local.launch import free_port
+from local.state import free_port
 from tests.conftest import ROOT
 from tests.local.conftest import port_is_free
 
@@ -33,6 +33,11 @@ def _run(args: list[str], state_dir: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _browser_ports() -> list[str]:
+    """Free ports for the hosted UI and the demo page (a developer's run may hold the defaults)."""
+    return ["--auth-port", str(free_port()), "--demo-port", str(free_port())]
+
+
 def test_taken_port_is_refused_with_the_option_to_change_it(tmp_path: Path) -> None:
     """GIVEN something listening on the chosen port WHEN `local up` starts THEN exit 2 with one
     line naming the port and --port, before anything is started."""
@@ -40,7 +45,9 @@ def test_taken_port_is_refused_with_the_option_to_change_it(tmp_path: Path) -> N
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        result = _run(["up", "--port", str(port), "--aws-port", str(free_port())], tmp_path)
+        result = _run(
+            ["up", "--port", str(port), "--aws-port", str(free_port()), *_browser_ports()], tmp_path
+        )
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: port {port} (local HTTP API) is already in use: stop what uses it or pass --port"
@@ -72,10 +79,8 @@ def test_failed_deploy_shows_the_cli_message_and_stops_the_emulator(tmp_path: Pa
     """GIVEN a context the app rejects WHEN `local up` deploys THEN exit 1 with the CLI's own
     message (our one-line config error) and the local AWS endpoint is stopped again."""
     aws_port = free_port()
-    result = _run(
-        ["up", "--port", str(free_port()), "--aws-port", str(aws_port), "-c", "auth=keycloak"],
-        tmp_path,
-    )
+    ports = ["--port", str(free_port()), "--aws-port", str(aws_port), *_browser_ports()]
+    result = _run(["up", *ports, "-c", "auth=keycloak"], tmp_path)
     assert result.returncode == 1
     assert "`cdk bootstrap` failed" in result.stderr or "`cdk deploy` failed" in result.stderr
     assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in result.stderr

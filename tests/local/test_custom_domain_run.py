@@ -9,8 +9,8 @@ import boto3
 import httpx
 import pytest
 
-from local.launch import start_local_up
-from tests.infra.configurations import CERTIFICATE_ARN
+from local.state import start_local_up
+from tests.stacks.configurations import CERTIFICATE_ARN
 
 pytestmark = pytest.mark.local
 DOMAIN = "api.example.com"

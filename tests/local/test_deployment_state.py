@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.deploy import LOCAL_REGION, local_client
+from local.emulator.client import LOCAL_REGION, local_client
 from local.emulator.verify import check_deployment
 from tests.local.conftest import LocalRun
 
@@ -16,7 +16,7 @@ def test_every_stack_and_resource_answers_its_service_api(local_run: LocalRun) -
     WHEN the real state is read back (not the CLI's exit code)
     THEN every stack, the bootstrap stack included, is complete and every checked resource
     answers its own service API."""
-    stacks = list(local_run.state["stacks"])
+    stacks = list(local_run.state.stacks)
     assert stacks == ["JwtProfileAuthDev", "JwtProfileApiDev"]
     assert check_deployment(local_run.endpoint_url, stacks) == []
     assert check_deployment(local_run.endpoint_url, ["CDKToolkit"]) == []

@@ -1,4 +1,4 @@
-"""`python -m local.smoke`, the post-deploy check CI runs, proven against the offline run."""
+"""tools.smoke, the post-deploy check CI runs, proven against the offline run (`local smoke`)."""
 
 from __future__ import annotations
 
@@ -14,38 +14,33 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from local.deploy import local_aws_environment, local_client
-from local.smoke import (
-    SmokeError,
-    Target,
-    main,
-    run_smoke,
-    sign_in,
-    target_from_aws,
-    target_from_local_state,
-)
-from local.token import COGNITO_SYMBOLS, new_password
+from local.cli import main as local_main
+from local.emulator.client import local_aws_environment, local_client
+from stacks.contract import PROFILE_PATH, ApiOutput, AuthOutput
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
+from tools.outputs import OutputsError
+from tools.smoke import SmokeError, Target, run_smoke, sign_in, target_for, target_from_aws
+from tools.token import COGNITO_SYMBOLS, new_password
 
 SMOKE_USER = re.compile(r"temporary user (smoke-[0-9a-f]+@example\.com) created")
 
 
 def _smoke_users(local_run: LocalRun) -> list[str]:
     cognito = local_client("cognito-idp", local_run.endpoint_url)
-    pool_id = local_run.outputs("UserPoolId")["UserPoolId"]
+    pool_id = local_run.outputs.user_pool_id
     users = cognito.list_users(UserPoolId=pool_id)["Users"]
     return [u["Username"] for u in users if "smoke-" in str(u)]
 
 
 @pytest.mark.local
 def test_smoke_passes_against_the_local_run_and_leaves_no_user(local_run: LocalRun) -> None:
-    """GIVEN the running `make local` WHEN `python -m local.smoke --local` runs as a user runs
+    """GIVEN the running `make local` WHEN `python -m local smoke` runs as a user runs
     it THEN every step prints ✔ (401 with its challenge, temporary user, sign-in, GET, POST, GET,
     user removed), it exits 0, and the pool has no smoke user afterwards."""
     env = {"LOCAL_STATE_DIR": str(local_run.state_dir), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "local.smoke", "--local"],
+        [sys.executable, "-m", "local", "smoke"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -57,7 +52,7 @@ def test_smoke_passes_against_the_local_run_and_leaves_no_user(local_run: LocalR
     assert lines[0] == f"Smoke test of the local run at {local_run.base_url}/"
     assert [line[:1] for line in lines[1:-1]] == ["✔"] * 7
     assert lines[1] == (
-        '✔ GET /user/profile without a token: 401 {"message":"Unauthorized"}, '
+        f'✔ GET {PROFILE_PATH} without a token: 401 {{"message":"Unauthorized"}}, '
         "www-authenticate: Bearer"
     )
     assert "✔ signed in with ADMIN_USER_PASSWORD_AUTH: got an ID token" in lines
@@ -84,7 +79,8 @@ class _PostFails(httpx.BaseTransport):
 def test_failed_check_exits_1_and_still_removes_the_user(local_run: LocalRun) -> None:
     """GIVEN an API whose POST fails WHEN the smoke test runs THEN a ✘ line names the failed
     check, the exit code is 1, and the temporary user is deleted all the same."""
-    target = target_from_local_state(local_run.state_dir)
+    cognito = local_client("cognito-idp", local_run.endpoint_url)
+    target = target_for(local_run.outputs, cognito, "the local run", api_url=local_run.base_url)
     out = io.StringIO()
     with httpx.Client(base_url=local_run.base_url, transport=_PostFails()) as http:
         exit_code = run_smoke(target, http, out)
@@ -107,20 +103,24 @@ def test_aws_mode_reads_the_stage_from_cloudformation(
     for key, value in local_aws_environment(local_run.endpoint_url).items():
         monkeypatch.setenv(key, value)
     target = target_from_aws("dev")
-    auth = local_run.outputs("UserPoolId")
-    assert target.api_url == local_run.outputs("ApiUrl")["ApiUrl"]
-    assert (target.user_pool_id, target.client_id) == (auth["UserPoolId"], auth["ClientId"])
-    with pytest.raises(SmokeError, match="stack JwtProfileApiProd not readable"):
+    auth = local_run.outputs.auth
+    assert auth is not None
+    assert target.api_url == local_run.outputs.api[ApiOutput.API_URL]
+    assert (target.user_pool_id, target.client_id) == (
+        auth[AuthOutput.USER_POOL_ID],
+        auth[AuthOutput.CLIENT_ID],
+    )
+    with pytest.raises(OutputsError, match=r"stack JwtProfileApiProd is not deployed"):
         target_from_aws("prod")
 
 
 def test_without_a_local_run_it_fails_with_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """GIVEN no running `make local` WHEN `--local` is asked for THEN one ✘ line that says to
-    start it, and exit 1."""
+    """GIVEN no running `make local` WHEN `python -m local smoke` runs THEN one ✘ line that says
+    to start it, and exit 1."""
     monkeypatch.setenv("LOCAL_STATE_DIR", str(tmp_path))
-    assert main(["--local"]) == 1
+    assert local_main(["smoke"]) == 1
     out = capsys.readouterr().out
     assert "✘ deployed stacks not found: no local run found" in out
     assert "start `make local` first" in out

@@ -1,0 +1,253 @@
+"""The local HTTP API data plane: an ASGI app that serves a deployed API the way API Gateway does.
+
+Per request, in AWS's order: the request-head size quota (431), route selection (404), CORS
+preflight, the route's JWT authorizer (401/403, before any function code runs), the body size
+limit (413), the payload-2.0 event, the function in its worker process, and response mapping
+2.0 (500 when the function fails).
+uvicorn parses HTTP; this module never does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from local.gateway.authorizer.jwt_authorizer import JwtAuthorizer
+from local.gateway.cors import CorsPolicy
+from local.gateway.discovery import DeployedApi
+from local.gateway.headers import RequestHeaders
+from local.gateway.payload import (
+    HttpResponse,
+    build_event,
+    internal_server_error,
+    map_response,
+    new_request_id,
+)
+from local.gateway.routes import RouteTable
+from local.gateway.workers import FunctionRunner
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+# API Gateway HTTP API quotas: 10 MB payload; 10240 bytes for the request line and the header
+# values together. AWS documents the quota, not its answer: we send 431 with a JSON message.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_HEAD_BYTES = 10240
+# uvicorn's h11 buffers at most this much of an incomplete request head (h11's default: 16 KiB).
+# Well above the quota, so an oversized head still reaches the DataPlane for its JSON 431 even
+# when it arrives in pieces; beyond it, h11 itself answers a plain-text 400.
+MAX_INCOMPLETE_HEAD_BYTES = 64 * 1024
+JSON = ("content-type", "application/json")
+
+access_log = logging.getLogger("local.access")
+log = logging.getLogger("local.gateway.app")
+
+
+def _message(status_code: int, message: str) -> HttpResponse:
+    body = json.dumps({"message": message}, separators=(",", ":")).encode()
+    return HttpResponse(status_code=status_code, headers=[JSON], body=body)
+
+
+NOT_FOUND = _message(404, "Not Found")
+TOO_LARGE = _message(413, "Request Entity Too Large")
+HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
+
+
+@dataclass
+class Timings:
+    """Time spent per stage, accumulated in process for the benchmark's authorizer share."""
+
+    requests: int = 0
+    authorizer_seconds: float = 0.0
+    total_seconds: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+class DataPlane:
+    """ASGI application serving one deployed HTTP API."""
+
+    def __init__(
+        self,
+        *,
+        api: DeployedApi,
+        authorizers: Mapping[str, JwtAuthorizer],
+        runners: Mapping[str, FunctionRunner],
+        max_body_bytes: int = MAX_BODY_BYTES,
+        log_requests: bool = True,
+    ) -> None:
+        self.api = api
+        self.routes = RouteTable(api.routes)
+        self.authorizers = authorizers
+        self.runners = runners
+        self.max_body_bytes = max_body_bytes
+        self.log_requests = log_requests
+        self.cors = CorsPolicy(api.cors)
+        self.timings = Timings()
+        self.invocations = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        request_id = new_request_id()
+        context: dict[str, Any] = {"requestId": request_id}
+        # Decoded once per request: routing, the authorizer, the event and CORS all read them.
+        headers = RequestHeaders(scope["headers"])
+        response = await self._handle(scope, headers, receive, request_id, context)
+        response = self.cors.decorate(headers, response)
+        await self._send(send, response, request_id)
+        elapsed = time.perf_counter() - started
+        self.timings.requests += 1
+        self.timings.total_seconds += elapsed
+        statuses = self.timings.statuses
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if self.log_requests:
+            context |= {"status": response.status_code, "latencyMs": round(elapsed * 1000, 2)}
+            access_log.info(json.dumps(context, separators=(",", ":")))
+
+    async def _handle(
+        self,
+        scope: Scope,
+        headers: RequestHeaders,
+        receive: Receive,
+        request_id: str,
+        context: dict[str, Any],
+    ) -> HttpResponse:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        context |= {"method": method, "path": path}
+        if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
+            return HEAD_TOO_LARGE
+        match = self.routes.match(method, path)
+        preflight = self.cors.preflight(method, headers)
+        if preflight is not None:
+            return preflight
+        if match is None:
+            return NOT_FOUND
+        route = match.route
+        context["routeKey"] = route.route_key
+
+        claims: dict[str, str] | None = None
+        scopes: list[str] | None = None
+        if route.authorization_type == "JWT" and route.authorizer_id is not None:
+            authorize_started = time.perf_counter()
+            decision = self.authorizers[route.authorizer_id].authorize(
+                headers.for_authorizer, route.authorization_scopes or None
+            )
+            self.timings.authorizer_seconds += time.perf_counter() - authorize_started
+            if not decision.allowed:
+                context["authorizerError"] = decision.reason
+                return HttpResponse(
+                    status_code=decision.status_code,
+                    headers=list(decision.headers.items()),
+                    body=decision.body,
+                )
+            claims, scopes = decision.claims, decision.scopes
+            context["sub"] = claims.get("sub")
+
+        body = await self._read_body(receive, headers)
+        if body is None:
+            return TOO_LARGE
+        client = scope.get("client") or ("127.0.0.1", 0)
+        event = build_event(
+            method=method,
+            raw_path=scope.get("raw_path", path.encode()).decode("latin-1"),
+            route_key=route.route_key,
+            api_id=self.api.api_id,
+            raw_query=scope.get("query_string", b""),
+            headers=headers,
+            body=body,
+            source_ip=client[0],
+            account_id=self.api.account_id,
+            stage=self.api.stage,
+            path_parameters=match.path_parameters or None,
+            jwt_claims=claims,
+            jwt_scopes=scopes,
+            protocol=f"HTTP/{scope.get('http_version', '1.1')}",
+            request_id=request_id,
+        )
+        runner = self.runners[route.function_arn or ""]
+        self.invocations += 1
+        context["integration"] = runner.spec.name
+        invocation = await runner.invoke(event)
+        if invocation.error is not None:
+            context["integrationError"] = invocation.error.strip().splitlines()[-1]
+            log.error("function %s failed:\n%s", runner.spec.name, invocation.error)
+            return internal_server_error()
+        return map_response(invocation.result)
+
+    async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
+        length = headers.get("content-length")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _send(send: Send, response: HttpResponse, request_id: str) -> None:
+        headers = [
+            (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+            for name, value in response.headers
+        ]
+        headers.append((b"apigw-requestid", request_id.encode()))
+        headers.append((b"content-length", str(len(response.body)).encode()))
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def server_config(app: DataPlane, port: int, *, lifespan: Literal["on", "off"] = "on") -> Any:
+    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,  # API Gateway sends no `server: uvicorn`
+        h11_max_incomplete_event_size=MAX_INCOMPLETE_HEAD_BYTES,
+        lifespan=lifespan,
+    )
+
+
+def _head_size(scope: Scope) -> int:
+    """Bytes of the request line plus every header value: what API Gateway's quota counts."""
+    target: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    version = f"HTTP/{scope.get('http_version', '1.1')}"
+    line = len(scope["method"]) + 1 + len(target) + (1 + len(query) if query else 0)
+    line += 1 + len(version)
+    return line + sum(len(value) for _, value in scope["headers"])

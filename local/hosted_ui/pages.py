@@ -1,0 +1,91 @@
+"""The classic hosted UI's pages: login, sign-up and error, as plain server-rendered HTML.
+
+Field names follow Cognito's classic pages (`username`, `password`, `_csrf`). Every value is
+escaped; the only style is one block whose hash the Content-Security-Policy allows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}"
+    "label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}"
+    "button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}.note{color:#555}"
+)
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+# No scripts at all; forms post to this host, whose answer may redirect to a registered callback.
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def _error(message: str | None) -> str:
+    return f"<p class=error role=alert id=error>{escape(message)}</p>" if message else ""
+
+
+def _email_input(value: str, autocomplete: str) -> str:
+    return (
+        "<input id=username name=username type=email required"
+        f' autocomplete={autocomplete} value="{escape(value)}">'
+    )
+
+
+def login_page(query: str, csrf: str, *, error: str | None = None, username: str = "") -> str:
+    return _page(
+        "Sign in",
+        _error(error) + f'<form method=post action="/login?{escape(query)}">'
+        f'<input type=hidden name=_csrf value="{escape(csrf)}">'
+        "<label for=username>Email</label>"
+        + _email_input(username, "username")
+        + "<label for=password>Password</label>"
+        "<input id=password name=password type=password autocomplete=current-password required>"
+        "<button type=submit name=signInSubmitButton>Sign in</button></form>"
+        f'<p>Need an account? <a href="/signup?{escape(query)}">Sign up</a></p>',
+    )
+
+
+def signup_page(
+    query: str,
+    csrf: str,
+    policy: str,
+    attributes: tuple[str, ...],
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> str:
+    values = values or {}
+    extra = "".join(
+        f'<label for="{escape(name)}">{escape(name)}</label>'
+        f'<input id="{escape(name)}" name="{escape(name)}" required'
+        f' value="{escape(values.get(name, ""))}">'
+        for name in attributes
+    )
+    return _page(
+        "Sign up",
+        _error(error) + f'<form method=post action="/signup?{escape(query)}">'
+        f'<input type=hidden name=_csrf value="{escape(csrf)}">'
+        "<label for=username>Email</label>"
+        + _email_input(values.get("username", ""), "username")
+        + "<label for=password>Password</label>"
+        "<input id=password name=password type=password autocomplete=new-password required>"
+        f"<p class=note>Password: {escape(policy)}.</p>"
+        + extra
+        + "<button type=submit name=signUpButton>Sign up</button></form>"
+        "<p class=note>Offline, new accounts are confirmed at once (no e-mail is sent).</p>"
+        f'<p>Already have an account? <a href="/login?{escape(query)}">Sign in</a></p>',
+    )
+
+
+def error_page(message: str) -> str:
+    return _page("An error was encountered with the requested page.", _error(message))

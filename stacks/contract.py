@@ -1,0 +1,101 @@
+"""The stack contract: every name that crosses a boundary, in one place, without aws_cdk.
+
+Stacks write these names (stack names, output keys, route paths); the tools, the local run, the
+benchmarks and the tests read them. Importing this module costs nothing (no jsii), so runtime
+tools that never synthesize can depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+STACK_PREFIX = "JwtProfile"
+# Tag values put on every stack of this app.
+PROJECT_TAG = "jwt-profile-api"
+STAGES = ("dev", "prod")
+
+# Routes of ApiStack, as API Gateway route keys and as paths.
+PROFILE_PATH = "/user/profile"
+GET_PROFILE_ROUTE = f"GET {PROFILE_PATH}"
+POST_PROFILE_ROUTE = f"POST {PROFILE_PATH}"
+
+# The browser demo page (tools/demo): served on this port by `make local` and `make demo`, and
+# registered by default as a callback and sign-out URL of the app client.
+DEMO_PORT = 3002
+DEMO_PAGE_URL = f"http://localhost:{DEMO_PORT}/"
+# The tutorial's original callback URL, kept for compatibility.
+TUTORIAL_CALLBACK_URL = "https://localhost:3000"
+
+
+class AuthOutput(StrEnum):
+    """CloudFormation output keys of AuthStack."""
+
+    USER_POOL_ID = "UserPoolId"
+    CLIENT_ID = "ClientId"
+    ISSUER = "Issuer"
+    HOSTED_UI_SIGN_UP_URL = "HostedUiSignUpUrl"
+    HOSTED_UI_LOGIN_URL = "HostedUiLoginUrl"
+    HOSTED_UI_URL = "HostedUiUrl"  # the Cognito domain's base URL (OAuth endpoints, hosted UI)
+
+
+class ApiOutput(StrEnum):
+    """CloudFormation output keys of ApiStack."""
+
+    API_ID = "ApiId"
+    API_URL = "ApiUrl"
+    GET_ENDPOINT = "GetEndpoint"
+    POST_ENDPOINT = "PostEndpoint"
+    ISSUER = "Issuer"
+    AUDIENCE = "Audience"
+    TABLE_NAME = "TableName"
+    EXECUTE_API_URL = "ExecuteApiUrl"  # with a custom domain: the default endpoint's URL
+    ALARM_TOPIC_ARN = "AlarmTopicArn"  # with alarms (prod default)
+    DASHBOARD_NAME = "DashboardName"  # with alarms
+
+
+@dataclass(frozen=True)
+class StackNames:
+    """The stack names of one stage: dev and prod coexist in one account."""
+
+    auth: str
+    api: str
+
+    @classmethod
+    def for_stage(cls, stage: str) -> StackNames:
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}, got '{stage}'")
+        suffix = stage.capitalize()
+        return cls(auth=f"{STACK_PREFIX}Auth{suffix}", api=f"{STACK_PREFIX}Api{suffix}")
+
+
+# Account-wide (not per stage): GitHub Actions' OIDC roles, built only with -c githubRepo=...
+GITHUB_OIDC_STACK = f"{STACK_PREFIX}GithubOidc"
+# IAM resource pattern matching every stack of this app (stack ids end in a random UUID).
+STACK_ARN_PATTERN = f"stack/{STACK_PREFIX}*/*"
+
+
+# Named context sets: what `make synth` synthesizes and the suite snapshots. The external
+# issuers use example values; real deployments pass their own with -c.
+AUTH0_DOMAIN = "dev-abc123.us.auth0.com"
+AUTH0_AUDIENCE = "https://profile-api.example.com"
+OKTA_DOMAIN = "dev-123456.okta.com"
+JWT_ISSUER = "https://idp.example.com/realms/main"
+
+# Prod refuses localhost callback URLs and CORS origins: every prod synth passes these.
+PROD_CONTEXT: Mapping[str, str] = {"callbackUrls": "https://app.example.com/callback"}
+
+SYNTH_CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
+    "cognito": {},
+    "cognito-prod": {"stage": "prod", **PROD_CONTEXT},
+    "auth0": {"auth": "auth0", "auth0Domain": AUTH0_DOMAIN, "audience": AUTH0_AUDIENCE},
+    "okta": {"auth": "okta", "oktaDomain": OKTA_DOMAIN, "audience": "api://default"},
+    "jwt": {"auth": "jwt", "issuer": JWT_ISSUER, "audience": "profile-api,profile-cli"},
+}
+
+
+def context_args(context: Mapping[str, Any]) -> list[str]:
+    """A context set as CDK CLI arguments: ["-c", "key=value", ...]."""
+    return [arg for key, value in context.items() for arg in ("-c", f"{key}={value}")]

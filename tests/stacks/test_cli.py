@@ -1,0 +1,78 @@
+"""The real entry points: app.py as the CDK CLI runs it, and the pinned CLI itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.stacks.configurations import CERTIFICATE_ARN
+
+CDK_BIN = ROOT / "node_modules" / ".bin"
+
+
+def _run_app(
+    context: dict[str, str], outdir: Path, region: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    # The CLI hands context to the app in CDK_CONTEXT_JSON; do the same without the CLI.
+    env = os.environ | {"CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    if region is not None:
+        env["CDK_DEFAULT_REGION"] = region
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_bad_context_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    """GIVEN auth=jwt with an http issuer WHEN app.py runs THEN exit 2, one stderr line naming
+    the key, no traceback, and nothing synthesized."""
+    result = _run_app(
+        {"auth": "jwt", "issuer": "http://idp.example.com", "audience": "a"}, tmp_path
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Configuration")]
+    assert lines == [
+        "Configuration error: context 'issuer' must be an https:// URL, got 'http://idp.example.com'"
+    ]
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.template.json"))
+
+
+@pytest.mark.skipif(not (CDK_BIN / "cdk").exists(), reason="npm ci has not installed the CLI")
+def test_pinned_cli_lists_both_stacks_and_reports_bad_context(tmp_path: Path) -> None:
+    """GIVEN the pinned CDK CLI WHEN `cdk ls` runs THEN it lists AuthStack and ApiStack; with an
+    unknown auth value it fails and shows our one-line message."""
+    # cdk.json runs `python3 app.py`: the test's own interpreter must be the one found first.
+    path = os.pathsep.join([str(CDK_BIN), str(Path(sys.executable).parent), os.environ["PATH"]])
+    # CDK_VALIDATION=false skips the template validation engine (~1.8 s): listing needs none.
+    env = os.environ | {"PATH": path, "CI": "true", "CDK_VALIDATION": "false"}
+    command = ["cdk", "ls", "--output", str(tmp_path)]
+    listed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["JwtProfileAuthDev", "JwtProfileApiDev"]
+
+    bad = subprocess.run(
+        [*command, "-c", "auth=keycloak"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert bad.returncode != 0
+    assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_certificate_from_another_region_exits_2_with_one_line(tmp_path: Path) -> None:
+    """GIVEN a us-east-1 certificate WHEN app.py runs for eu-west-1 (CDK_DEFAULT_REGION) THEN
+    exit 2 with one line naming certificateArn and the region to use; nothing synthesized."""
+    context = {"apiDomain": "api.example.com", "certificateArn": CERTIFICATE_ARN}
+    result = _run_app(context, tmp_path, region="eu-west-1")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Configuration")]
+    assert lines == [
+        "Configuration error: context 'certificateArn' is in us-east-1 but the stacks deploy to "
+        "eu-west-1: request or import the certificate in eu-west-1"
+    ]
+    assert not list(tmp_path.glob("*.template.json"))

@@ -1,0 +1,99 @@
+"""tools.load against a real HTTP server on loopback: every mode sends the tokens it promises."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from local.state import free_port
+from tools.load import LabelledToken, LoadError, LoadSpec, run_load
+
+Seen = Counter[str]
+
+
+class _Recorder:
+    """Answers 200 for tokens starting with 'ok', else 401; counts every token it saw."""
+
+    def __init__(self) -> None:
+        self.seen: Seen = Counter()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        headers = dict(scope["headers"])
+        token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")
+        self.seen[token] += 1
+        status = 200 if token.startswith("ok") else 401
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, _Recorder]]:
+    app = _Recorder()
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    while not runner.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{config.port}/x", app
+    runner.should_exit = True
+    thread.join(timeout=10)
+
+
+def _tokens(*names: str) -> list[LabelledToken]:
+    return [LabelledToken("valid" if n.startswith("ok") else "bad", n) for n in names]
+
+
+def test_cycle_mode_sends_the_mix_in_order_and_counts_per_label(
+    server: tuple[str, _Recorder],
+) -> None:
+    """GIVEN tokens ok-a, bad-b, ok-c WHEN 30 requests cycle through them THEN each is sent
+    10 times, labels count 20 x 200 and 10 x 401, and every request has a latency."""
+    url, app = server
+    app.seen.clear()
+    spec = LoadSpec(url, _tokens("ok-a", "bad-b", "ok-c"), 30, 4, mode="cycle")
+    result = asyncio.run(run_load(spec))
+    assert app.seen == {"ok-a": 10, "bad-b": 10, "ok-c": 10}
+    assert result.statuses == {"valid": {200: 20}, "bad": {401: 10}}
+    assert (result.completed, result.transport_errors, result.timed_out) == (30, 0, False)
+    assert result.requests_per_second > 0
+
+
+def test_unique_mode_never_repeats_a_token_and_reused_mode_keeps_one_per_client(
+    server: tuple[str, _Recorder],
+) -> None:
+    """GIVEN 25 tokens WHEN 5 warm-up + 20 requests run in unique mode THEN each token is sent
+    exactly once; GIVEN 3 clients in reused mode THEN only the first 3 tokens are ever sent."""
+    url, app = server
+    names = [f"ok-{i}" for i in range(25)]
+    app.seen.clear()
+    asyncio.run(run_load(LoadSpec(url, _tokens(*names), 20, 3, mode="unique", warmup=5)))
+    assert app.seen == dict.fromkeys(names, 1)
+    app.seen.clear()
+    asyncio.run(run_load(LoadSpec(url, _tokens(*names), 30, 3, mode="reused")))
+    assert set(app.seen) == {"ok-0", "ok-1", "ok-2"}
+    assert sum(app.seen.values()) == 30
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (LoadSpec("http://example.com/x", _tokens("ok"), 1, 1), "non-loopback host"),
+        (LoadSpec("http://127.0.0.1:1/x", _tokens("ok"), 5, 1, mode="unique"), "needs 5"),
+        (LoadSpec("http://127.0.0.1:1/x", _tokens("ok", "ok"), 1, 3), "needs 3 tokens"),
+        (LoadSpec("http://127.0.0.1:1/x", _tokens("ok"), 0, 1), "at least 1"),
+    ],
+)
+def test_loads_it_cannot_run_are_refused_before_sending(spec: LoadSpec, message: str) -> None:
+    """GIVEN a remote host, too few tokens or a zero count WHEN run THEN LoadError, no request."""
+    with pytest.raises(LoadError, match=message):
+        asyncio.run(run_load(spec))

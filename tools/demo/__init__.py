@@ -1,0 +1,103 @@
+"""The browser demo page: one static HTML file and one script, served with a strict CSP.
+
+The same page works against the local run (`make local` serves it) and against a deployed
+stage (`make demo STAGE=dev`): only its config.json differs (hosted UI, client, API, its own
+URL). The page may connect to exactly the hosted UI and the API, run only its own script and
+its one style block, and be framed by nobody.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from stacks.contract import DEMO_PAGE_URL, AuthOutput
+from tools.outputs import OutputsError, StageOutputs
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """What the page needs: where to sign in, which client, which API, and its own URL."""
+
+    auth_url: str  # the hosted UI's base URL (the Cognito domain, or the local one)
+    client_id: str
+    api_url: str  # the API's base URL, without a trailing slash
+    redirect_uri: str  # this page's URL: a callback and sign-out URL of the client
+    scopes: str = ""  # empty: every scope the client may have (Cognito's rule)
+
+    @classmethod
+    def from_outputs(cls, outputs: StageOutputs, redirect_uri: str = DEMO_PAGE_URL) -> DemoConfig:
+        if outputs.auth is None or outputs.client_id is None:
+            raise OutputsError("the demo page needs AuthStack (auth=cognito): this stage has none")
+        auth_url = outputs.auth.get(AuthOutput.HOSTED_UI_URL)
+        if not auth_url:
+            raise OutputsError(f"AuthStack has no {AuthOutput.HOSTED_UI_URL} output: redeploy it")
+        return cls(auth_url, outputs.client_id, outputs.api_url.rstrip("/"), redirect_uri)
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "authUrl": self.auth_url.rstrip("/"),
+            "clientId": self.client_id,
+            "apiUrl": self.api_url.rstrip("/"),
+            "redirectUri": self.redirect_uri,
+            "scopes": self.scopes,
+        }
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(config: DemoConfig, html: str) -> str:
+    """Only this page's script, its one style block, and fetches to the hosted UI and API."""
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles
+    )
+    connect = " ".join(dict.fromkeys((_origin(config.auth_url), _origin(config.api_url))))
+    return (
+        "default-src 'none'; script-src 'self'; "
+        f"style-src {hashes}; connect-src 'self' {connect}; img-src 'none'; "
+        "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def demo_app(config: DemoConfig) -> Starlette:
+    """The page, its script and its config.json; nothing else."""
+    html = (HERE / "index.html").read_text()
+    script = (HERE / "app.js").read_text()
+    headers = {
+        "content-security-policy": content_security_policy(config, html),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-store",
+    }
+
+    async def page(request: Request) -> Response:
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+    async def app_js(request: Request) -> Response:
+        return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
+
+    async def config_json(request: Request) -> Response:
+        return JSONResponse(config.as_json(), headers=headers)
+
+    return Starlette(
+        routes=[
+            Route("/", page, methods=["GET"]),
+            Route("/app.js", app_js, methods=["GET"]),
+            Route("/config.json", config_json, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,42 @@
+"""`python -m tools.demo --stage dev`: serve the demo page for a deployed stage on localhost.
+
+The page's URL (http://localhost:3002/ by default) must be a callback and sign-out URL of the
+stage's app client; the default `callbackUrls` include it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import boto3
+import uvicorn
+from botocore.exceptions import BotoCoreError, ClientError
+
+from stacks.contract import DEMO_PORT
+from tools.demo import DemoConfig, demo_app
+from tools.outputs import OutputsError, StageOutputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__)
+    parser.add_argument("--stage", default="dev", choices=["dev", "prod"])
+    parser.add_argument("--port", type=int, default=DEMO_PORT)
+    args = parser.parse_args(argv)
+    try:
+        outputs = StageOutputs.from_cloudformation(boto3.client("cloudformation"), args.stage)
+        config = DemoConfig.from_outputs(outputs, f"http://localhost:{args.port}/")
+    except OutputsError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as problem:
+        print(f"error: AWS call failed: {problem}", file=sys.stderr)
+        return 1
+    print(f"Demo page for stage {args.stage}: http://localhost:{args.port}/  (Ctrl-C stops)")
+    print(f"  hosted UI: {config.auth_url}\n  API:       {config.api_url}", flush=True)
+    uvicorn.run(demo_app(config), host="127.0.0.1", port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -50,10 +50,12 @@ browser:
 	} || { echo "error: no Chromium at $(CHROMIUM) and apt-get could not install it: install Debian's chromium package (or set CHROMIUM=/path/to/chrome)" >&2; exit 1; }
 
 ## token: an ID and an access token for a demo user of the running `make local` (EMAIL=...);
-## with auth=auth0/okta/jwt a user-style and a machine-style token from the local stand-in issuer
+## with auth=auth0/okta/jwt a user-style and a machine-style token from the local stand-in issuer;
+## MACHINE=1: the machine client's client-credentials token (auth=cognito machineClient=true)
 EMAIL ?= demo@example.com
+MACHINE ?=
 token: setup
-	@$(PY) -m local token --email $(EMAIL)
+	@$(PY) -m local token --email $(EMAIL) $(if $(filter 1 true yes,$(MACHINE)),--machine)
 
 ## loadtest: bounded load test of the local API (starts its own local run; BASE_URL=http://localhost:3000 targets a running `make local`)
 loadtest: setup

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import boto3
+import httpx
 import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,12 +30,20 @@ from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
+from local.hosted_ui.client_credentials import client_credentials_grant
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
-from tools.token import DEFAULT_EMAIL, TokenError, render, tokens_for_stage
+from tools.token import (
+    DEFAULT_EMAIL,
+    TokenError,
+    get_machine_token,
+    render,
+    render_machine,
+    tokens_for_stage,
+)
 
 log = logging.getLogger("local")
 
@@ -256,6 +265,9 @@ def up(args: argparse.Namespace) -> int:
                 outputs.user_pool_id,
                 base_url=auth_url,
                 endpoint_url=emulator.endpoint_url,
+                extra_grants={
+                    "client_credentials": client_credentials_grant(emulator.endpoint_url)
+                },
             )
             _serve_in_thread(hosted_ui.app, args.auth_port, stack)
             demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
@@ -291,6 +303,19 @@ def _running_state(run_dir: RunDir) -> RunState:
     return state
 
 
+def _local_token_endpoint(endpoint_url: str, user_pool_id: str) -> str:
+    """The token endpoint the local pool's discovery document lists, as a client finds it."""
+    url = f"{endpoint_url}/{user_pool_id}/.well-known/openid-configuration"
+    try:
+        document = httpx.get(url, timeout=10).json()
+    except (httpx.HTTPError, ValueError) as error:
+        raise UsageError(f"the local pool's discovery document is unreadable: {error}") from None
+    endpoint = document.get("token_endpoint")
+    if not isinstance(endpoint, str):
+        raise UsageError(f"{url} lists no token_endpoint: restart `make local`")
+    return endpoint
+
+
 def token(args: argparse.Namespace) -> int:
     run_dir = RunDir()
     if args.aws:
@@ -309,6 +334,26 @@ def token(args: argparse.Namespace) -> int:
             "this deployment has no Cognito user pool (auth is not cognito): get a token from "
             "your provider (README, 'Swapping the issuer')"
         )
+    if args.machine:
+        if outputs.machine_client_id is None:
+            raise UsageError(
+                "this deployment has no machine client: deploy with machineClient=true "
+                '(make local CONTEXT="machineClient=true")'
+            )
+        token_endpoint = outputs.token_endpoint
+        if not args.aws:  # the deployed URL is the Cognito domain's; offline it is the emulator's
+            token_endpoint = _local_token_endpoint(state.endpoint_url, outputs.user_pool_id)
+        if token_endpoint is None:
+            raise UsageError("AuthStack has no TokenEndpoint output: redeploy it")
+        machine = get_machine_token(
+            cognito,
+            user_pool_id=outputs.user_pool_id,
+            client_id=outputs.machine_client_id,
+            token_endpoint=token_endpoint,
+            scope=args.scope,
+        )
+        print(render_machine(machine, api_url))
+        return 0
     tokens = tokens_for_stage(
         outputs, cognito, email=args.email, password_store=run_dir.password_store
     )
@@ -317,14 +362,15 @@ def token(args: argparse.Namespace) -> int:
 
 
 def _stand_in_tokens(state: RunState, email: str) -> int:
-    """A user-style and a machine-style token from the run's stand-in issuer, carrying every
-    scope the deployed routes ask for."""
+    """A user-style token with the scopes of the user's own routes, and a machine-style token
+    with every scope the deployed routes ask for (the back-office route's too)."""
     assert state.issuer is not None
     issuer = LocalIssuer.load(state.issuer)
     apigw = local_client("apigatewayv2", state.endpoint_url)
     scopes = route_scopes(apigw, state.outputs.api_id)
+    user_scopes = route_scopes(apigw, state.outputs.api_id, paths=(PROFILE_PATH,))
     user = demo_user(issuer.provider, issuer.settings.issuer, email)
-    user_token = issuer.token(user, scopes)
+    user_token = issuer.token(user, user_scopes)
     machine_token = issuer.token(None, scopes)
     profile_url = f"{state.api_url.rstrip('/')}{PROFILE_PATH}"
     granted = " ".join(scopes) if scopes else "none (the routes ask for none)"
@@ -395,6 +441,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     get.add_argument("--email", default=DEFAULT_EMAIL, help=f"demo user ({DEFAULT_EMAIL})")
     get.add_argument("--aws", action="store_true", help="use the stacks deployed in AWS")
     get.add_argument("--stage", default="dev", choices=["dev", "prod"], help="with --aws")
+    get.add_argument(
+        "--machine", action="store_true", help="a client_credentials token of the machine client"
+    )
+    get.add_argument("--scope", default=None, help="with --machine: scopes to ask for")
     return parser.parse_args(argv)
 
 

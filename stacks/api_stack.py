@@ -18,7 +18,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from stacks.config import AlarmsConfig, CustomDomainConfig
-from stacks.contract import PROFILE_PATH, ApiOutput
+from stacks.contract import PROFILE_PATH, PROFILES_PATH, ApiOutput
 from stacks.encryption import grant_table_use, stage_key
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
@@ -54,7 +54,9 @@ class ApiStack(Stack):
         *,
         issuer: str,
         audiences: Sequence[str],
-        scopes: Sequence[str] = (),
+        read_scopes: Sequence[str] = (),
+        write_scopes: Sequence[str] = (),
+        admin_scopes: Sequence[str] = (),
         cors_origins: Sequence[str] = (),
         retain_data: bool = False,
         throttle_rate: float = 50,
@@ -167,15 +169,38 @@ class ApiStack(Stack):
             methods=[apigw.HttpMethod.GET],
             integration=HttpLambdaIntegration("GetProfileIntegration", self.get_function),
             authorizer=self.authorizer,
-            authorization_scopes=list(scopes) or None,
+            authorization_scopes=list(read_scopes) or None,
         )
         self.http_api.add_routes(
             path=PROFILE_PATH,
             methods=[apigw.HttpMethod.POST],
             integration=HttpLambdaIntegration("CreateProfileIntegration", self.create_function),
             authorizer=self.authorizer,
-            authorization_scopes=list(scopes) or None,
+            authorization_scopes=list(write_scopes) or None,
         )
+        self.profiles_function: lambda_.Function | None = None
+        if admin_scopes:  # never unscoped: it would let any signed-in user read every profile
+            self.profiles_function = self._profile_function(
+                "GetProfileBySub",
+                "profile_api.get_profile_by_sub.handler",
+                code,
+                log_retention,
+                removal,
+            )
+            self.table.grant(self.profiles_function, "dynamodb:GetItem")
+            if self.data_key is not None:
+                grant_table_use(
+                    self.data_key, self.profiles_function, write=False, region=self.region
+                )
+            self.http_api.add_routes(
+                path=PROFILES_PATH,
+                methods=[apigw.HttpMethod.GET],
+                integration=HttpLambdaIntegration(
+                    "GetProfileBySubIntegration", self.profiles_function
+                ),
+                authorizer=self.authorizer,
+                authorization_scopes=list(admin_scopes),
+            )
 
         api_url = self.stage.url  # ends with '/'
         if custom_domain is not None:
@@ -193,7 +218,15 @@ class ApiStack(Stack):
                 self,
                 "Monitoring",
                 stage=self.stage,
-                functions=[self.get_function, self.create_function],
+                functions=[
+                    function
+                    for function in (
+                        self.get_function,
+                        self.create_function,
+                        self.profiles_function,
+                    )
+                    if function is not None
+                ],
                 table=self.table,
                 key=self.key,
                 email=alarms.email,

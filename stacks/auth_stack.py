@@ -7,12 +7,25 @@ from urllib.parse import quote
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from stacks.api_stack import ASSET_EXCLUDES, HANDLER_RUNTIME, LAMBDA_ROOT
 from stacks.config import CognitoConfig
-from stacks.contract import AuthOutput
+from stacks.contract import (
+    ADMIN_SCOPE_NAME,
+    READ_SCOPE_NAME,
+    WRITE_SCOPE_NAME,
+    AuthOutput,
+    cognito_scope,
+)
+from stacks.encryption import stage_key
 
 OAUTH_SCOPES = ("openid", "email", "profile")
+PRE_TOKEN_HANDLER = "pre_token.handler.handler"  # noqa: S105 - a module path
 
 
 class AuthStack(Stack):
@@ -48,10 +61,34 @@ class AuthStack(Stack):
                 temp_password_validity=Duration.days(3),
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Set, not left to the default: the V2 pre token generation trigger below needs
+            # Essentials (or Plus). Essentials bills per monthly active user (README).
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
             mfa=cognito.Mfa.OPTIONAL if mfa else cognito.Mfa.OFF,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False) if mfa else None,
             deletion_protection=retain_data,
             removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
+        )
+
+        server_id = cognito_config.resource_server
+        self.read_scope = cognito.ResourceServerScope(
+            scope_name=READ_SCOPE_NAME, scope_description="Read your own profile"
+        )
+        self.write_scope = cognito.ResourceServerScope(
+            scope_name=WRITE_SCOPE_NAME, scope_description="Create or replace your own profile"
+        )
+        self.admin_scope = cognito.ResourceServerScope(
+            scope_name=ADMIN_SCOPE_NAME, scope_description="Read any user's profile (back office)"
+        )
+        self.resource_server = self.user_pool.add_resource_server(
+            "ProfileApiResourceServer",
+            identifier=server_id,
+            user_pool_resource_server_name="Profile API",
+            scopes=[self.read_scope, self.write_scope, self.admin_scope],
+        )
+        self.user_scopes = (
+            cognito_scope(server_id, READ_SCOPE_NAME),
+            cognito_scope(server_id, WRITE_SCOPE_NAME),
         )
 
         self.client = self.user_pool.add_client(
@@ -76,6 +113,8 @@ class AuthStack(Stack):
                     cognito.OAuthScope.OPENID,
                     cognito.OAuthScope.EMAIL,
                     cognito.OAuthScope.PROFILE,
+                    cognito.OAuthScope.resource_server(self.resource_server, self.read_scope),
+                    cognito.OAuthScope.resource_server(self.resource_server, self.write_scope),
                 ],
                 callback_urls=list(cognito_config.callback_urls),
                 logout_urls=list(cognito_config.callback_urls),
@@ -91,6 +130,31 @@ class AuthStack(Stack):
             "HostedUiDomain",
             cognito_domain=cognito.CognitoDomainOptions(domain_prefix=cognito_config.domain_prefix),
         )
+
+        self._add_pre_token_trigger(retain_data=retain_data)
+
+        self.machine_client: cognito.UserPoolClient | None = None
+        if cognito_config.machine_client:
+            # A second client: client_credentials cannot share a client with the user grants,
+            # and needs a secret. No sign-in flows (a user cannot sign in through it).
+            self.machine_client = self.user_pool.add_client(
+                "MachineClient",
+                generate_secret=True,
+                auth_flows=cognito.AuthFlow(),
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(client_credentials=True),
+                    scopes=[
+                        cognito.OAuthScope.resource_server(self.resource_server, self.admin_scope)
+                    ],
+                ),
+                supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+                prevent_user_existence_errors=True,
+                access_token_validity=Duration.hours(1),
+            )
+            # Unset, Cognito allows SRP and custom auth: refresh only, so no user signs in here.
+            machine_cfn = self.machine_client.node.default_child
+            assert isinstance(machine_cfn, cognito.CfnUserPoolClient)
+            machine_cfn.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
 
         self.issuer = self.user_pool.user_pool_provider_url
         self.client_id = self.client.user_pool_client_id
@@ -115,3 +179,89 @@ class AuthStack(Stack):
             AuthOutput.HOSTED_UI_LOGIN_URL,
             value=f"{self.domain.base_url()}/login?{hosted_ui_query}",
         )
+        CfnOutput(self, AuthOutput.TOKEN_ENDPOINT, value=f"{self.domain.base_url()}/oauth2/token")
+        if self.machine_client is not None:
+            CfnOutput(
+                self,
+                AuthOutput.MACHINE_CLIENT_ID,
+                description="Its secret: aws cognito-idp describe-user-pool-client --user-pool-id "
+                "<UserPoolId> --client-id <this> --query UserPoolClient.ClientSecret",
+                value=self.machine_client.user_pool_client_id,
+            )
+
+    def _add_pre_token_trigger(self, *, retain_data: bool) -> None:
+        """Event V2 trigger: the user scopes in access tokens of the user app client.
+
+        Cognito puts custom scopes only into tokens from its OAuth endpoints; InitiateAuth/SRP
+        sign-ins would carry none and get 403 on every scoped route. The function learns the
+        user client's id from an SSM parameter: an environment variable would make a cycle
+        (pool -> trigger -> client -> pool).
+        """
+        parameter_name = f"/{self.stack_name}/user-client-id"
+        ssm.StringParameter(
+            self,
+            "UserClientIdParameter",
+            parameter_name=parameter_name,
+            string_value=self.client.user_pool_client_id,
+            description="The user app client: the pre token trigger adds user scopes to its tokens",
+        )
+        retention = logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
+        removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
+        # Prod: the trigger's log (user ids) is encrypted with this stack's own key, as ApiStack's
+        # logs are with its key (a shared key would make the stacks depend on each other).
+        key = (
+            stage_key(self, "StageKey", for_logs=True, for_alarms=False, removal=removal)
+            if retain_data
+            else None
+        )
+        log_group = logs.LogGroup(
+            self,
+            "PreTokenGenerationLogs",
+            retention=retention,
+            removal_policy=removal,
+            encryption_key=key,
+        )
+        parameter_arn = self.format_arn(
+            service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/")
+        )
+        role = iam.Role(
+            self,
+            "PreTokenGenerationRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            inline_policies={
+                "WriteOwnLogsReadClientId": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                            resources=[log_group.log_group_arn],
+                        ),
+                        iam.PolicyStatement(
+                            actions=["ssm:GetParameter"], resources=[parameter_arn]
+                        ),
+                    ]
+                )
+            },
+        )
+        function = lambda_.Function(
+            self,
+            "PreTokenGeneration",
+            role=role,
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=PRE_TOKEN_HANDLER,
+            code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
+            memory_size=256,
+            timeout=Duration.seconds(5),
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={
+                "USER_CLIENT_ID_PARAMETER": parameter_name,
+                "USER_SCOPES": " ".join(self.user_scopes),
+            },
+        )
+        self.user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+            function,
+            cognito.LambdaVersion.V2_0,
+        )
+        self.pre_token_function = function

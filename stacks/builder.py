@@ -50,6 +50,9 @@ def build_app(
             description="Cognito user pool, app client and hosted UI that issue the API's JWTs",
         )
         issuer, audiences = auth_stack.issuer, [auth_stack.client_id]
+        if auth_stack.machine_client is not None:
+            # Machine tokens carry the machine client's id (no aud): the authorizer must know it.
+            audiences.append(auth_stack.machine_client.user_pool_client_id)
     elif config.external_issuer is not None:
         issuer, audiences = config.external_issuer.issuer, list(config.external_issuer.audiences)
     else:  # pragma: no cover - load_config always sets one of the two
@@ -60,7 +63,9 @@ def build_app(
         api_name,
         issuer=issuer,
         audiences=audiences,
-        scopes=config.scopes,
+        read_scopes=config.route_scopes.read,
+        write_scopes=config.route_scopes.write,
+        admin_scopes=config.route_scopes.admin,
         cors_origins=config.cors_origins,
         retain_data=config.is_prod,
         alarms=config.alarms,

@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from stacks.contract import DEMO_PAGE_URL, TUTORIAL_CALLBACK_URL
+from stacks.contract import (
+    ADMIN_SCOPE_NAME,
+    DEFAULT_RESOURCE_SERVER,
+    DEMO_PAGE_URL,
+    READ_SCOPE_NAME,
+    TUTORIAL_CALLBACK_URL,
+    WRITE_SCOPE_NAME,
+    cognito_scope,
+)
 
 DEFAULT_DOMAIN_PREFIX = "jwt-profile-api-demo"
 # The tutorial's URL (compatibility) and the demo page's: CORS origins follow by default.
@@ -75,6 +83,21 @@ class CognitoConfig:
     domain_prefix: str
     callback_urls: tuple[str, ...]
     password_auth: bool
+    resource_server: str = DEFAULT_RESOURCE_SERVER
+    machine_client: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteScopes:
+    """The scopes each route requires; an empty tuple means the route takes any valid token.
+
+    `admin` non-empty means GET /profiles/{sub} exists, and it is never built without scopes:
+    an unscoped back-office route would let every signed-in user read every profile.
+    """
+
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    admin: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +139,7 @@ class AppConfig:
     auth: AuthProvider
     cognito: CognitoConfig | None
     external_issuer: IssuerConfig | None
-    scopes: tuple[str, ...]
+    route_scopes: RouteScopes
     cors_origins: tuple[str, ...]
     mfa: bool
     github: GithubOidcConfig | None = None
@@ -126,6 +149,10 @@ class AppConfig:
     @property
     def is_prod(self) -> bool:
         return self.stage is Stage.PROD
+
+    @property
+    def require_scopes(self) -> bool:
+        return bool(self.route_scopes.read)
 
 
 ContextReader = Callable[[str], Any]
@@ -262,12 +289,70 @@ def _external_issuer(auth: AuthProvider, get: ContextReader) -> IssuerConfig:
     return IssuerConfig(issuer=issuer, audiences=_audiences(get("audience")))
 
 
-def _scopes(value: Any) -> tuple[str, ...]:
-    scopes = _list(value, "scopes")
+def _scopes(value: Any, key: str) -> tuple[str, ...]:
+    scopes = _list(value, key)
     for scope in scopes:
         if not _SCOPE.match(scope):
-            raise ConfigError(f"context 'scopes' value '{scope}' is not a valid OAuth scope")
+            raise ConfigError(f"context '{key}' value '{scope}' is not a valid OAuth scope")
     return scopes
+
+
+def _resource_server(value: Any) -> str:
+    identifier = _text(value, "resourceServer") or DEFAULT_RESOURCE_SERVER
+    if not _SCOPE.match(identifier) or len(identifier) > 256:
+        raise ConfigError(
+            f"context 'resourceServer' is '{identifier}': use 1-256 printable characters "
+            "without spaces, quotes or backslashes, e.g. profile-api"
+        )
+    return identifier
+
+
+_SCOPE_KEYS = ("readScopes", "writeScopes", "adminScopes")
+
+
+def _route_scopes(
+    auth: AuthProvider, cognito: CognitoConfig | None, require: bool | None, get: ContextReader
+) -> RouteScopes:
+    """Cognito's come from its resource server; auth0/okta/jwt name theirs in context."""
+    if get("scopes") is not None:
+        raise ConfigError(
+            "context 'scopes' was replaced by per-route scopes: use -c requireScopes=true "
+            "(Cognito) or readScopes/writeScopes/adminScopes (auth0/okta/jwt)"
+        )
+    given = {key: _scopes(get(key), key) for key in _SCOPE_KEYS}
+    if cognito is not None:
+        named = [key for key, scopes in given.items() if scopes]
+        if named:
+            raise ConfigError(
+                f"context '{named[0]}' is for auth0/okta/jwt: with auth=cognito the scopes "
+                "come from the resource server (-c resourceServer=...)"
+            )
+        server = cognito.resource_server
+        admin: tuple[str, ...] = ()
+        if cognito.machine_client:
+            admin = (cognito_scope(server, ADMIN_SCOPE_NAME),)
+        if not require:  # None (dev default) or false
+            return RouteScopes(admin=admin)
+        return RouteScopes(
+            read=(cognito_scope(server, READ_SCOPE_NAME),),
+            write=(cognito_scope(server, WRITE_SCOPE_NAME),),
+            admin=admin,
+        )
+    read, write, admin = (given[key] for key in _SCOPE_KEYS)
+    if require is None:  # dev: on once the provider's scope names are given
+        require = bool(read or write)
+    elif not require and (read or write):
+        raise ConfigError(
+            "context 'readScopes'/'writeScopes' are set but requireScopes=false: "
+            "drop them or set -c requireScopes=true"
+        )
+    if require and not (read and write):
+        missing = "readScopes" if not read else "writeScopes"
+        raise ConfigError(
+            f"context '{missing}' is required with requireScopes=true and auth={auth.value}: "
+            f"name the provider's scopes, e.g. -c {missing}={missing[:-6]}:profile"
+        )
+    return RouteScopes(read=read, write=write, admin=admin)
 
 
 def _origins(urls: Sequence[str]) -> tuple[str, ...]:
@@ -423,21 +508,33 @@ def load_config(get: ContextReader) -> AppConfig:
 
     cognito: CognitoConfig | None = None
     external: IssuerConfig | None = None
+    machine_client = _flag(get("machineClient"), "machineClient", default=False)
     if auth is AuthProvider.COGNITO:
         cognito = CognitoConfig(
             domain_prefix=_domain_prefix(get("domainPrefix")),
             callback_urls=callback_urls,
             password_auth=_flag(get("passwordAuth"), "passwordAuth", default=stage is Stage.DEV),
+            resource_server=_resource_server(get("resourceServer")),
+            machine_client=machine_client,
         )
     else:
+        if machine_client:
+            raise ConfigError(
+                "context 'machineClient' creates a Cognito app client: with "
+                f"auth={auth.value} set -c adminScopes=... to add GET /profiles/{{sub}} instead"
+            )
         external = _external_issuer(auth, get)
+    # Dev keeps the tutorial's "either token works"; prod refuses ID tokens on every route.
+    require_scopes: bool | None = True if stage is Stage.PROD else None
+    if get("requireScopes") is not None:
+        require_scopes = _flag(get("requireScopes"), "requireScopes", default=False)
 
     return AppConfig(
         stage=stage,
         auth=auth,
         cognito=cognito,
         external_issuer=external,
-        scopes=_scopes(get("scopes")),
+        route_scopes=_route_scopes(auth, cognito, require_scopes, get),
         cors_origins=cors_origins,
         mfa=_flag(get("mfa"), "mfa", default=stage is Stage.PROD),
         github=_github(get),

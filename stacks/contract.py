@@ -21,6 +21,21 @@ STAGES = ("dev", "prod")
 PROFILE_PATH = "/user/profile"
 GET_PROFILE_ROUTE = f"GET {PROFILE_PATH}"
 POST_PROFILE_ROUTE = f"POST {PROFILE_PATH}"
+# The back-office route (machineClient / adminScopes): any user's stored profile by `sub`.
+PROFILES_PATH = "/profiles/{sub}"
+GET_PROFILES_ROUTE = f"GET {PROFILES_PATH}"
+
+# The Cognito resource server and its scopes; a scope string is "<identifier>/<name>".
+DEFAULT_RESOURCE_SERVER = "profile-api"
+READ_SCOPE_NAME = "profile.read"  # GET /user/profile
+WRITE_SCOPE_NAME = "profile.write"  # POST /user/profile
+ADMIN_SCOPE_NAME = "profiles.read"  # GET /profiles/{sub}, machine client only
+
+
+def cognito_scope(resource_server: str, name: str) -> str:
+    """The scope string Cognito puts in tokens for a resource server's scope."""
+    return f"{resource_server}/{name}"
+
 
 # The browser demo page (tools/demo): served on this port by `make local` and `make demo`, and
 # registered by default as a callback and sign-out URL of the app client.
@@ -39,6 +54,10 @@ class AuthOutput(StrEnum):
     HOSTED_UI_SIGN_UP_URL = "HostedUiSignUpUrl"
     HOSTED_UI_LOGIN_URL = "HostedUiLoginUrl"
     HOSTED_UI_URL = "HostedUiUrl"  # the Cognito domain's base URL (OAuth endpoints, hosted UI)
+    # The pool's OAuth token endpoint (client_credentials, code exchange, refresh).
+    TOKEN_ENDPOINT = "TokenEndpoint"  # noqa: S105 - an output key
+    # Only with machineClient=true; its secret is never an output (describe-user-pool-client).
+    MACHINE_CLIENT_ID = "MachineClientId"
 
 
 class ApiOutput(StrEnum):
@@ -90,9 +109,29 @@ PROD_CONTEXT: Mapping[str, str] = {"callbackUrls": "https://app.example.com/call
 SYNTH_CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
     "cognito": {},
     "cognito-prod": {"stage": "prod", **PROD_CONTEXT},
-    "auth0": {"auth": "auth0", "auth0Domain": AUTH0_DOMAIN, "audience": AUTH0_AUDIENCE},
-    "okta": {"auth": "okta", "oktaDomain": OKTA_DOMAIN, "audience": "api://default"},
-    "jwt": {"auth": "jwt", "issuer": JWT_ISSUER, "audience": "profile-api,profile-cli"},
+    "cognito-scoped": {"requireScopes": "true", "machineClient": "true"},
+    "auth0": {
+        "auth": "auth0",
+        "auth0Domain": AUTH0_DOMAIN,
+        "audience": AUTH0_AUDIENCE,
+        "readScopes": "read:profile",
+        "writeScopes": "write:profile",
+    },
+    "okta": {
+        "auth": "okta",
+        "oktaDomain": OKTA_DOMAIN,
+        "audience": "api://default",
+        "readScopes": "profile.read",
+        "writeScopes": "profile.write",
+        "adminScopes": "profiles.read",
+    },
+    "jwt": {
+        "auth": "jwt",
+        "issuer": JWT_ISSUER,
+        "audience": "profile-api,profile-cli",
+        "readScopes": "api.read",
+        "writeScopes": "api.write",
+    },
 }
 
 

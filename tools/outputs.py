@@ -43,6 +43,16 @@ class StageOutputs:
     def client_id(self) -> str | None:
         return None if self.auth is None else self.auth[AuthOutput.CLIENT_ID]
 
+    @property
+    def machine_client_id(self) -> str | None:
+        """Only with machineClient=true."""
+        return None if self.auth is None else self.auth.get(AuthOutput.MACHINE_CLIENT_ID)
+
+    @property
+    def token_endpoint(self) -> str | None:
+        """The pool's OAuth token endpoint as deployed (its Cognito domain)."""
+        return None if self.auth is None else self.auth.get(AuthOutput.TOKEN_ENDPOINT)
+
     @classmethod
     def from_stacks(cls, stacks: Mapping[str, Mapping[str, str]], stage: str) -> StageOutputs:
         """From {stack name: outputs}, e.g. what a local run recorded after its deploy."""

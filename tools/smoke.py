@@ -167,8 +167,10 @@ def _delete_user(target: Target, username: str, report: Report, *, quiet: bool) 
 
 
 def sign_in(target: Target, username: str, password: str) -> tuple[str, str]:
-    """(ID token, flow used). The admin flow first: it needs IAM credentials, which the smoke
-    test has anyway, and works on every stage; the public password flow for older stacks."""
+    """(access token, flow used): the access token, because scoped routes (prod) refuse ID
+    tokens, and the pool's pre token trigger gives it the user scopes. The admin flow first:
+    it needs IAM credentials, which the smoke test has anyway, and works on every stage; the
+    public password flow for older stacks."""
     credentials = {"USERNAME": username, "PASSWORD": password}
     refused: list[str] = []
     try:
@@ -178,7 +180,7 @@ def sign_in(target: Target, username: str, password: str) -> tuple[str, str]:
             AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters=credentials,
         )
-        return _id_token(result), "ADMIN_USER_PASSWORD_AUTH"
+        return _access_token(result), "ADMIN_USER_PASSWORD_AUTH"
     except ClientError as error:
         if _error_code(error) != "InvalidParameterException":
             raise SmokeError(f"sign-in refused: {_error_message(error)}") from None
@@ -187,7 +189,7 @@ def sign_in(target: Target, username: str, password: str) -> tuple[str, str]:
         result = target.cognito.initiate_auth(
             ClientId=target.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=credentials
         )
-        return _id_token(result), "USER_PASSWORD_AUTH"
+        return _access_token(result), "USER_PASSWORD_AUTH"
     except ClientError as error:
         if _error_code(error) != "InvalidParameterException":
             raise SmokeError(f"sign-in refused: {_error_message(error)}") from None
@@ -199,27 +201,27 @@ def sign_in(target: Target, username: str, password: str) -> tuple[str, str]:
     )
 
 
-def _id_token(result: dict[str, Any]) -> str:
+def _access_token(result: dict[str, Any]) -> str:
     if "AuthenticationResult" not in result:
         challenge = result.get("ChallengeName", "an unknown challenge")
         raise SmokeError(f"sign-in asked for {challenge} instead of returning tokens")
-    token: str = result["AuthenticationResult"]["IdToken"]
+    token: str = result["AuthenticationResult"]["AccessToken"]
     return token
 
 
-def check_round_trip(http: httpx.Client, id_token: str, sub: str, report: Report) -> None:
-    headers = {"Authorization": f"Bearer {id_token}"}
+def check_round_trip(http: httpx.Client, access_token: str, sub: str, report: Report) -> None:
+    headers = {"Authorization": f"Bearer {access_token}"}
     first = http.get(PROFILE_PATH, headers=headers)
     body = _json(first)
     if first.status_code != 200 or not isinstance(body, dict):
         raise SmokeError(
-            f"GET with the ID token: expected 200, got {first.status_code}: {first.text[:200]}"
+            f"GET with the access token: expected 200, got {first.status_code}: {first.text[:200]}"
         )
     if body.get("sub") != sub:
         raise SmokeError(f"GET answered for sub {body.get('sub')!r}, the user is {sub!r}")
     if body.get("profile") is not None:
         raise SmokeError(f"a brand-new user already has a profile: {body['profile']}")
-    report.ok(f"GET {PROFILE_PATH} with an ID token: 200, sub {sub}, no profile yet")
+    report.ok(f"GET {PROFILE_PATH} with an access token: 200, sub {sub}, no profile yet")
 
     created = http.post(PROFILE_PATH, headers=headers, json=SMOKE_PROFILE)
     body = _json(created)
@@ -265,9 +267,9 @@ def run_smoke(target: Target, http: httpx.Client, out: TextIO = sys.stdout) -> i
                 temporary_user(target, report) as (username, password, sub),
                 _reported(report, target.api_url),
             ):
-                id_token, flow = sign_in(target, username, password)
-                report.ok(f"signed in with {flow}: got an ID token")
-                check_round_trip(http, id_token, sub, report)
+                access_token, flow = sign_in(target, username, password)
+                report.ok(f"signed in with {flow}: got an access token")
+                check_round_trip(http, access_token, sub, report)
     verdict = "PASSED" if report.failed == 0 else "FAILED"
     print(f"{verdict}: {report.passed} passed, {report.failed} failed", file=out, flush=True)
     return 0 if report.failed == 0 else 1

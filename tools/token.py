@@ -1,9 +1,14 @@
-"""Get an ID token and an access token for a demo user of the deployed user pool.
+"""Get an ID token and an access token for a demo user, or a machine client's token.
 
 Works the same against the local emulator and against real Cognito: the pool and client come
 from AuthStack's outputs, the user is signed up (or reused) and confirmed with the admin API,
-and the tokens come from InitiateAuth with USER_PASSWORD_AUTH. The demo user's password is
-generated once per pool and kept in .local/demo-users.json (mode 0600), never printed.
+and the tokens come from InitiateAuth with USER_PASSWORD_AUTH (the pool's pre token trigger
+puts the user scopes into the access token). The demo user's password is generated once per
+pool and kept in .local/demo-users.json (mode 0600), never printed.
+
+The machine token comes from the pool's OAuth token endpoint (client_credentials, HTTP Basic);
+its URL is the caller's to give (the TokenEndpoint output on AWS, the local discovery document
+offline) and the client secret is read with DescribeUserPoolClient, never stored or printed.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
 from botocore.exceptions import ClientError
 
-from stacks.contract import PROFILE_PATH
+from stacks.contract import PROFILE_PATH, PROFILES_PATH
 from tools.outputs import StageOutputs
 
 DEFAULT_EMAIL = "demo@example.com"
@@ -123,11 +130,82 @@ def tokens_for_stage(
     )
 
 
-def render(tokens: Tokens, api_url: str) -> str:
-    profile_url = f"{api_url.rstrip('/')}{PROFILE_PATH}"
+@dataclass(frozen=True)
+class MachineToken:
+    client_id: str
+    access_token: str
+    expires_in: int
+    scope: str
+
+
+def get_machine_token(
+    cognito: Any,
+    *,
+    user_pool_id: str,
+    client_id: str,
+    token_endpoint: str,
+    scope: str | None = None,
+) -> MachineToken:
+    """A client_credentials token for the machine client; the secret never leaves memory."""
+    try:
+        client = cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)
+    except ClientError as error:
+        raise TokenError(f"could not read machine client {client_id}: {_message(error)}") from None
+    secret = client["UserPoolClient"].get("ClientSecret")
+    if not secret:
+        raise TokenError(f"app client {client_id} has no secret: it cannot use client_credentials")
+    form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+    try:
+        response = httpx.post(token_endpoint, data=form, auth=(client_id, secret), timeout=30)
+    except httpx.HTTPError as error:
+        raise TokenError(f"token endpoint {token_endpoint} unreachable: {error}") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code != 200 or "access_token" not in body:
+        reason = body.get("error", f"HTTP {response.status_code}")
+        raise TokenError(f"token endpoint {token_endpoint} refused: {reason}")
+    return MachineToken(
+        client_id=client_id,
+        access_token=body["access_token"],
+        expires_in=int(body.get("expires_in", 3600)),
+        scope=str(_unverified_claims(body["access_token"]).get("scope", "")),
+    )
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """For display only: what the token says it carries (the API verifies it, not this)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return {}
+    return claims
+
+
+def render_machine(token: MachineToken, api_url: str) -> str:
+    profiles_url = f"{api_url.rstrip('/')}{PROFILES_PATH.replace('{sub}', '<sub>')}"
     return "\n".join(
         [
-            f"# Tokens for {tokens.email} (valid {tokens.expires_in // 60} minutes)",
+            f"# Client-credentials token for {token.client_id} "
+            f"(valid {token.expires_in // 60} minutes, scope: {token.scope})",
+            "# Cache it until it expires: Cognito bills machine-to-machine token requests.",
+            f"ACCESS_TOKEN={token.access_token}",
+            "",
+            "# Try it with a user's sub (e.g. from `make token`'s output):",
+            f'curl -i -H "Authorization: Bearer {token.access_token}" {profiles_url}',
+        ]
+    )
+
+
+def render(tokens: Tokens, api_url: str) -> str:
+    profile_url = f"{api_url.rstrip('/')}{PROFILE_PATH}"
+    scope = _unverified_claims(tokens.access_token).get("scope", "")
+    sub = _unverified_claims(tokens.id_token).get("sub", "")
+    return "\n".join(
+        [
+            f"# Tokens for {tokens.email} (valid {tokens.expires_in // 60} minutes, sub {sub})",
+            f"# Access token scopes: {scope}",
             f"ID_TOKEN={tokens.id_token}",
             f"ACCESS_TOKEN={tokens.access_token}",
             "",

@@ -2,8 +2,10 @@
 
 `install()` must run in the process that serves moto, before the first CloudFormation
 request: it registers CloudFormation types moto lacks (Cognito, API Gateway v2), adds the
-apigatewayv2 GetAuthorizers call, patches change-set handling (cfn_patches) and makes
-Lambda's Code.Location downloadable (lambda_patches). Nothing here imports aws_cdk.
+apigatewayv2 GetAuthorizers call, patches change-set handling (cfn_patches), makes
+Lambda's Code.Location downloadable (lambda_patches), serves the pool's OAuth token endpoint
+(cognito_oauth) and runs the pool's pre token generation trigger (pre_token). Nothing here
+imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-from . import apigwv2_models, cfn_patches, cognito_models, lambda_patches
+from . import apigwv2_models, cfn_patches, cognito_models, cognito_oauth, lambda_patches, pre_token
 
 _installed = False
 
@@ -29,6 +31,8 @@ def install() -> None:
     cfn_patches.apply()
     apigwv2_models.apply_patches()
     lambda_patches.apply()
+    cognito_oauth.apply()  # the pool's /oauth2/token (client_credentials) and its discovery
+    pre_token.apply()  # the pool's pre token generation trigger runs on every token
     # moto caches the type -> model map on first use (lru_cache over __subclasses__()):
     # drop it so the classes defined by the imports above are part of it.
     parsing.get_model_list.cache_clear()

@@ -126,10 +126,12 @@ def _routes(client: Any, api_id: str) -> list[Route]:
     return routes
 
 
-def route_scopes(client: Any, api_id: str) -> tuple[str, ...]:
-    """Every scope any deployed route asks for (AuthorizationScopes), sorted, once each."""
+def route_scopes(client: Any, api_id: str, paths: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Every scope the deployed routes (those on `paths`, or all) ask for, sorted, once each."""
     scopes: set[str] = set()
     for item in client.get_routes(ApiId=api_id)["Items"]:
+        if paths is not None and item["RouteKey"].partition(" ")[2] not in paths:
+            continue
         scopes.update(item.get("AuthorizationScopes") or ())
     return tuple(sorted(scopes))
 

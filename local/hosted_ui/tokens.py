@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError
 from local.emulator.keys import emulator_signing_key
 from local.hosted_ui.pool import Pool
 
+# What InitiateAuth tokens carry; never part of an OAuth flow's scopes.
+ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
 TOKEN_LIFETIME_SECONDS = 3600
 
 
@@ -96,9 +98,15 @@ class TokenMinter:
     def for_flow(
         self, result: dict[str, Any], scopes: Sequence[str], *, refresh_token: str | None
     ) -> IssuedTokens:
-        """The flow's tokens: the access token carries exactly the granted scopes."""
+        """The flow's tokens: the access token carries the granted scopes, plus any the pool's
+        pre token trigger added (Cognito applies the trigger to OAuth flows too)."""
         claims = self.verify(result["AccessToken"])
-        claims["scope"] = " ".join(scopes)
+        added = [
+            scope
+            for scope in str(claims.get("scope", "")).split()
+            if scope != ADMIN_API_SCOPE and scope not in scopes
+        ]
+        claims["scope"] = " ".join([*scopes, *added])
         access_token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self._kid})
         return IssuedTokens(
             id_token=result["IdToken"] if "openid" in scopes else None,

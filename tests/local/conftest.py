@@ -82,6 +82,22 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
     assert not (run.state_dir / "state.json").exists()
 
 
+# The one extra run of the session: route scopes on and a machine client (CONTEXT of `make local`).
+SCOPED_CONTEXT = ("requireScopes=true", "machineClient=true")
+
+
+@pytest.fixture(scope="session")
+def scoped_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
+    tmp = tmp_path_factory.mktemp("scoped-run")
+    extra = [arg for pair in SCOPED_CONTEXT for arg in ("-c", pair)]
+    run = LocalRun(**vars(start_local_up(tmp / "state", tmp / "local-up.log", extra_args=extra)))
+    try:
+        yield run
+    finally:
+        exit_code = run.stop()
+    assert exit_code == 0, run.log_text()[-2000:]
+
+
 @pytest.fixture(scope="session")
 def http(local_run: LocalRun) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=local_run.base_url, timeout=30) as client:

@@ -53,8 +53,8 @@ class SwapCase:
     scope_checks: tuple[ScopeCheck, ...] = field(default=())
 
 
-# `scopes` puts one scope on every route (today's context key); the routes' scopes are read from
-# the deployed API, so the token command follows whatever the route configuration asks for.
+# readScopes/writeScopes put the provider's scope names on the routes; the routes' scopes are read
+# from the deployed API, so the token command follows whatever the route configuration asks for.
 CASES = [
     SwapCase(
         provider=Provider.AUTH0,
@@ -62,11 +62,12 @@ CASES = [
             "auth": "auth0",
             "auth0Domain": "dev-abc123.us.auth0.com",
             "audience": "https://profile-api",
-            "scopes": "read:profile",
+            "readScopes": "read:profile",
+            "writeScopes": "write:profile",
         },
         issuer="https://dev-abc123.us.auth0.com/",
         wrong_issuer="https://dev-abc123.us.auth0.com",  # without Auth0's trailing slash
-        route_scopes=("read:profile",),
+        route_scopes=("read:profile", "write:profile"),
         scope_checks=(
             # AWS reads `scope`/`scp` only: RBAC permissions alone do not open a scoped route.
             ScopeCheck("permissions-only", {"scope": "openid profile email"}, 403),
@@ -79,11 +80,12 @@ CASES = [
             "auth": "okta",
             "oktaDomain": "dev-123456.okta.com",
             "audience": "api://default",
-            "scopes": "profile.read",
+            "readScopes": "profile.read",
+            "writeScopes": "profile.write",
         },
         issuer="https://dev-123456.okta.com/oauth2/default",
         wrong_issuer="https://dev-123456.okta.com",  # the org authorization server's issuer
-        route_scopes=("profile.read",),
+        route_scopes=("profile.read", "profile.write"),
         scope_checks=(
             ScopeCheck("scp-without-route-scope", {"scp": ["openid", "profile"]}, 403),
             ScopeCheck("scp-array", {"scp": ["openid", "profile.read"]}, 200),

@@ -55,7 +55,7 @@ def test_smoke_passes_against_the_local_run_and_leaves_no_user(local_run: LocalR
         f'✔ GET {PROFILE_PATH} without a token: 401 {{"message":"Unauthorized"}}, '
         "www-authenticate: Bearer"
     )
-    assert "✔ signed in with ADMIN_USER_PASSWORD_AUTH: got an ID token" in lines
+    assert "✔ signed in with ADMIN_USER_PASSWORD_AUTH: got an access token" in lines
     assert lines[-1] == "PASSED: 7 passed, 0 failed"
     match = SMOKE_USER.search(result.stdout)
     assert match is not None

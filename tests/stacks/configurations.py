@@ -23,7 +23,16 @@ EXTRAS = {
 
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     name: dict(context) for name, context in SYNTH_CONFIGURATIONS.items()
-} | {"extras": {"auth": "jwt", "issuer": JWT_ISSUER, "audience": "profile-api"} | EXTRAS}
+} | {
+    "extras": {
+        "auth": "jwt",
+        "issuer": JWT_ISSUER,
+        "audience": "profile-api",
+        "readScopes": "api.read",
+        "writeScopes": "api.write",
+    }
+    | EXTRAS
+}
 
 
 def in_both_stages(configurations: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

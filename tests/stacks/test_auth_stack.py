@@ -44,17 +44,27 @@ def test_prod_user_pool_is_retained_and_protected(cognito_prod: Synthesized) -> 
     assert pool["Properties"]["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
-def test_app_client_uses_code_and_implicit_grants_with_openid_scopes(cognito: Synthesized) -> None:
+def test_app_client_uses_code_and_implicit_grants_with_openid_and_user_scopes(
+    cognito: Synthesized,
+) -> None:
     """GIVEN the app client WHEN synthesized THEN it has no secret, the code (PKCE) and implicit
-    grants, scopes openid/email/profile, and as callback and sign-out URLs the tutorial's
+    grants, scopes openid/email/profile plus the resource server's profile.read and
+    profile.write (never profiles.read), and as callback and sign-out URLs the tutorial's
     https://localhost:3000 and the demo page's http://localhost:3002/ only."""
+    server = {"Ref": Match.string_like_regexp("ProfileApiResourceServer")}
     cognito.auth.has_resource_properties(  # type: ignore[union-attr]
         "AWS::Cognito::UserPoolClient",
         {
             "GenerateSecret": False,
             "AllowedOAuthFlows": ["implicit", "code"],
             "AllowedOAuthFlowsUserPoolClient": True,
-            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "AllowedOAuthScopes": [
+                "openid",
+                "email",
+                "profile",
+                {"Fn::Join": ["", [server, "/profile.read"]]},
+                {"Fn::Join": ["", [server, "/profile.write"]]},
+            ],
             "CallbackURLs": ["https://localhost:3000", "http://localhost:3002/"],
             "LogoutURLs": ["https://localhost:3000", "http://localhost:3002/"],
             "SupportedIdentityProviders": ["COGNITO"],

@@ -17,7 +17,6 @@ from tests.stacks.conftest import Synthesized
 from tests.stacks.helpers import only_resource, resources_of_type
 
 ISSUERS = ("cognito", "auth0", "okta", "jwt")
-FUNCTION_NAMES = ("GetProfileInfo", "CreateProfileInfo")
 
 
 def _api(every: dict[str, Synthesized], name: str) -> dict[str, Any]:
@@ -27,6 +26,11 @@ def _api(every: dict[str, Synthesized], name: str) -> dict[str, Any]:
 def _key_id(template: dict[str, Any]) -> str:
     (key_id,) = resources_of_type(template, "AWS::KMS::Key")
     return key_id
+
+
+def _function_names(template: dict[str, Any]) -> set[str]:
+    """Construct ids of the functions (logical id minus CDK's 8-character hash)."""
+    return {logical_id[:-8] for logical_id in resources_of_type(template, "AWS::Lambda::Function")}
 
 
 def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -50,8 +54,11 @@ def test_prod_encrypts_table_and_every_log_group_with_its_own_rotating_key(
         "SSEEnabled": True,
         "SSEType": "KMS",
     }
-    groups = resources_of_type(api, "AWS::Logs::LogGroup").values()
-    assert [g["Properties"]["KmsKeyId"] for g in groups] == [{"Fn::GetAtt": [key_id, "Arn"]}] * 3
+    groups = list(resources_of_type(api, "AWS::Logs::LogGroup").values())
+    assert len(groups) == 1 + len(_function_names(api))  # access logs + one per function
+    assert [g["Properties"]["KmsKeyId"] for g in groups] == [{"Fn::GetAtt": [key_id, "Arn"]}] * len(
+        groups
+    )
 
 
 def test_prod_key_policy_lets_logs_use_it_only_for_this_accounts_log_groups(
@@ -76,13 +83,14 @@ def test_prod_key_policy_lets_logs_use_it_only_for_this_accounts_log_groups(
     assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
+@pytest.mark.parametrize("name", ["cognito-prod", "okta-prod"])
 def test_prod_functions_use_the_key_only_through_dynamodb_read_or_write_as_needed(
-    every_issuer_and_stage: dict[str, Synthesized],
+    every_issuer_and_stage: dict[str, Synthesized], name: str
 ) -> None:
-    """GIVEN the prod function policies WHEN their KMS statements are read THEN GET may only
-    decrypt, POST may decrypt, encrypt and make a data key, both on the stage key and only
-    via DynamoDB in this region."""
-    api = _api(every_issuer_and_stage, "cognito-prod")
+    """GIVEN the prod function policies WHEN their KMS statements are read THEN GET (and the
+    admin GetProfileBySub, built with adminScopes) may only decrypt, POST may decrypt,
+    encrypt and make a data key, all on the stage key and only via DynamoDB in this region."""
+    api = _api(every_issuer_and_stage, name)
     key_arn = {"Fn::GetAtt": [_key_id(api), "Arn"]}
     kms_actions: dict[str, Any] = {}
     for logical_id, policy in resources_of_type(api, "AWS::IAM::Policy").items():
@@ -97,10 +105,14 @@ def test_prod_functions_use_the_key_only_through_dynamodb_read_or_write_as_neede
                     "Fn::Join": ["", ["dynamodb.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
                 }
                 kms_actions[logical_id.split("Role")[0]] = actions
-    assert kms_actions == {
+    expected = {
         "GetProfileInfo": "kms:Decrypt",
         "CreateProfileInfo": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
     }
+    if "GetProfileBySub" in _function_names(api):
+        expected["GetProfileBySub"] = "kms:Decrypt"
+    assert kms_actions == expected
+    assert set(expected) == _function_names(api)
 
 
 @pytest.mark.parametrize("issuer", ISSUERS)
@@ -123,16 +135,17 @@ def test_dev_has_no_key_and_no_alarms_by_default(
 def test_prod_alarms_cover_api_functions_and_table_and_tolerate_missing_data(
     every_issuer_and_stage: dict[str, Synthesized], issuer: str
 ) -> None:
-    """GIVEN stage=prod WHEN synthesized THEN eight alarms: API 5xx rate and p99 latency, each
-    function's errors and throttles, the table's throttles and system errors; none breaches
-    on missing data; each notifies the topic on ALARM and OK."""
+    """GIVEN stage=prod WHEN synthesized THEN alarms on the API's 5xx rate and p99 latency, each
+    function's errors and throttles (GetProfileBySub too where adminScopes build it), the
+    table's throttles and system errors; none breaches on missing data; each notifies the
+    topic on ALARM and OK."""
     api = _api(every_issuer_and_stage, f"{issuer}-prod")
     alarms = _alarms(api)
     names = {logical_id.removeprefix("Monitoring")[:-8] for logical_id in alarms}
     assert names == {
         "Api5xxRate",
         "ApiLatencyP99",
-        *(f"{f}{kind}" for f in FUNCTION_NAMES for kind in ("Errors", "Throttles")),
+        *(f"{f}{kind}" for f in _function_names(api) for kind in ("Errors", "Throttles")),
         "TableThrottledRequests",
         "TableSystemErrors",
     }

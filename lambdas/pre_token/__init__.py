@@ -1,0 +1,1 @@
+"""Cognito pre token generation trigger (event version 2)."""

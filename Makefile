@@ -25,14 +25,16 @@ synth: setup
 	$(PY) -m tools.synth_report
 
 ## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
-## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would)
+## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would;
+##  state is kept in .local/aws across runs: FRESH=1 starts empty)
 PORT ?= 3000
 AWS_PORT ?= 4566
 AUTH_PORT ?= 3001
 DEMO_PORT ?= 3002
 CONTEXT ?=
+FRESH ?=
 local: setup
-	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(foreach pair,$(CONTEXT),-c $(pair))
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(if $(FRESH),--fresh) $(foreach pair,$(CONTEXT),-c $(pair))
 
 ## demo: the browser demo page on http://localhost:3002/ for a deployed stage (STAGE=dev|prod)
 demo: setup
@@ -61,7 +63,7 @@ token: setup
 loadtest: setup
 	$(PY) -m local.loadtest $(if $(BASE_URL),--base-url $(BASE_URL))
 
-## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~5-7 min)
+## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~8-10 min)
 bench: setup $(VENV)/.bench-installed
 	$(PY) -m bench
 

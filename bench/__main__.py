@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, http_api, report, suite, synth
+from bench import cold_start, http_api, report, restart, suite, synth
 from bench.common import ROOT, log, machine_info
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
-SECTIONS = ("synth", "cold_start", "http", "suite")
+SECTIONS = ("synth", "cold_start", "http", "restart", "suite")
 
 
 def _plain(value: Any) -> Any:
@@ -61,6 +61,15 @@ def measure(sections: list[str], rounds: int, suite_rounds: int, workdir: Path) 
         }
     if "http" in sections:
         results["http"] = _plain(http_api.run(workdir))
+    if "restart" in sections:
+        restarted = restart.run(max(rounds // 2, 3), workdir)
+        results["restart"] = {
+            "ready": {name: _seconds(s) for name, s in restarted.ready.items()},
+            "loss_window": restarted.loss_window,
+            "save_seconds": restarted.save_seconds,
+            "snapshot_bytes": restarted.snapshot_bytes,
+            "save_interval": restarted.save_interval,
+        }
     if "suite" in sections:
         suite_result = suite.run(suite_rounds, workdir)
         results["suite"] = {

@@ -10,7 +10,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, http_api, suite, synth
+from bench import cold_start, http_api, restart, suite, synth
 from bench.common import ROOT
 from stacks.contract import GET_PROFILE_ROUTE
 
@@ -164,6 +164,48 @@ def _cold_start_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _restart_section(data: dict[str, Any]) -> list[str]:
+    ready = data["ready"]
+    cold = _median(ready["cold"])
+    labels = {
+        "cold": "cold start (`FRESH=1`: empty endpoint, real bootstrap + deploy)",
+        "warm": "warm restart (kept state, app unchanged: no CDK CLI)",
+        "cli": "kept state, the CDK CLI decides (finds no changes)",
+    }
+    lines = [
+        "## 5. `make local` start-up: cold start, warm restart, data-loss window",
+        "",
+        f"Wall time from starting `python -m local up` to its ready line, {len(ready['cold'])} "
+        "rounds (cold, warm, cli in turn on one state folder), medians. "
+        f"Target: a warm restart ready within {restart.TARGET_WARM_SECONDS:.0f} s.",
+        "",
+        "| start | median s | min-max s | ratio to cold | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, values in ready.items():
+        target = ""
+        if name == "warm":
+            target = _verdict(_median(values), restart.TARGET_WARM_SECONDS)
+        lines.append(
+            f"| {labels.get(name, name)} | {_median(values):.1f} | {_spread(values)} | "
+            f"{_median(values) / cold:.2f} | {target} |"
+        )
+    window = data["loss_window"]
+    saves = data["save_seconds"]
+    lines += [
+        "",
+        f"Data-loss window: {len(window)} writes at unaligned moments to an endpoint holding "
+        "the deployed app's kept state "
+        f"(save interval {data['save_interval']:.1f} s); time from the write's answer until a "
+        "save holding it was on disk (write, fsync, rename): median "
+        f"{_median(window):.2f} s, max {max(window):.2f} s. A hard kill loses the writes of "
+        f"that window; a clean stop loses nothing. One save "
+        f"({data['snapshot_bytes']:,} bytes) took median {_median(saves) * 1000:.0f} ms, "
+        f"max {max(saves) * 1000:.0f} ms (requests wait only while it is pickled).",
+    ]
+    return lines
+
+
 def _level_rows(levels: list[dict[str, Any]], share: bool) -> list[str]:
     rows = []
     for level in levels:
@@ -283,6 +325,12 @@ def render(results: dict[str, Any], notes: str = "") -> str:
             f"| handler import / `import boto3`, slowest handler | {worst:.2f} | "
             f"{cold_start.TARGET} | {_verdict(worst, cold_start.TARGET)} |"
         )
+    if "restart" in results:
+        warm = _median(results["restart"]["ready"]["warm"])
+        summary.append(
+            f"| `make local` warm restart, seconds to ready | {warm:.1f} | "
+            f"{restart.TARGET_WARM_SECONDS:.0f} | {_verdict(warm, restart.TARGET_WARM_SECONDS)} |"
+        )
     lines = [
         "# Benchmarks",
         "",
@@ -305,6 +353,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ("suite", _suite_section),
         ("http", _http_section),
         ("cold_start", _cold_start_section),
+        ("restart", _restart_section),
     ):
         if key in results:
             lines += [*section(results[key]), ""]
@@ -319,7 +368,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ".venv/bin/python -m bench --report-only             # re-render from results.json",
         "```",
         "",
-        "A full run takes about 8-10 minutes on 2 cores; it starts its own emulator and local "
+        "A full run takes about 10-12 minutes on 2 cores; it starts its own emulator and local "
         "run on free loopback ports and leaves nothing running.",
         "",
     ]

@@ -20,18 +20,18 @@ import httpx
 import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.deploy import DeployError, deploy
+from local.deploy import DeployError, Deployment, deploy_app
 from local.emulator import EmulatorError, EmulatorProcess
 from local.emulator.client import local_client
 from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
 from local.emulator.token_shapes import Provider, demo_user
-from local.emulator.verify import DeployedStack
 from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
+from local.supervisor import EmulatorSupervisor
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
 from tools.outputs import OutputsError, StageOutputs
@@ -204,6 +204,14 @@ def _start_issuer(
     return StandInIssuer(Provider(auth), issuer, audiences, run_dir.root)
 
 
+def _print_deployment(deployment: Deployment) -> None:
+    kept = ", kept: the app is unchanged, not deployed again" if deployment.reused else ""
+    for deployed in deployment.stacks:
+        print(f"    {deployed.name}: {deployed.status}, {len(deployed.resources)} resources{kept}")
+    for resource in deployment.replaced:
+        print(f"    replaced: {resource}: a new resource, its data did not carry over")
+
+
 def up(args: argparse.Namespace) -> int:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
@@ -213,21 +221,33 @@ def up(args: argparse.Namespace) -> int:
     demo_url = f"http://localhost:{args.demo_port}/"
     run_dir = RunDir()
     started_all = time.perf_counter()
+    exit_code = 0
     with ExitStack() as stack:
+        if args.fresh and (aside := run_dir.set_aside_aws_state()) is not None:
+            print(f"==> Starting empty (--fresh): the kept state is now {aside}", flush=True)
         started = _step(
-            f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}"
+            f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}, "
+            f"state kept in {run_dir.aws_state}"
         )
-        emulator = stack.enter_context(EmulatorProcess(args.aws_port))
+        emulator = stack.enter_context(
+            EmulatorProcess(args.aws_port, state_dir=run_dir.aws_state, parent_pid=os.getpid())
+        )
+        for notice in emulator.notices:
+            print(f"    {notice}", flush=True)
+        kept = emulator.state_status()["metadata"].get("deployment")
         _done(started)
 
         started = _step(
-            "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all)"
+            "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
+            "unless the kept deployment is of this same app"
         )
-        stacks: list[DeployedStack] = deploy(
-            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root
+        deployment = deploy_app(
+            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root, kept
         )
-        for deployed in stacks:
-            print(f"    {deployed.name}: CREATE_COMPLETE, {len(deployed.resources)} resources")
+        if not deployment.reused:
+            emulator.record(deployment.record())  # saved with the state it describes
+        _print_deployment(deployment)
+        stacks = deployment.stacks
         outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
         _done(started)
 
@@ -275,22 +295,37 @@ def up(args: argparse.Namespace) -> int:
             browser = _Browser(auth_url=auth_url, demo_url=demo_url)
             _done(started)
 
-        RunState(
-            endpoint_url=emulator.endpoint_url,
-            api_url=f"{base_url}/",
-            pid=os.getpid(),
-            stage=args.stage,
-            stacks={s.name: s.outputs for s in stacks},
-            issuer=None if issuer is None else issuer.settings,
-        ).write(run_dir)
+        def write_state(current: EmulatorProcess) -> None:
+            RunState(
+                endpoint_url=current.endpoint_url,
+                api_url=f"{base_url}/",
+                pid=os.getpid(),
+                stage=args.stage,
+                stacks={s.name: s.outputs for s in stacks},
+                issuer=None if issuer is None else issuer.settings,
+                emulator_pid=current.pid,
+            ).write(run_dir)
+
+        write_state(emulator)
         stack.callback(RunState.remove, run_dir)
+        server = uvicorn.Server(server_config(plane, args.port))
+
+        def give_up() -> None:
+            nonlocal exit_code
+            exit_code = 1
+            server.should_exit = True
+
+        supervisor = EmulatorSupervisor(
+            emulator, plane, on_restarted=write_state, on_give_up=give_up
+        )
+        stack.enter_context(_closing([supervisor.start()]))
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
         _print_endpoints(plane.api, base_url, outputs, issuer, browser)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
-            uvicorn.Server(server_config(plane, args.port)).run()
+            server.run()
     print(STOPPED_LINE)
-    return 0
+    return exit_code
 
 
 def _running_state(run_dir: RunDir) -> RunState:
@@ -432,6 +467,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--jwks-uri", default=None, help="fetch signing keys here instead of from the issuer"
     )
     run.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    run.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start empty: set the kept local AWS state aside (to .local/aws.previous)",
+    )
     run.add_argument(
         "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context"
     )

@@ -2,17 +2,31 @@
 
 The CLI's exit code is not trusted alone: every declared stack goes through the one
 post-deploy verifier (local.emulator.verify) afterwards.
+
+With kept state (`deploy_app`), an unchanged app is not deployed again: the fingerprint of its
+inputs (the files cdk.json's `watch.include` names, as `cdk watch` watches them, cdk.json and
+cdk.context.json, the context given, the CDK library and CLI versions) is kept with the state;
+when it matches and the kept stacks still verify, they are reused as they are. Otherwise
+`cdk deploy` runs onto the kept stacks as an update, and every resource that came back with a
+new physical id (replaced: its data did not carry over) is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from local.emulator.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment
+from botocore.exceptions import ClientError
+
+from local.emulator.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
 from local.emulator.verify import DeployedStack, inspect_deployment
 from local.state import ROOT
 
@@ -102,3 +116,97 @@ def _verified(endpoint_url: str, stack_names: list[str]) -> list[DeployedStack]:
         detail = "\n".join(problems)
         raise DeployError(f"the deploy did not create what the app declares:\n{detail}")
     return stacks
+
+
+# --- kept state: reuse an unchanged app, update a changed one -----------------------------
+
+
+def _app_inputs(root: Path) -> Iterator[Path]:
+    """The files `cdk watch` would watch (cdk.json's watch.include minus watch.exclude)."""
+    watch = json.loads((root / "cdk.json").read_text()).get("watch", {})
+    excluded = {p.removeprefix("**/").removesuffix("/**") for p in watch.get("exclude", [])}
+    for pattern in watch.get("include", []):
+        base = root / pattern.removesuffix("/**")
+        candidates = sorted(base.rglob("*")) if pattern.endswith("/**") else [base]
+        for path in candidates:
+            relative = path.relative_to(root)
+            if path.is_file() and not excluded.intersection({*relative.parts, relative.as_posix()}):
+                yield path
+
+
+def app_fingerprint(context: Sequence[str], root: Path = ROOT) -> str:
+    """Changes whenever what `cdk deploy` would deploy can change."""
+    digest = hashlib.sha256()
+    files = [*_app_inputs(root), root / "cdk.json", root / "cdk.context.json"]
+    for path in files:
+        if path.is_file():
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    versions = [metadata.version(name) for name in ("aws-cdk-lib", "constructs")]
+    cli = root / "node_modules" / "aws-cdk" / "package.json"
+    versions.append(json.loads(cli.read_text())["version"] if cli.is_file() else "?")
+    digest.update(json.dumps({"context": list(context), "versions": versions}).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Deployment:
+    """What `deploy_app` did: the verified stacks, and whether it deployed at all."""
+
+    stacks: list[DeployedStack]
+    reused: bool  # the kept stacks, not deployed again
+    replaced: list[str] = field(default_factory=list)  # "Stack/LogicalId (Type)"
+    fingerprint: str = ""
+    seconds: float = 0.0
+
+    def record(self) -> dict[str, Any]:
+        """What the emulator keeps with its state, to recognise this deployment next time."""
+        return {
+            "deployment": {
+                "fingerprint": self.fingerprint,
+                "stacks": [stack.name for stack in self.stacks],
+            }
+        }
+
+
+def _resources(endpoint_url: str) -> dict[str, tuple[str, str]]:
+    """'Stack/LogicalId' -> (physical id, type) for every live stack."""
+    cfn = local_client("cloudformation", endpoint_url)
+    found: dict[str, tuple[str, str]] = {}
+    for stack in cfn.describe_stacks()["Stacks"]:
+        try:
+            listed = cfn.describe_stack_resources(StackName=stack["StackName"])["StackResources"]
+        except ClientError:
+            continue
+        for resource in listed:
+            if resource.get("PhysicalResourceId"):
+                key = f"{stack['StackName']}/{resource['LogicalResourceId']}"
+                found[key] = (resource["PhysicalResourceId"], resource["ResourceType"])
+    return found
+
+
+def deploy_app(
+    endpoint_url: str,
+    context: Sequence[str],
+    workdir: Path,
+    kept: Mapping[str, Any] | None,
+) -> Deployment:
+    """Reuse the kept deployment if the app is unchanged and it still verifies; else deploy
+    (an update of whatever is kept) and say which resources were replaced."""
+    started = time.perf_counter()
+    fingerprint = app_fingerprint(context)
+    kept = kept or {}
+    kept_stacks = kept.get("stacks")
+    if kept.get("fingerprint") == fingerprint and isinstance(kept_stacks, list) and kept_stacks:
+        stacks, problems = inspect_deployment(endpoint_url, [str(s) for s in kept_stacks])
+        if not problems:
+            return Deployment(stacks, True, [], fingerprint, time.perf_counter() - started)
+    before = _resources(endpoint_url)
+    stacks = deploy(endpoint_url, context, workdir)
+    after = _resources(endpoint_url)
+    replaced = [
+        f"{key} ({kind})"
+        for key, (physical, kind) in sorted(after.items())
+        if key in before and before[key][0] != physical
+    ]
+    return Deployment(stacks, False, replaced, fingerprint, time.perf_counter() - started)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -61,6 +62,24 @@ class RunDir:
         """Deployed function code, unpacked once per code hash."""
         return self.root / "functions"
 
+    @property
+    def aws_state(self) -> Path:
+        """The local AWS endpoint's kept state (local.emulator.persistence), across runs."""
+        return self.root / "aws"
+
+    @property
+    def previous_aws_state(self) -> Path:
+        """Where `--fresh` puts the kept state it sets aside (one generation)."""
+        return self.root / "aws.previous"
+
+    def set_aside_aws_state(self) -> Path | None:
+        """Start empty: move the kept state to previous_aws_state (replacing an older one)."""
+        if not self.aws_state.exists():
+            return None
+        shutil.rmtree(self.previous_aws_state, ignore_errors=True)
+        self.aws_state.rename(self.previous_aws_state)
+        return self.previous_aws_state
+
 
 STATE_VERSION = 2  # 2: the stand-in issuer of auth0/okta/jwt runs
 
@@ -76,6 +95,7 @@ class RunState:
     stacks: dict[str, dict[str, str]]  # stack name -> outputs
     issuer: IssuerSettings | None = None  # the local stand-in issuer (auth0/okta/jwt only)
     version: int = STATE_VERSION
+    emulator_pid: int | None = None  # the local AWS endpoint's process, while it serves
 
     @property
     def outputs(self) -> StageOutputs:

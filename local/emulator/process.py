@@ -3,12 +3,18 @@
     with EmulatorProcess(4566) as emulator:
         boto3.client("cognito-idp", endpoint_url=emulator.endpoint_url, ...)
 
-Each start is a new process, so state is always fresh (moto cannot reliably destroy and
-redeploy in one process).
+Without `state_dir` every start is a new, empty account (moto cannot reliably destroy and
+redeploy in one process). With it the server loads the state kept there and keeps saving it
+(local.emulator.persistence); `notices` are its lines about that state, `state_status()` and
+`record()` read and extend what it keeps about the run.
+
+The server runs in its own session: a Ctrl-C in the terminal reaches only the run that owns
+it, which stops it in order (after the data plane); it stops itself if that run disappears.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +24,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+# Kept state (local.emulator.persistence): its file, the server's lines about it (the run
+# repeats them) and the path of the run's control calls.
+SNAPSHOT_NAME = "snapshot.bin"
+NOTICE_PREFIX = "local state: "
+CONTROL_PATH = "/_local/state"
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 # server.py prints this once it has bound its port; a foreign server on the port would not.
@@ -38,8 +51,14 @@ class EmulatorProcess:
         startup_timeout: float = 30.0,
         quiet: bool = True,
         python: str = sys.executable,
+        state_dir: Path | None = None,
+        save_interval: float = 1.0,
+        parent_pid: int | None = None,
     ) -> None:
         self.port = port
+        self.state_dir = state_dir
+        self.save_interval = save_interval
+        self.parent_pid = parent_pid
         self.startup_timeout = startup_timeout
         self.quiet = quiet
         self.python = python
@@ -68,11 +87,21 @@ class EmulatorProcess:
         command = [self.python, "-m", "local.emulator.server", "--port", str(self.port)]
         if self.quiet:
             command.append("--quiet")
+        if self.state_dir is not None:
+            command += ["--state-dir", str(self.state_dir)]
+            command += ["--save-interval", str(self.save_interval)]
+        if self.parent_pid is not None:
+            command += ["--parent-pid", str(self.parent_pid)]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         assert self.log_path is not None
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                command, cwd=_REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=_REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=self.parent_pid is not None,
             )
         try:
             self._wait_until_ready()
@@ -107,8 +136,65 @@ class EmulatorProcess:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Terminate (then kill) the server; safe to call twice."""
+    @property
+    def snapshot_path(self) -> Path | None:
+        return None if self.state_dir is None else self.state_dir / SNAPSHOT_NAME
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def exit_code(self) -> int | None:
+        """None while the server runs (or was never started), else how it ended."""
+        return None if self._process is None else self._process.poll()
+
+    def last_words(self) -> str | None:
+        """The server's last line of output, unless it is one of its normal lines: after a
+        crash, usually the error it died of."""
+        lines = [line.strip() for line in self.log_text().splitlines() if line.strip()]
+        if not lines or READY_MARKER in lines[-1] or NOTICE_PREFIX in lines[-1]:
+            return None
+        return lines[-1]
+
+    @property
+    def notices(self) -> list[str]:
+        """The server's lines about the kept state (loaded, moved aside, saving failed)."""
+        return [
+            line.split(NOTICE_PREFIX, 1)[1]
+            for line in self.log_text().splitlines()
+            if NOTICE_PREFIX in line
+        ]
+
+    def state_status(self) -> dict[str, Any]:
+        """What the server keeps: loaded or not, last save, the run's metadata."""
+        return self._control("GET", CONTROL_PATH)
+
+    def record(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Add to the kept metadata and save right away (e.g. what was just deployed)."""
+        return self._control("POST", f"{CONTROL_PATH}/metadata", metadata)
+
+    def _control(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            f"{self.endpoint_url}{path}", data=data, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                answer: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")
+            raise EmulatorError(f"the local AWS endpoint refused {path}: {detail}") from None
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            raise EmulatorError(f"the local AWS endpoint did not answer {path}: {error}") from None
+        return answer
+
+    def restart(self) -> EmulatorProcess:
+        """A new server on the same port, from the state kept (after this one died)."""
+        self.stop()
+        return self.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Terminate (then kill) the server; safe to call twice. It saves its state first."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.terminate()

@@ -1,5 +1,9 @@
 """Run moto's server with the local add-on: `python -m local.emulator.server --port 4566`.
 
+With --state-dir the AWS state is kept there (local.emulator.persistence): loaded before the
+first request, saved every --save-interval seconds when something changed and on a clean stop
+(SIGTERM/SIGINT, or the parent given by --parent-pid going away).
+
 Clients must use `http://localhost:PORT` (not 127.0.0.1): moto resolves the S3 template URLs
 the CDK CLI sends only when their host is `localhost`.
 """
@@ -13,6 +17,9 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
+from pathlib import Path
 from types import FrameType
 
 from .process import READY_MARKER
@@ -25,7 +32,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (default 4566)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--quiet", action="store_true", help="do not log every request")
+    parser.add_argument("--state-dir", type=Path, default=None, help="keep the AWS state here")
+    parser.add_argument(
+        "--save-interval", type=float, default=1.0, help="seconds between saves (1.0)"
+    )
+    parser.add_argument(
+        "--parent-pid", type=int, default=None, help="save and stop when this process is gone"
+    )
     return parser.parse_args(argv)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """The run that started us died without stopping us: save and stop, freeing the port."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -59,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     from .addon import install
+    from .persistence import StateKeeper
 
     install()
+    keeper = None
+    if args.state_dir is not None:
+        keeper = StateKeeper(args.state_dir, args.save_interval)
+        keeper.load()  # before the port is bound: no request ever sees a half-loaded state
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -72,20 +98,28 @@ def main(argv: list[str] | None = None) -> int:
         print(taken, file=sys.stderr)
         return 2
     app = DomainDispatcherApplication(create_backend_app)
+    served = app if keeper is None else keeper.wrap(app)
     try:
         server = make_server(
-            args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+            args.host, args.port, served, threaded=True, request_handler=MotoRequestHandler
         )
     except SystemExit:  # werkzeug exits(1) itself when it loses a bind race
         print(taken, file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if keeper is not None:
+        keeper.start_autosave()
+        keeper.warm_up(app)
+    if args.parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
     print(f"{READY_MARKER} http://localhost:{args.port}", flush=True)
     try:
         server.serve_forever()
     finally:
         server.server_close()
+        if keeper is not None:
+            keeper.stop()
     return 0
 
 

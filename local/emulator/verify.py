@@ -34,6 +34,7 @@ class DeployedStack:
     name: str
     outputs: dict[str, str]
     resources: dict[str, str]  # logical id -> physical id
+    status: str = ""  # CREATE_COMPLETE or UPDATE_COMPLETE
 
 
 def _pool_of_client(aws: _Clients, client_id: str) -> None:
@@ -125,7 +126,11 @@ def inspect_deployment(
         unresolved = sorted(key for key, value in outputs.items() if not value or value == "None")
         if unresolved:
             problems.append(f"{name}: unresolved outputs: {', '.join(unresolved)}")
-        deployed.append(DeployedStack(name=name, outputs=outputs, resources=resources))
+        deployed.append(
+            DeployedStack(
+                name=name, outputs=outputs, resources=resources, status=stack["StackStatus"]
+            )
+        )
     return deployed, problems
 
 

@@ -57,6 +57,7 @@ def _message(status_code: int, message: str) -> HttpResponse:
 NOT_FOUND = _message(404, "Not Found")
 TOO_LARGE = _message(413, "Request Entity Too Large")
 HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
+UNAVAILABLE = _message(503, "Service Unavailable")
 
 
 @dataclass
@@ -90,6 +91,9 @@ class DataPlane:
         self.cors = CorsPolicy(api.cors)
         self.timings = Timings()
         self.invocations = 0
+        # Set (with the reason) while the local AWS endpoint is down: routes answer 503 at
+        # once instead of waiting on it (local.supervisor sets and clears it).
+        self.unavailable: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -135,6 +139,9 @@ class DataPlane:
             return NOT_FOUND
         route = match.route
         context["routeKey"] = route.route_key
+        if self.unavailable is not None:
+            context["integrationError"] = self.unavailable
+            return UNAVAILABLE
 
         claims: dict[str, str] | None = None
         scopes: list[str] | None = None

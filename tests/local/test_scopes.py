@@ -233,3 +233,35 @@ def test_machine_token_without_a_machine_client_says_how_to_deploy_one(
         "error: this deployment has no machine client: deploy with machineClient=true "
         '(make local CONTEXT="machineClient=true")'
     ]
+
+
+def test_hosted_ui_token_endpoint_serves_client_credentials_too(
+    api: httpx.Client, scoped: ScopedTokens, scoped_run: LocalRun
+) -> None:
+    """GIVEN the hosted UI's /oauth2/token (the one token endpoint of the domain, as on Cognito)
+    WHEN the machine client asks with HTTP Basic THEN a client-credentials token that opens
+    /profiles/{sub}; WHEN its secret is wrong THEN 401 invalid_client and no token; WHEN it asks
+    for a user scope THEN invalid_scope."""
+    outputs = scoped_run.outputs
+    cognito = local_client("cognito-idp", scoped_run.endpoint_url)
+    secret = cognito.describe_user_pool_client(
+        UserPoolId=outputs.user_pool_id, ClientId=scoped.machine_client
+    )["UserPoolClient"]["ClientSecret"]
+    url = f"{scoped_run.auth_url}/oauth2/token"
+    form = {"grant_type": "client_credentials"}
+    granted = httpx.post(url, data=form, auth=(scoped.machine_client, secret), timeout=30)
+    assert granted.status_code == 200, granted.text
+    token = granted.json()["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["client_id"] == (
+        scoped.machine_client
+    )
+    assert api.get(f"/profiles/{uuid.uuid4()}", headers=_bearer(token)).status_code == 404
+    wrong = httpx.post(url, data=form, auth=(scoped.machine_client, secret + "x"), timeout=30)
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_client"
+    assert "access_token" not in wrong.json()
+    user_scope = form | {"scope": "profile-api/profile.write"}
+    refused = httpx.post(url, data=user_scope, auth=(scoped.machine_client, secret), timeout=30)
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_scope")
+    discovery = httpx.get(f"{scoped_run.auth_url}/.well-known/openid-configuration").json()
+    assert "client_credentials" in discovery["grant_types_supported"]

@@ -212,3 +212,26 @@ def test_body_over_the_payload_quota_is_413(
     assert response.status_code == 413
     assert response.json() == {"message": "Request Entity Too Large"}
     assert plane.invocations == before
+
+
+def test_routes_answer_503_at_once_while_the_local_aws_endpoint_is_down(
+    echo_api: tuple[str, SigningMaterial, DataPlane],
+) -> None:
+    """GIVEN the run marked its local AWS endpoint as down (local.supervisor) WHEN a route is
+    called THEN API Gateway's 503 answers at once and no function runs; unknown paths still
+    404; once it is back the route works again."""
+    base_url, material, plane = echo_api
+    token = good_token(material, ISSUER, AUDIENCE, int(time.time()))
+    invocations = plane.invocations
+    plane.unavailable = "the local AWS endpoint (pid 1) exited with code -9"
+    try:
+        down = httpx.get(f"{base_url}/open/x", timeout=5)
+        guarded = httpx.get(f"{base_url}/items/1", headers={"Authorization": token}, timeout=5)
+        unknown = httpx.get(f"{base_url}/nowhere", timeout=5)
+    finally:
+        plane.unavailable = None
+    assert (down.status_code, down.json()) == (503, {"message": "Service Unavailable"})
+    assert (guarded.status_code, guarded.json()) == (503, {"message": "Service Unavailable"})
+    assert unknown.status_code == 404
+    assert plane.invocations == invocations
+    assert httpx.get(f"{base_url}/open/x", timeout=5).status_code == 200

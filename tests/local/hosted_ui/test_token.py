@@ -11,10 +11,26 @@ import httpx
 import jwt
 import pytest
 
+from stacks.contract import (
+    DEFAULT_RESOURCE_SERVER,
+    READ_SCOPE_NAME,
+    WRITE_SCOPE_NAME,
+    cognito_scope,
+)
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce, new_email, query_of
 
 ISSUED = ("access_token", "id_token", "refresh_token")
+# The deployed pre token trigger adds the user scopes to every token of the user app client,
+# OAuth flows included (as Cognito runs it there too): granted scopes come first, then these.
+TRIGGER_SCOPES = " ".join(
+    cognito_scope(DEFAULT_RESOURCE_SERVER, name) for name in (READ_SCOPE_NAME, WRITE_SCOPE_NAME)
+)
+
+
+def _with_trigger_scopes(granted: str) -> str:
+    extra = [scope for scope in TRIGGER_SCOPES.split() if scope not in granted.split()]
+    return " ".join([*granted.split(), *extra])
 
 
 def _refused(answer: httpx.Response, error: str, status: int = 400) -> None:
@@ -32,8 +48,9 @@ def _claims(token: str) -> dict[str, object]:
 
 def test_code_with_pkce_gives_tokens_scoped_as_requested(hosted_ui: UiUnderTest) -> None:
     """GIVEN a code from a PKCE authorize with scope 'openid email' WHEN redeemed with the
-    verifier THEN ID, access and refresh tokens; the access token's scope is exactly the
-    requested scopes and it verifies against the pool's key and issuer."""
+    verifier THEN ID, access and refresh tokens; the access token's scope is the requested
+    scopes (plus what the pool's pre token trigger adds) and it verifies against the pool's key
+    and issuer."""
     agent, pkce = hosted_ui.agent(), Pkce.new()
     answer = agent.redeem(agent.code(pkce, scope="openid email"), pkce)
     assert answer.status_code == 200, answer.text
@@ -41,7 +58,7 @@ def test_code_with_pkce_gives_tokens_scoped_as_requested(hosted_ui: UiUnderTest)
     assert set(body) == {*ISSUED, "expires_in", "token_type"}
     assert body["token_type"] == "Bearer"
     claims = hosted_ui.ui.minter.verify(body["access_token"])
-    assert claims["scope"] == "openid email"
+    assert claims["scope"] == _with_trigger_scopes("openid email")
     assert claims["client_id"] == hosted_ui.client_id
     assert _claims(body["id_token"])["aud"] == hosted_ui.client_id
 
@@ -56,11 +73,11 @@ def test_without_scope_every_allowed_scope_is_granted_and_without_openid_no_id_t
     body = agent.redeem(agent.code(pkce, scope=None), pkce).json()
     client = hosted_ui.ui.pool.client(hosted_ui.client_id)
     assert client is not None
-    assert _claims(body["access_token"])["scope"] == " ".join(client.scopes)
+    assert _claims(body["access_token"])["scope"] == _with_trigger_scopes(" ".join(client.scopes))
     pkce = Pkce.new()
     body = agent.redeem(agent.code(pkce, scope="email"), pkce).json()
     assert "id_token" not in body
-    assert _claims(body["access_token"])["scope"] == "email"
+    assert _claims(body["access_token"])["scope"] == _with_trigger_scopes("email")
 
 
 def test_a_code_is_single_use(hosted_ui: UiUnderTest) -> None:
@@ -205,7 +222,7 @@ def test_refresh_gives_new_tokens_with_the_same_scopes_and_only_to_its_client(
     fresh = agent.http.post("/oauth2/token", data=form | {"client_id": hosted_ui.client_id})
     assert fresh.status_code == 200, fresh.text
     assert set(fresh.json()) == {"access_token", "id_token", "expires_in", "token_type"}
-    assert _claims(fresh.json()["access_token"])["scope"] == "openid profile"
+    assert _claims(fresh.json()["access_token"])["scope"] == _with_trigger_scopes("openid profile")
     other = {"client_id": hosted_ui.other_client_id}
     _refused(agent.http.post("/oauth2/token", data=form | other), "invalid_grant")
     unknown = {

@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
 # The pinned CDK CLI and Node 22 (from npm) come first, then the venv's python3 for `cdk.json`'s app.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup synth local token test lint deploy smoke diff destroy bench loadtest clean browser demo
+.PHONY: setup synth local token test lint checkov deploy smoke diff destroy bench loadtest clean browser demo
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -71,8 +72,18 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint browser
+test: setup lint browser $(CHECKOV_VENV)/.installed
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
+
+# checkov pins boto3 1.35 (requirements-dev.txt has 1.44): it gets its own venv, made on demand.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+## checkov: scan the templates of `make synth` (cdk.out/*) with the skips of .checkov.yaml
+checkov: synth $(CHECKOV_VENV)/.installed
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -d cdk.out --skip-download --compact --quiet
 
 lint: setup
 	$(PY) -m ruff check .
@@ -81,18 +92,21 @@ lint: setup
 
 ## deploy: deploy every stack to the AWS account in your environment (STAGE=dev|prod)
 STAGE ?= dev
+# CONTEXT (above) also feeds deploy/diff/destroy, from the command line or the environment
+# (deploy.yml sets it), e.g. CONTEXT="callbackUrls=https://app.example.com/cb"
+CDK_CONTEXT = $(foreach pair,stage=$(STAGE) $(CONTEXT),-c '$(pair)')
 deploy: setup
-	cdk deploy --all --require-approval never -c stage=$(STAGE)
+	cdk deploy --all --require-approval never $(CDK_CONTEXT)
 
 ## smoke: end-to-end check of a deployed stage: 401, then a temporary user's POST/GET round trip (STAGE=dev|prod; LOCAL=1 for a running `make local`)
 smoke: setup
 	$(if $(LOCAL),$(PY) -m local smoke,$(PY) -m tools.smoke --stage $(STAGE))
 
 diff: setup
-	cdk diff --all -c stage=$(STAGE)
+	cdk diff --all $(CDK_CONTEXT)
 
 destroy: setup
-	cdk destroy --all -c stage=$(STAGE)
+	cdk destroy --all $(CDK_CONTEXT)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -17,7 +17,9 @@ from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from stacks.config import AlarmsConfig, CustomDomainConfig
 from stacks.contract import PROFILE_PATH, PROFILES_PATH, ApiOutput
+from stacks.encryption import grant_table_use, stage_key
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -59,6 +61,8 @@ class ApiStack(Stack):
         retain_data: bool = False,
         throttle_rate: float = 50,
         throttle_burst: int = 100,
+        alarms: AlarmsConfig | None = None,
+        custom_domain: CustomDomainConfig | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -66,6 +70,20 @@ class ApiStack(Stack):
         log_retention = (
             logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
         )
+        # Prod encrypts its personal data (table, logs) with its own key; the alarm topic uses
+        # it too. Dev holds test data only and skips the key's monthly fee unless alarms are on.
+        self.key = (
+            stage_key(
+                self,
+                "StageKey",
+                for_logs=retain_data,
+                for_alarms=alarms is not None,
+                removal=removal,
+            )
+            if retain_data or alarms is not None
+            else None
+        )
+        self.data_key = self.key if retain_data else None
 
         self.table = dynamodb.Table(
             self,
@@ -77,6 +95,8 @@ class ApiStack(Stack):
             ),
             deletion_protection=retain_data,
             removal_policy=removal,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if self.data_key else None,
+            encryption_key=self.data_key,
         )
 
         code = lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES)
@@ -93,6 +113,9 @@ class ApiStack(Stack):
         # Least privilege: GET only reads one item, POST only writes one.
         self.table.grant(self.get_function, "dynamodb:GetItem")
         self.table.grant(self.create_function, "dynamodb:PutItem")
+        if self.data_key is not None:
+            grant_table_use(self.data_key, self.get_function, write=False, region=self.region)
+            grant_table_use(self.data_key, self.create_function, write=True, region=self.region)
 
         self.http_api = apigw.HttpApi(
             self,
@@ -113,7 +136,11 @@ class ApiStack(Stack):
             else None,
         )
         access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal
+            self,
+            "AccessLogs",
+            retention=log_retention,
+            removal_policy=removal,
+            encryption_key=self.data_key,
         )
         self.stage = apigw.HttpStage(
             self,
@@ -161,6 +188,10 @@ class ApiStack(Stack):
                 removal,
             )
             self.table.grant(self.profiles_function, "dynamodb:GetItem")
+            if self.data_key is not None:
+                grant_table_use(
+                    self.data_key, self.profiles_function, write=False, region=self.region
+                )
             self.http_api.add_routes(
                 path=PROFILES_PATH,
                 methods=[apigw.HttpMethod.GET],
@@ -172,6 +203,36 @@ class ApiStack(Stack):
             )
 
         api_url = self.stage.url  # ends with '/'
+        if custom_domain is not None:
+            from stacks.custom_domain import CustomDomain
+
+            domain = CustomDomain(
+                self, "CustomDomain", config=custom_domain, http_api=self.http_api, stage=self.stage
+            )
+            api_url = domain.url
+            CfnOutput(self, ApiOutput.EXECUTE_API_URL, value=self.stage.url)
+        if alarms is not None and self.key is not None:
+            from stacks.monitoring import Monitoring
+
+            monitoring = Monitoring(
+                self,
+                "Monitoring",
+                stage=self.stage,
+                functions=[
+                    function
+                    for function in (
+                        self.get_function,
+                        self.create_function,
+                        self.profiles_function,
+                    )
+                    if function is not None
+                ],
+                table=self.table,
+                key=self.key,
+                email=alarms.email,
+            )
+            CfnOutput(self, ApiOutput.ALARM_TOPIC_ARN, value=monitoring.topic.topic_arn)
+            CfnOutput(self, ApiOutput.DASHBOARD_NAME, value=monitoring.dashboard.dashboard_name)
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
         CfnOutput(self, ApiOutput.GET_ENDPOINT, value=f"GET - {profile_url}")
         CfnOutput(self, ApiOutput.POST_ENDPOINT, value=f"POST - {profile_url}")
@@ -191,7 +252,11 @@ class ApiStack(Stack):
         removal: RemovalPolicy,
     ) -> lambda_.Function:
         log_group = logs.LogGroup(
-            self, f"{name}Logs", retention=log_retention, removal_policy=removal
+            self,
+            f"{name}Logs",
+            retention=log_retention,
+            removal_policy=removal,
+            encryption_key=self.data_key,
         )
         # Its own role rather than AWSLambdaBasicExecutionRole (may write any log group in the
         # account, cdk-nag IAM4): the function may only write streams of its own log group.

@@ -22,6 +22,7 @@ from stacks.contract import (
     AuthOutput,
     cognito_scope,
 )
+from stacks.encryption import stage_key
 
 OAUTH_SCOPES = ("openid", "email", "profile")
 PRE_TOKEN_HANDLER = "pre_token.handler.handler"  # noqa: S105 - a module path
@@ -205,11 +206,20 @@ class AuthStack(Stack):
             description="The user app client: the pre token trigger adds user scopes to its tokens",
         )
         retention = logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
+        removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
+        # Prod: the trigger's log (user ids) is encrypted with this stack's own key, as ApiStack's
+        # logs are with its key (a shared key would make the stacks depend on each other).
+        key = (
+            stage_key(self, "StageKey", for_logs=True, for_alarms=False, removal=removal)
+            if retain_data
+            else None
+        )
         log_group = logs.LogGroup(
             self,
             "PreTokenGenerationLogs",
             retention=retention,
-            removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
+            removal_policy=removal,
+            encryption_key=key,
         )
         parameter_arn = self.format_arn(
             service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/")

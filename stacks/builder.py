@@ -68,6 +68,8 @@ def build_app(
         admin_scopes=config.route_scopes.admin,
         cors_origins=config.cors_origins,
         retain_data=config.is_prod,
+        alarms=config.alarms,
+        custom_domain=config.custom_domain,
         env=env,
         tags=tags,
         description=f"HTTP API behind a JWT authorizer ({config.auth.value} issuer)",

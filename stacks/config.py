@@ -42,6 +42,14 @@ _GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 _OIDC_PROVIDER_ARN = re.compile(
     r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 )
+# An ACM certificate ARN; group 1 is its region (API Gateway needs the API's own region).
+_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws(?:-cn|-us-gov)?:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:"
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+# Deliberately simple: one @, no spaces, a dotted domain. SNS sends a confirmation mail anyway.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 
 
 class ConfigError(ValueError):
@@ -102,6 +110,28 @@ class GithubOidcConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlarmsConfig:
+    """CloudWatch alarms + dashboard, and who the SNS topic mails (None: subscribe later)."""
+
+    email: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomDomainConfig:
+    """The API's own host name, its ACM certificate and, optionally, the Route 53 zone."""
+
+    domain_name: str
+    certificate_arn: str
+    certificate_region: str
+    hosted_zone_id: str | None
+    hosted_zone_name: str | None
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.domain_name}/"
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """Everything app.py needs to build the stacks; exactly one of cognito/external is set."""
 
@@ -113,6 +143,8 @@ class AppConfig:
     cors_origins: tuple[str, ...]
     mfa: bool
     github: GithubOidcConfig | None = None
+    alarms: AlarmsConfig | None = None
+    custom_domain: CustomDomainConfig | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -349,6 +381,111 @@ def _github(get: ContextReader) -> GithubOidcConfig | None:
     return GithubOidcConfig(repo=repo, environments=environments, provider_arn=provider_arn)
 
 
+def _host(parts_url: str) -> str:
+    return (urlsplit(parts_url).hostname or "").lower()
+
+
+def _refuse_localhost_in_prod(
+    callback_urls: Sequence[str], cors_origins: Sequence[str], *, cognito: bool, cors_set: bool
+) -> None:
+    """Prod must not trust a developer's machine: no localhost redirect or CORS origin."""
+    if cognito:
+        for url in callback_urls:
+            if _host(url) == "localhost":
+                raise ConfigError(
+                    f"context 'callbackUrls' is '{url}' in prod: set your app's real redirect "
+                    "URL, e.g. -c callbackUrls=https://app.example.com/callback"
+                )
+    for origin in cors_origins:
+        if _host(origin) == "localhost":
+            fix = "" if cors_set else " (it defaults to the origins of callbackUrls)"
+            raise ConfigError(
+                f"context 'corsOrigins' is '{origin}' in prod{fix}: set your app's origin, "
+                "e.g. -c corsOrigins=https://app.example.com"
+            )
+
+
+def _alarms(get: ContextReader, stage: Stage) -> AlarmsConfig | None:
+    """Alarms default on in prod; an e-mail without alarms is a mistake, not a no-op."""
+    enabled = _flag(get("alarms"), "alarms", default=stage is Stage.PROD)
+    email = _text(get("alarmEmail"), "alarmEmail")
+    if email is not None and not _EMAIL.match(email):
+        raise ConfigError(
+            f"context 'alarmEmail' is '{email}': use one address, "
+            "e.g. -c alarmEmail=ops@example.com"
+        )
+    if not enabled:
+        if email is not None:
+            raise ConfigError(
+                "context 'alarmEmail' is set but alarms are off: add -c alarms=true or drop it"
+            )
+        return None
+    return AlarmsConfig(email=email)
+
+
+def _custom_domain(get: ContextReader) -> CustomDomainConfig | None:
+    """apiDomain and certificateArn go together; the hosted zone (id + name) is optional."""
+    domain = _text(get("apiDomain"), "apiDomain")
+    certificate = _text(get("certificateArn"), "certificateArn")
+    zone_id = _text(get("hostedZoneId"), "hostedZoneId")
+    zone_name = _text(get("hostedZoneName"), "hostedZoneName")
+    if domain is None:
+        for key, value in (
+            ("certificateArn", certificate),
+            ("hostedZoneId", zone_id),
+            ("hostedZoneName", zone_name),
+        ):
+            if value is not None:
+                raise ConfigError(
+                    f"context '{key}' needs apiDomain: add -c apiDomain=api.example.com or drop it"
+                )
+        return None
+    domain = _hostname(domain, "apiDomain", "api.example.com")
+    if certificate is None:
+        raise ConfigError(
+            "context 'certificateArn' is required with apiDomain: the ARN of an ACM certificate "
+            "for that name in the API's region"
+        )
+    match = _CERTIFICATE_ARN.match(certificate)
+    if match is None:
+        raise ConfigError(
+            f"context 'certificateArn' is '{certificate}': use an ACM certificate ARN, "
+            "arn:aws:acm:<region>:<account>:certificate/<id>"
+        )
+    if (zone_id is None) != (zone_name is None):
+        raise ConfigError(
+            "context 'hostedZoneId' and 'hostedZoneName' go together: set both for a Route 53 "
+            "alias record, or neither"
+        )
+    if zone_id is not None and zone_name is not None:
+        if not _HOSTED_ZONE_ID.match(zone_id):
+            raise ConfigError(
+                f"context 'hostedZoneId' is '{zone_id}': use the zone's id, e.g. Z0123456789ABC"
+            )
+        zone_name = _hostname(zone_name.rstrip("."), "hostedZoneName", "example.com")
+        if domain != zone_name and not domain.endswith(f".{zone_name}"):
+            raise ConfigError(
+                f"context 'apiDomain' '{domain}' is not inside hostedZoneName '{zone_name}'"
+            )
+    return CustomDomainConfig(
+        domain_name=domain,
+        certificate_arn=certificate,
+        certificate_region=match.group(1),
+        hosted_zone_id=zone_id,
+        hosted_zone_name=zone_name,
+    )
+
+
+def check_region(config: AppConfig, region: str | None) -> None:
+    """API Gateway takes a regional certificate from the API's own region (when it is known)."""
+    domain = config.custom_domain
+    if domain is not None and region and domain.certificate_region != region:
+        raise ConfigError(
+            f"context 'certificateArn' is in {domain.certificate_region} but the stacks deploy "
+            f"to {region}: request or import the certificate in {region}"
+        )
+
+
 def load_config(get: ContextReader) -> AppConfig:
     """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
     stage = _choice(get("stage"), "stage", Stage, Stage.DEV)
@@ -356,10 +493,18 @@ def load_config(get: ContextReader) -> AppConfig:
     callback_urls = _list(get("callbackUrls"), "callbackUrls") or DEFAULT_CALLBACK_URLS
     for url in callback_urls:
         _https_url(url, "callbackUrls", allow_http_localhost=True)
-    cors_origins = _list(get("corsOrigins"), "corsOrigins") or _origins(callback_urls)
+    explicit_origins = _list(get("corsOrigins"), "corsOrigins")
+    cors_origins = explicit_origins or _origins(callback_urls)
     for origin in cors_origins:
         if origin != "*":
             _https_url(origin, "corsOrigins", allow_path=False, allow_http_localhost=True)
+    if stage is Stage.PROD:
+        _refuse_localhost_in_prod(
+            callback_urls,
+            cors_origins,
+            cognito=auth is AuthProvider.COGNITO,
+            cors_set=bool(explicit_origins),
+        )
 
     cognito: CognitoConfig | None = None
     external: IssuerConfig | None = None
@@ -393,6 +538,8 @@ def load_config(get: ContextReader) -> AppConfig:
         cors_origins=cors_origins,
         mfa=_flag(get("mfa"), "mfa", default=stage is Stage.PROD),
         github=_github(get),
+        alarms=_alarms(get, stage),
+        custom_domain=_custom_domain(get),
     )
 
 

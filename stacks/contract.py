@@ -70,6 +70,9 @@ class ApiOutput(StrEnum):
     ISSUER = "Issuer"
     AUDIENCE = "Audience"
     TABLE_NAME = "TableName"
+    EXECUTE_API_URL = "ExecuteApiUrl"  # with a custom domain: the default endpoint's URL
+    ALARM_TOPIC_ARN = "AlarmTopicArn"  # with alarms (prod default)
+    DASHBOARD_NAME = "DashboardName"  # with alarms
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,12 @@ AUTH0_AUDIENCE = "https://profile-api.example.com"
 OKTA_DOMAIN = "dev-123456.okta.com"
 JWT_ISSUER = "https://idp.example.com/realms/main"
 
+# Prod refuses localhost callback URLs and CORS origins: every prod synth passes these.
+PROD_CONTEXT: Mapping[str, str] = {"callbackUrls": "https://app.example.com/callback"}
+
 SYNTH_CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
     "cognito": {},
-    "cognito-prod": {"stage": "prod"},
+    "cognito-prod": {"stage": "prod", **PROD_CONTEXT},
     "cognito-scoped": {"requireScopes": "true", "machineClient": "true"},
     "auth0": {
         "auth": "auth0",

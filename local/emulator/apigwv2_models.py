@@ -11,14 +11,17 @@ PascalCase CloudFormation properties are translated before they are stored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from moto.apigatewayv2.exceptions import ApiNotFound
+from moto.apigatewayv2.exceptions import ApiMappingNotFound, ApiNotFound, DomainNameNotFound
 from moto.apigatewayv2.models import (
     Api,
     ApiGatewayV2Backend,
+    ApiMapping,
     Authorizer,
+    DomainName,
     Integration,
     Route,
     Stage,
@@ -27,6 +30,7 @@ from moto.apigatewayv2.models import (
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.common_models import CloudFormationModel
 from moto.core.common_types import TYPE_RESPONSE
+from moto.moto_api._internal import mock_random
 
 from ._cfn import CfnChildModel, CfnModel, as_bool, camel_keys, pick
 
@@ -307,12 +311,119 @@ class CfnAuthorizer(_ApiChild[Authorizer], CloudFormationModel):
         return backend.create_authorizer(api_id, **_authorizer_args(name, props))
 
 
+# Route 53 zone of API Gateway's regional endpoints (what AWS returns as RegionalHostedZoneId).
+_REGIONAL_ZONES = {"us-east-1": "Z1UJRXOUMOOFQ8", "us-west-2": "Z2OJLYMUO9EFXC"}
+
+
+def _domain_configurations(props: dict[str, Any], region_name: str) -> list[dict[str, Any]]:
+    """DomainNameConfigurations as the API returns them, with the regional target AWS assigns
+    (nothing serves it locally: the local data plane stays on localhost)."""
+    configurations = []
+    for entry in props.get("DomainNameConfigurations") or [{}]:
+        configuration = camel_keys(entry)
+        configuration.setdefault("endpointType", "REGIONAL")
+        configuration["domainNameStatus"] = "AVAILABLE"
+        configuration["apiGatewayDomainName"] = (
+            f"d-{mock_random.get_random_string(10, lower_case=True)}"
+            f".execute-api.{region_name}.amazonaws.com"
+        )
+        configuration["hostedZoneId"] = _REGIONAL_ZONES.get(region_name, "ZLOCALREGIONAL")
+        configurations.append(configuration)
+    return configurations
+
+
+class CfnDomainName(CfnModel, CloudFormationModel):
+    """AWS::ApiGatewayV2::DomainName. Ref = the domain name; GetAtt RegionalDomainName,
+    RegionalHostedZoneId, DomainNameArn. The certificate is kept by ARN only (moto has no ACM
+    check here, and AWS's is done when the certificate is issued)."""
+
+    CFN_TYPE = "AWS::ApiGatewayV2::DomainName"
+    NAME_PROPERTY = "DomainName"
+    ID_PATH = "domain.domain_name"
+    ATTRIBUTES = frozenset({"RegionalDomainName", "RegionalHostedZoneId", "DomainNameArn"})
+
+    def __init__(self, domain: DomainName) -> None:
+        self.domain = domain
+
+    def attribute(self, name: str) -> str:
+        if name == "DomainNameArn":
+            return str(self.domain.domain_name_arn)
+        first = self.domain.domain_name_configurations[0]
+        key = "apiGatewayDomainName" if name == "RegionalDomainName" else "hostedZoneId"
+        return str(first[key])
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        domain = _backend(account_id, region_name).create_domain_name(
+            domain_name=str(props.get("DomainName") or name),
+            domain_name_configurations=_domain_configurations(props, region_name),
+            mutual_tls_authentication=camel_keys(props.get("MutualTlsAuthentication") or {}),
+            tags=props.get("Tags") or {},
+        )
+        return cls(domain)
+
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        if props.get("DomainName") not in (None, self.domain.domain_name):
+            return self.replace(name, props, account_id, region_name)  # a new name: replacement
+        self.domain.domain_name_configurations = _domain_configurations(props, region_name)
+        self.domain.tags = props.get("Tags") or {}
+        return self
+
+    @classmethod
+    def remove(cls, account_id: str, region_name: str, resource_id: str) -> None:
+        backend = _backend(account_id, region_name)
+        # moto deletes a domain's mappings while iterating over them: drop them first.
+        for mapping_id in [
+            i for i, m in backend.api_mappings.items() if m.domain_name == resource_id
+        ]:
+            backend.api_mappings.pop(mapping_id)
+        with contextlib.suppress(DomainNameNotFound):  # already gone
+            backend.delete_domain_name(resource_id)
+
+
+class CfnApiMapping(CfnChildModel, CloudFormationModel):
+    """AWS::ApiGatewayV2::ApiMapping. Ref = mapping id; GetAtt ApiMappingId. A child of its
+    domain name: deleting the domain takes its mappings along."""
+
+    CFN_TYPE = "AWS::ApiGatewayV2::ApiMapping"
+    PARENT_PROPERTY = "DomainName"
+    ID_PATH = "mapping.api_mapping_id"
+    ID_ATTRIBUTE = "ApiMappingId"
+
+    def __init__(self, mapping: ApiMapping) -> None:
+        self.mapping = mapping
+
+    @property
+    def parent_id(self) -> str:
+        return str(self.mapping.domain_name)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        mapping = _backend(account_id, region_name).create_api_mapping(
+            api_id=str(props["ApiId"]),
+            api_mapping_key=str(props.get("ApiMappingKey") or ""),
+            domain_name=str(props["DomainName"]),
+            stage=str(props["Stage"]),
+        )
+        return cls(mapping)
+
+    @classmethod
+    def remove_from(
+        cls, account_id: str, region_name: str, parent_id: str, resource_id: str
+    ) -> None:
+        # Not found: its domain name went first and took it along.
+        with contextlib.suppress(ApiMappingNotFound):
+            _backend(account_id, region_name).delete_api_mapping(resource_id, parent_id)
+
+
 MODELS: tuple[type[CloudFormationModel], ...] = (
     CfnApi,
     CfnStage,
     CfnRoute,
     CfnIntegration,
     CfnAuthorizer,
+    CfnDomainName,
+    CfnApiMapping,
 )
 
 

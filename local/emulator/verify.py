@@ -71,6 +71,15 @@ def _domain(aws: _Clients, domain: str) -> None:
         raise LookupError("domain not found")
 
 
+def _api_mapping(aws: _Clients, mapping_id: str) -> None:
+    apigw = aws("apigatewayv2")
+    for domain in apigw.get_domain_names()["Items"]:
+        mappings = apigw.get_api_mappings(DomainName=domain["DomainName"])["Items"]
+        if any(m["ApiMappingId"] == mapping_id for m in mappings):
+            return
+    raise LookupError("no domain name has this API mapping")
+
+
 CHECKERS: dict[str, Callable[[_Clients, str], Any]] = {
     "AWS::Cognito::UserPool": lambda a, i: a("cognito-idp").describe_user_pool(UserPoolId=i),
     "AWS::Cognito::UserPoolClient": _pool_of_client,
@@ -80,6 +89,8 @@ CHECKERS: dict[str, Callable[[_Clients, str], Any]] = {
     "AWS::ApiGatewayV2::Integration": _api_child("integration"),
     "AWS::ApiGatewayV2::Authorizer": _api_child("authorizer"),
     "AWS::ApiGatewayV2::Stage": _api_child("stage"),
+    "AWS::ApiGatewayV2::DomainName": lambda a, i: a("apigatewayv2").get_domain_name(DomainName=i),
+    "AWS::ApiGatewayV2::ApiMapping": _api_mapping,
     "AWS::Lambda::Function": lambda a, i: a("lambda").get_function(FunctionName=i),
     "AWS::DynamoDB::Table": lambda a, i: a("dynamodb").describe_table(TableName=i),
     "AWS::IAM::Role": lambda a, i: a("iam").get_role(RoleName=i),

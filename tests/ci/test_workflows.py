@@ -160,6 +160,7 @@ def test_ci_diffs_only_on_pull_requests_with_a_role_and_read_only() -> None:
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
     script = _runs(_load("ci.yml"), "diff")
     assert "cdk diff --all --method template" in script
+    assert 'for pair in $CONTEXT_PROD; do context+=(-c "$pair"); done' in script
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
 
 
@@ -177,7 +178,11 @@ def test_deploy_runs_dev_on_main_and_prod_by_hand_behind_environments() -> None:
     assert job["needs"] == "test"
     assert job["environment"] == "${{ inputs.stage || 'dev' }}"
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
-    assert job["env"] == {"STAGE": "${{ inputs.stage || 'dev' }}"}
+    # Prod's context (its callback URL) reaches `make deploy` as CONTEXT; dev gets none.
+    assert job["env"] == {
+        "STAGE": "${{ inputs.stage || 'dev' }}",
+        "CONTEXT": "${{ inputs.stage == 'prod' && vars.CDK_CONTEXT_PROD || '' }}",
+    }
     credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     assert _runs(deploy, "deploy").splitlines() == [
@@ -197,7 +202,13 @@ def test_make_targets_the_workflows_call_exist(target: str) -> None:
 
 
 def test_deploy_recipe_deploys_every_stack_without_prompting() -> None:
-    """GIVEN `make deploy` (what deploy.yml runs) WHEN read THEN it is `cdk deploy --all
-    --require-approval never` for the chosen stage: CI has no one to answer a prompt."""
-    makefile = (ROOT / "Makefile").read_text()
-    assert "cdk deploy --all --require-approval never -c stage=$(STAGE)" in makefile
+    """GIVEN `make deploy` (what deploy.yml runs) WHEN make prints its recipe THEN it is `cdk
+    deploy --all --require-approval never` for the chosen stage, plus any CONTEXT pairs (prod
+    needs its callback URL): CI has no one to answer a prompt."""
+    command = ["make", "-n", "deploy", "STAGE=prod", "CONTEXT=callbackUrls=https://a.example.com"]
+    printed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    deploy = [line for line in printed.splitlines() if line.startswith("cdk deploy")]
+    assert deploy == [
+        "cdk deploy --all --require-approval never -c 'stage=prod' "
+        "-c 'callbackUrls=https://a.example.com'"
+    ]

@@ -11,13 +11,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.stacks.configurations import CERTIFICATE_ARN
 
 CDK_BIN = ROOT / "node_modules" / ".bin"
 
 
-def _run_app(context: dict[str, str], outdir: Path) -> subprocess.CompletedProcess[str]:
+def _run_app(
+    context: dict[str, str], outdir: Path, region: str | None = None
+) -> subprocess.CompletedProcess[str]:
     # The CLI hands context to the app in CDK_CONTEXT_JSON; do the same without the CLI.
     env = os.environ | {"CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    if region is not None:
+        env["CDK_DEFAULT_REGION"] = region
     return subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
@@ -57,3 +62,17 @@ def test_pinned_cli_lists_both_stacks_and_reports_bad_context(tmp_path: Path) ->
     assert bad.returncode != 0
     assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_certificate_from_another_region_exits_2_with_one_line(tmp_path: Path) -> None:
+    """GIVEN a us-east-1 certificate WHEN app.py runs for eu-west-1 (CDK_DEFAULT_REGION) THEN
+    exit 2 with one line naming certificateArn and the region to use; nothing synthesized."""
+    context = {"apiDomain": "api.example.com", "certificateArn": CERTIFICATE_ARN}
+    result = _run_app(context, tmp_path, region="eu-west-1")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Configuration")]
+    assert lines == [
+        "Configuration error: context 'certificateArn' is in us-east-1 but the stacks deploy to "
+        "eu-west-1: request or import the certificate in eu-west-1"
+    ]
+    assert not list(tmp_path.glob("*.template.json"))

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from stacks.config import AuthProvider, ConfigError, Stage, config_from_mapping
+from stacks.config import (
+    AlarmsConfig,
+    AuthProvider,
+    ConfigError,
+    Stage,
+    check_region,
+    config_from_mapping,
+)
+from stacks.contract import PROD_CONTEXT
+from tests.stacks.configurations import CERTIFICATE_ARN
 
 AUTH0 = {"auth": "auth0", "auth0Domain": "dev-abc.us.auth0.com", "audience": "https://api"}
 
@@ -52,10 +62,12 @@ def test_audience_accepts_comma_separated_and_list_values() -> None:
 
 def test_prod_turns_password_auth_off_and_mfa_on_unless_asked() -> None:
     """GIVEN stage=prod WHEN loaded THEN password auth is off and MFA on, both switchable."""
-    prod = config_from_mapping({"stage": "prod"})
+    prod = config_from_mapping({"stage": "prod", **PROD_CONTEXT})
     assert prod.cognito is not None
     assert (prod.cognito.password_auth, prod.mfa) == (False, True)
-    asked = config_from_mapping({"stage": "prod", "passwordAuth": "true", "mfa": "false"})
+    asked = config_from_mapping(
+        {"stage": "prod", **PROD_CONTEXT, "passwordAuth": "true", "mfa": "false"}
+    )
     assert asked.cognito is not None
     assert (asked.cognito.password_auth, asked.mfa) == (True, False)
 
@@ -93,7 +105,10 @@ BAD_CONTEXTS: list[tuple[dict[str, Any], str]] = [
     (AUTH0 | {"readScopes": 'read"x', "writeScopes": "w"}, "context 'readScopes' value 'read\"x'"),
     (AUTH0 | {"requireScopes": "true"}, "context 'readScopes' is required with requireScopes"),
     (AUTH0 | {"requireScopes": "true", "readScopes": "r"}, "context 'writeScopes' is required"),
-    (AUTH0 | {"stage": "prod"}, "context 'readScopes' is required with requireScopes=true"),
+    (
+        AUTH0 | {"stage": "prod", **PROD_CONTEXT},
+        "context 'readScopes' is required with requireScopes=true",
+    ),
     (AUTH0 | {"requireScopes": "false", "readScopes": "r"}, "but requireScopes=false"),
     ({"readScopes": "read:profile"}, "context 'readScopes' is for auth0/okta/jwt"),
     ({"requireScopes": "sometimes"}, "context 'requireScopes' must be true or false"),
@@ -101,6 +116,61 @@ BAD_CONTEXTS: list[tuple[dict[str, Any], str]] = [
     (AUTH0 | {"machineClient": "true"}, "context 'machineClient' creates a Cognito app client"),
     ({"machineClient": "2"}, "context 'machineClient' must be true or false"),
     ({"stage": ["dev"]}, "context 'stage' must be a string, got list"),
+    # prod refuses a developer's machine as redirect target or browser origin
+    ({"stage": "prod"}, "context 'callbackUrls' is 'https://localhost:3000' in prod"),
+    (
+        {"stage": "prod", "callbackUrls": "http://localhost:8080/cb"},
+        "context 'callbackUrls' is 'http://localhost:8080/cb' in prod: set your app's real",
+    ),
+    (
+        {
+            "stage": "prod",
+            **PROD_CONTEXT,
+            "corsOrigins": "https://app.example.com,http://localhost",
+        },
+        "context 'corsOrigins' is 'http://localhost' in prod: set your app's origin",
+    ),
+    (
+        {"stage": "prod", **AUTH0},
+        "context 'corsOrigins' is 'https://localhost:3000' in prod (it defaults to the origins",
+    ),
+    # alarms
+    ({"alarms": "sometimes"}, "context 'alarms' must be true or false"),
+    ({"alarms": "true", "alarmEmail": "not-an-address"}, "context 'alarmEmail' is 'not-an-"),
+    ({"alarms": "true", "alarmEmail": "a@b.com,c@d.com"}, "use one address"),
+    ({"alarmEmail": "ops@example.com"}, "context 'alarmEmail' is set but alarms are off"),
+    # custom domain
+    ({"certificateArn": CERTIFICATE_ARN}, "context 'certificateArn' needs apiDomain"),
+    ({"hostedZoneId": "Z123"}, "context 'hostedZoneId' needs apiDomain"),
+    ({"apiDomain": "api.example.com"}, "context 'certificateArn' is required with apiDomain"),
+    ({"apiDomain": "https://api.example.com", "certificateArn": CERTIFICATE_ARN}, "without scheme"),
+    ({"apiDomain": "api", "certificateArn": CERTIFICATE_ARN}, "'apiDomain' is not a valid host"),
+    (
+        {"apiDomain": "api.example.com", "certificateArn": "arn:aws:iam::123456789012:role/x"},
+        "use an ACM certificate ARN",
+    ),
+    (
+        {"apiDomain": "api.example.com", "certificateArn": CERTIFICATE_ARN, "hostedZoneId": "Z1"},
+        "'hostedZoneId' and 'hostedZoneName' go together",
+    ),
+    (
+        {
+            "apiDomain": "api.example.com",
+            "certificateArn": CERTIFICATE_ARN,
+            "hostedZoneId": "zone-1",
+            "hostedZoneName": "example.com",
+        },
+        "context 'hostedZoneId' is 'zone-1'",
+    ),
+    (
+        {
+            "apiDomain": "api.example.org",
+            "certificateArn": CERTIFICATE_ARN,
+            "hostedZoneId": "Z0123456789",
+            "hostedZoneName": "example.com",
+        },
+        "'api.example.org' is not inside hostedZoneName 'example.com'",
+    ),
 ]
 
 
@@ -120,3 +190,50 @@ def test_http_localhost_callback_is_allowed_for_local_development() -> None:
     """GIVEN an http://localhost callback WHEN loaded THEN it is accepted (Cognito allows it)."""
     config = config_from_mapping({"callbackUrls": "http://localhost:8080/callback"})
     assert config.cors_origins == ("http://localhost:8080",)
+
+
+def test_dev_keeps_localhost_callbacks_and_cors() -> None:
+    """GIVEN stage=dev with the defaults WHEN loaded THEN localhost stays allowed (tutorial)."""
+    config = config_from_mapping({})
+    assert config.cors_origins
+    assert {urlsplit(origin).hostname for origin in config.cors_origins} == {"localhost"}
+
+
+def test_alarms_are_on_in_prod_and_off_in_dev_unless_asked() -> None:
+    """GIVEN each stage WHEN alarms is absent or set THEN prod defaults on, dev off; the e-mail
+    is kept when given."""
+    assert config_from_mapping({"stage": "prod", **PROD_CONTEXT}).alarms == AlarmsConfig(email=None)
+    assert config_from_mapping({}).alarms is None
+    asked = config_from_mapping({"alarms": "true", "alarmEmail": "ops@example.com"})
+    assert asked.alarms == AlarmsConfig(email="ops@example.com")
+    off = config_from_mapping({"stage": "prod", **PROD_CONTEXT, "alarms": "false"})
+    assert off.alarms is None
+
+
+def test_custom_domain_reads_region_and_optional_zone() -> None:
+    """GIVEN apiDomain + certificateArn (+ zone) WHEN loaded THEN the certificate's region is
+    known, the zone name loses a trailing dot, and the URL is https://<domain>/."""
+    domain = config_from_mapping(
+        {
+            "apiDomain": "API.example.com",
+            "certificateArn": CERTIFICATE_ARN,
+            "hostedZoneId": "Z0123456789",
+            "hostedZoneName": "example.com.",
+        }
+    ).custom_domain
+    assert domain is not None
+    assert (domain.domain_name, domain.certificate_region) == ("api.example.com", "us-east-1")
+    assert (domain.hosted_zone_id, domain.hosted_zone_name) == ("Z0123456789", "example.com")
+    assert domain.url == "https://api.example.com/"
+
+
+def test_certificate_in_another_region_than_the_stacks_is_refused() -> None:
+    """GIVEN a us-east-1 certificate WHEN the stacks deploy to eu-west-1 THEN one line says
+    where the certificate must be; the same region (or an unknown one) passes."""
+    config = config_from_mapping(
+        {"apiDomain": "api.example.com", "certificateArn": CERTIFICATE_ARN}
+    )
+    with pytest.raises(ConfigError, match=r"certificateArn' is in us-east-1 but the stacks"):
+        check_region(config, "eu-west-1")
+    check_region(config, "us-east-1")
+    check_region(config, None)

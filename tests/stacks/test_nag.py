@@ -18,6 +18,7 @@ from constructs import IConstruct
 
 from stacks.builder import build_app
 from stacks.config import ConfigError, config_from_mapping
+from stacks.contract import PROD_CONTEXT
 from stacks.nag import add_nag_checks, nag_checks, nag_requested
 from tests.stacks.configurations import GATED_CONFIGURATIONS
 from tests.stacks.conftest import Synthesized, cdk_json_context
@@ -112,7 +113,7 @@ def test_the_pack_reports_a_finding_on_a_construct_that_breaks_a_rule() -> None:
 def test_opt_in_synth_passes_a_clean_app_and_fails_on_a_finding() -> None:
     """GIVEN `-c nag=true` (add_nag_checks) WHEN the prod app synthesizes THEN synth succeeds;
     WHEN a finding is added THEN synth itself fails with CDK's validation error."""
-    context = cdk_json_context() | {"stage": "prod"}
+    context = cdk_json_context() | {"stage": "prod", **PROD_CONTEXT}
     clean = cdk.App(context=context)
     build_app(clean, config_from_mapping(context))
     add_nag_checks(clean)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from stacks.config import config_from_mapping
+from stacks.contract import PROD_CONTEXT
 from tests.stacks.conftest import Synthesized
 from tests.stacks.helpers import only_resource, resources_of_type
 
@@ -75,8 +76,8 @@ def test_prod_client_has_no_password_auth_flow(
 
 def test_prod_password_auth_is_on_only_when_asked_for() -> None:
     """GIVEN stage=prod WHEN passwordAuth is absent or true THEN it is off, or on as asked."""
-    asked = config_from_mapping({"stage": "prod", "passwordAuth": "true"}).cognito
-    default = config_from_mapping({"stage": "prod"}).cognito
+    asked = config_from_mapping({"stage": "prod", **PROD_CONTEXT, "passwordAuth": "true"}).cognito
+    default = config_from_mapping({"stage": "prod", **PROD_CONTEXT}).cognito
     assert asked is not None
     assert default is not None
     assert (default.password_auth, asked.password_auth) == (False, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stacks.config import RouteScopes, config_from_mapping
+from stacks.contract import PROD_CONTEXT
 
 AUTH0 = {"auth": "auth0", "auth0Domain": "dev-abc.us.auth0.com", "audience": "https://api"}
 
@@ -18,7 +19,7 @@ def test_dev_cognito_routes_take_any_token_by_default() -> None:
 def test_prod_cognito_routes_require_the_resource_server_scopes() -> None:
     """GIVEN stage=prod WHEN loaded THEN GET needs profile.read and POST profile.write of the
     default resource server."""
-    config = config_from_mapping({"stage": "prod"})
+    config = config_from_mapping({"stage": "prod", **PROD_CONTEXT})
     assert config.route_scopes == RouteScopes(
         read=("profile-api/profile.read",), write=("profile-api/profile.write",)
     )
@@ -44,9 +45,9 @@ def test_machine_client_adds_a_scoped_admin_route_even_when_user_routes_are_open
 
 def test_prod_can_turn_scopes_off_explicitly() -> None:
     """GIVEN stage=prod and requireScopes=false WHEN loaded THEN routes take any token."""
-    assert config_from_mapping({"stage": "prod", "requireScopes": "false"}).route_scopes == (
-        RouteScopes()
-    )
+    assert config_from_mapping(
+        {"stage": "prod", **PROD_CONTEXT, "requireScopes": "false"}
+    ).route_scopes == (RouteScopes())
 
 
 def test_external_provider_scopes_are_the_providers_names() -> None:

@@ -160,6 +160,73 @@ API: dict[str, Any] = {
 }
 
 
+CUSTOM_DOMAIN = "api.emu-test.example.com"
+CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+
+# An API under a custom domain, shaped like stacks/custom_domain.py's output, plus the hosted
+# zone it is aliased in (the app imports an existing zone; locally it has to be created).
+DOMAIN: dict[str, Any] = {
+    "Resources": {
+        "Api": {
+            "Type": "AWS::ApiGatewayV2::Api",
+            "Properties": {"Name": "emu-domain-api", "ProtocolType": "HTTP"},
+        },
+        "Stage": {
+            "Type": "AWS::ApiGatewayV2::Stage",
+            "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "$default", "AutoDeploy": True},
+        },
+        "DomainName": {
+            "Type": "AWS::ApiGatewayV2::DomainName",
+            "Properties": {
+                "DomainName": CUSTOM_DOMAIN,
+                "DomainNameConfigurations": [
+                    {
+                        "CertificateArn": CERTIFICATE_ARN,
+                        "EndpointType": "REGIONAL",
+                        "SecurityPolicy": "TLS_1_2",
+                    }
+                ],
+            },
+        },
+        "Mapping": {
+            "Type": "AWS::ApiGatewayV2::ApiMapping",
+            "Properties": {
+                "ApiId": {"Ref": "Api"},
+                "DomainName": {"Ref": "DomainName"},
+                "Stage": "$default",
+            },
+            "DependsOn": ["Stage"],
+        },
+        "Zone": {
+            "Type": "AWS::Route53::HostedZone",
+            "Properties": {"Name": "emu-test.example.com"},
+        },
+        "Alias": {
+            "Type": "AWS::Route53::RecordSet",
+            "Properties": {
+                "HostedZoneId": {"Ref": "Zone"},
+                "Name": f"{CUSTOM_DOMAIN}.",
+                "Type": "A",
+                "AliasTarget": {
+                    "DNSName": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]},
+                    "HostedZoneId": {"Fn::GetAtt": ["DomainName", "RegionalHostedZoneId"]},
+                },
+            },
+        },
+    },
+    "Outputs": {
+        "ApiId": {"Value": {"Ref": "Api"}},
+        "DomainRef": {"Value": {"Ref": "DomainName"}},
+        "RegionalDomainName": {"Value": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]}},
+        "RegionalHostedZoneId": {"Value": {"Fn::GetAtt": ["DomainName", "RegionalHostedZoneId"]}},
+        "MappingId": {"Value": {"Ref": "Mapping"}},
+        "ZoneId": {"Value": {"Ref": "Zone"}},
+    },
+}
+
+
 def body(template: dict[str, Any]) -> str:
     return json.dumps(template)
 

@@ -17,6 +17,8 @@ EXPECTED_TYPES = {
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
 }
 
 

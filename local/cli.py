@@ -24,6 +24,7 @@ from local.deploy import DeployError, Deployment, deploy_app
 from local.emulator import EmulatorError, EmulatorProcess
 from local.emulator.client import local_client
 from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.process import HOSTED_UI_METADATA
 from local.emulator.token_shapes import Provider, demo_user
 from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
@@ -290,6 +291,8 @@ def up(args: argparse.Namespace) -> int:
                 },
             )
             _serve_in_thread(hosted_ui.app, args.auth_port, stack)
+            # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
+            emulator.record({HOSTED_UI_METADATA: {outputs.user_pool_id: auth_url}})
             demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
             _serve_in_thread(demo_app(demo), args.demo_port, stack)
             browser = _Browser(auth_url=auth_url, demo_url=demo_url)

@@ -28,8 +28,11 @@ from moto.cognitoidp.models import (
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from local.emulator import pre_token
+from local.emulator.persistence import run_metadata
+from local.emulator.process import HOSTED_UI_METADATA
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
+
 _TOKEN_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/oauth2/token$"  # noqa: S105
 _DISCOVERY_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/openid-configuration$"
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -187,14 +190,25 @@ _original_discovery = urls.url_paths[_DISCOVERY_URL_PATH]
 
 
 def discovery_document(request: Any, full_url: str, headers: Any) -> Response:
-    """moto's document plus the token endpoint on this server (Cognito lists its domain's)."""
+    """moto's document plus the pool's OAuth endpoints, as Cognito lists its domain's: those
+    of the local hosted UI when the run recorded one for this pool (`HOSTED_UI_METADATA`),
+    else the token endpoint on this server."""
     status, response_headers, body = _original_discovery(request, full_url, headers)
     if status != 200:
         return status, response_headers, body
     url = urlparse(full_url)
     pool_id = url.path.strip("/").split("/")[0]
     document = json.loads(body)
-    document["token_endpoint"] = f"{url.scheme}://{url.netloc}/{pool_id}{TOKEN_PATH}"
+    hosted_ui = run_metadata().get(HOSTED_UI_METADATA, {}).get(pool_id)
+    if isinstance(hosted_ui, str):
+        document |= {
+            "authorization_endpoint": f"{hosted_ui}/oauth2/authorize",
+            "token_endpoint": f"{hosted_ui}{TOKEN_PATH}",
+            "userinfo_endpoint": f"{hosted_ui}/oauth2/userInfo",
+            "end_session_endpoint": f"{hosted_ui}/logout",
+        }
+    else:
+        document["token_endpoint"] = f"{url.scheme}://{url.netloc}/{pool_id}{TOKEN_PATH}"
     document["token_endpoint_auth_methods_supported"] = [
         "client_secret_basic",
         "client_secret_post",

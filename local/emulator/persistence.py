@@ -336,6 +336,14 @@ class SaveResult:
     size: int
 
 
+_ACTIVE_KEEPER: StateKeeper | None = None
+
+
+def run_metadata() -> dict[str, Any]:
+    """What the run recorded in this emulator (empty when it keeps no state)."""
+    return {} if _ACTIVE_KEEPER is None else dict(_ACTIVE_KEEPER.metadata)
+
+
 class StateKeeper:
     """The emulator's kept state: loads it at start, saves it on demand, on a timer, on stop."""
 
@@ -352,6 +360,8 @@ class StateKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.notices: list[str] = []
+        global _ACTIVE_KEEPER
+        _ACTIVE_KEEPER = self
 
     def notice(self, message: str) -> None:
         line = f"{NOTICE_PREFIX}{message}"

@@ -31,6 +31,9 @@ from typing import Any
 SNAPSHOT_NAME = "snapshot.bin"
 NOTICE_PREFIX = "local state: "
 CONTROL_PATH = "/_local/state"
+# Run metadata key: {pool id: the local hosted UI's base URL}, recorded by `local up`; the
+# pool's discovery document then lists the hosted UI's OAuth endpoints.
+HOSTED_UI_METADATA = "hostedUi"
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 # server.py prints this once it has bound its port; a foreign server on the port would not.

@@ -78,11 +78,22 @@ def _bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-def test_discovery_lists_a_local_token_endpoint(scoped: ScopedTokens, scoped_run: LocalRun) -> None:
-    """GIVEN the scoped run WHEN the pool's discovery document is read THEN token_endpoint is
-    on the local AWS endpoint, not the Cognito domain of the TokenEndpoint output."""
-    assert scoped.token_endpoint.startswith(f"{scoped_run.endpoint_url}/")
-    assert scoped.token_endpoint.endswith("/oauth2/token")
+def test_discovery_lists_the_local_hosted_uis_endpoints(
+    scoped: ScopedTokens, scoped_run: LocalRun
+) -> None:
+    """GIVEN the scoped run WHEN the pool's discovery document (on the local AWS endpoint, under
+    the issuer's path) is read THEN its OAuth endpoints are the local hosted UI's, as Cognito's
+    lists its domain's, not the Cognito domain of the TokenEndpoint output."""
+    pool_id = scoped_run.outputs.user_pool_id
+    document = httpx.get(
+        f"{scoped_run.endpoint_url}/{pool_id}/.well-known/openid-configuration"
+    ).json()
+    auth = scoped_run.auth_url
+    assert scoped.token_endpoint == f"{auth}/oauth2/token"
+    assert document["authorization_endpoint"] == f"{auth}/oauth2/authorize"
+    assert document["userinfo_endpoint"] == f"{auth}/oauth2/userInfo"
+    assert document["end_session_endpoint"] == f"{auth}/logout"
+    assert document["jwks_uri"].startswith(f"{scoped_run.endpoint_url}/{pool_id}/")
 
 
 def test_user_access_token_carries_the_scopes_the_trigger_added(scoped: ScopedTokens) -> None:
@@ -166,15 +177,17 @@ def test_machine_reads_the_users_stored_profile(api: httpx.Client, scoped: Scope
 def test_token_endpoint_refuses_with_cognitos_errors(
     scoped: ScopedTokens, scoped_run: LocalRun, form: dict[str, str], secret_ok: bool, error: str
 ) -> None:
-    """GIVEN the deployed machine client WHEN its token request has a wrong secret, an unknown
-    scope, a user scope or a foreign grant THEN 400 with Cognito's error code."""
+    """GIVEN the deployed machine client WHEN its token request to the pool's grant (on the
+    local AWS endpoint) has a wrong secret, an unknown scope, a user scope or a foreign grant
+    THEN 400 with Cognito's error code."""
     outputs = scoped_run.outputs
+    pool_token_endpoint = f"{scoped_run.endpoint_url}/{outputs.user_pool_id}/oauth2/token"
     cognito = local_client("cognito-idp", scoped_run.endpoint_url)
     secret = cognito.describe_user_pool_client(
         UserPoolId=outputs.user_pool_id, ClientId=scoped.machine_client
     )["UserPoolClient"]["ClientSecret"]
     auth = (scoped.machine_client, secret if secret_ok else secret + "x")
-    response = httpx.post(scoped.token_endpoint, data=form, auth=auth, timeout=30)
+    response = httpx.post(pool_token_endpoint, data=form, auth=auth, timeout=30)
     assert (response.status_code, response.json()) == (400, {"error": error})
 
 

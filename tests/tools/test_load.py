@@ -15,23 +15,24 @@ import uvicorn
 from local.state import free_port
 from tools.load import LabelledToken, LoadError, LoadSpec, run_load
 
-Seen = Counter[str]
-
 
 class _Recorder:
-    """Answers 200 for tokens starting with 'ok', else 401; counts every token it saw."""
+    """Answers 200 for tokens starting with 'ok', else 401; counts every token it saw (None:
+    no Authorization header). Tokens starting with 'close' get `connection: close`."""
 
     def __init__(self) -> None:
-        self.seen: Seen = Counter()
+        self.seen: Counter[str | None] = Counter()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         headers = dict(scope["headers"])
-        token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")
+        value = headers.get(b"authorization")
+        token = None if value is None else value.decode().removeprefix("Bearer ")
         self.seen[token] += 1
-        status = 200 if token.startswith("ok") else 401
-        await send({"type": "http.response.start", "status": status, "headers": []})
+        status = 200 if token and token.startswith("ok") else 401
+        extra = [(b"connection", b"close")] if token and token.startswith("close") else []
+        await send({"type": "http.response.start", "status": status, "headers": extra})
         await send({"type": "http.response.body", "body": b"{}"})
 
 
@@ -82,6 +83,38 @@ def test_unique_mode_never_repeats_a_token_and_reused_mode_keeps_one_per_client(
     asyncio.run(run_load(LoadSpec(url, _tokens(*names), 30, 3, mode="reused")))
     assert set(app.seen) == {"ok-0", "ok-1", "ok-2"}
     assert sum(app.seen.values()) == 30
+
+
+def test_an_empty_token_sends_no_authorization_header(server: tuple[str, _Recorder]) -> None:
+    """GIVEN a token label with an empty token WHEN 12 requests are sent THEN the server saw
+    12 requests without an Authorization header (the authorizer's 401 path)."""
+    url, app = server
+    app.seen.clear()
+    result = asyncio.run(run_load(LoadSpec(url, [LabelledToken("none", "")], 12, 1)))
+    assert app.seen == {None: 12}
+    assert result.statuses == {"none": {401: 12}}
+
+
+def test_a_server_that_closes_each_connection_is_reconnected_to(
+    server: tuple[str, _Recorder],
+) -> None:
+    """GIVEN a server answering `connection: close` WHEN 2 clients send 20 requests THEN every
+    request is answered (each on a new connection), none counted as a transport error."""
+    url, app = server
+    app.seen.clear()
+    spec = LoadSpec(url, [LabelledToken("c", "close-1"), LabelledToken("c", "close-2")], 20, 2)
+    result = asyncio.run(run_load(spec))
+    assert sum(app.seen.values()) == 20
+    assert (result.completed, result.transport_errors) == (20, 0)
+    assert result.statuses == {"c": {401: 20}}
+
+
+def test_a_refused_connection_counts_as_a_transport_error() -> None:
+    """GIVEN a loopback port nobody listens on WHEN 3 requests are sent THEN 3 transport
+    errors, no latency recorded, no exception."""
+    spec = LoadSpec(f"http://127.0.0.1:{free_port()}/x", [LabelledToken("t", "ok")], 3, 1)
+    result = asyncio.run(run_load(spec))
+    assert (result.completed, result.transport_errors) == (0, 3)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,106 @@
+"""Function workers: one invocation per worker at a time, timeouts and crashes end the worker
+and a fresh one takes its place, an import error stops start-up. Real worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.gateway.workers import FunctionRunner, FunctionSpec, WorkerStartError
+
+ECHO_DIR = Path(__file__).parent / "echo_function"
+
+
+def _spec(timeout: float = 5.0, handler: str = "echo_handler.handler") -> FunctionSpec:
+    return FunctionSpec(
+        name="echo", arn="arn:echo", handler=handler, code_dir=ECHO_DIR, timeout_seconds=timeout
+    )
+
+
+def _event(**query: str) -> dict[str, Any]:
+    return {"queryStringParameters": query or None}
+
+
+def _pid(result: Any) -> int:
+    return int(json.loads(result["body"])["pid"])
+
+
+@pytest.fixture
+def runner() -> Iterator[FunctionRunner]:
+    runner = FunctionRunner(_spec(timeout=1.0), {"AWS_REGION": "us-east-1"}, workers=2)
+    runner.warm_up()
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+def test_two_workers_serve_two_invocations_at_once_in_different_processes(
+    runner: FunctionRunner,
+) -> None:
+    """GIVEN 2 workers WHEN two slow invocations run together THEN each ran in its own
+    process (the second did not wait behind the first in the same worker)."""
+
+    async def both() -> list[Any]:
+        return list(await asyncio.gather(*(runner.invoke(_event(sleep="0.3")) for _ in "ab")))
+
+    first, second = asyncio.run(both())
+    assert first.error is None
+    assert second.error is None
+    assert _pid(first.result) != _pid(second.result)
+
+
+def test_a_timed_out_invocation_ends_its_worker_and_a_fresh_one_serves_next(
+    runner: FunctionRunner,
+) -> None:
+    """GIVEN a 1 s timeout WHEN the function sleeps 5 s THEN Lambda's timeout error, the
+    worker that ran it is replaced by a new process, and invocations go on being answered
+    (by the other worker meanwhile, then by both)."""
+    before = set(runner.pids)
+
+    async def scenario() -> tuple[Any, list[Any]]:
+        timed_out = await runner.invoke(_event(sleep="5"))
+        answers = [await runner.invoke(_event())]
+        for _ in range(600):  # the replacement imports the handler: up to 30 s on a busy box
+            if len(before & set(runner.pids)) == 1:
+                break
+            await asyncio.sleep(0.05)
+        answers += [await runner.invoke(_event()) for _ in range(4)]
+        return timed_out, answers
+
+    timed_out, answers = asyncio.run(scenario())
+    assert timed_out.error == "Task timed out after 1.00 seconds"
+    assert runner.replaced == 1
+    assert len(before & set(runner.pids)) == 1
+    assert len(set(runner.pids)) == 2
+    assert all(answer.error is None for answer in answers)
+
+
+def test_a_crashed_worker_is_replaced_and_serving_continues(runner: FunctionRunner) -> None:
+    """GIVEN a function that kills its own process WHEN invoked THEN Lambda's runtime-exit
+    error, and then every invocation, including after both workers were crashed once, is
+    answered."""
+
+    async def scenario() -> list[Any]:
+        answers = [await runner.invoke(_event(fail="crash")) for _ in range(2)]
+        answers += [await runner.invoke(_event()) for _ in range(3)]
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [a.error for a in answers[:2]] == ["Runtime exited without providing a reason"] * 2
+    assert all(a.error is None and a.result["statusCode"] == 200 for a in answers[2:])
+    assert runner.replaced == 2
+
+
+def test_a_handler_that_cannot_be_imported_stops_start_up_with_its_error() -> None:
+    """GIVEN a handler in a module that does not exist WHEN the workers start THEN
+    WorkerStartError with the import error's text."""
+    runner = FunctionRunner(_spec(handler="no_such_module.handler"), {}, workers=1)
+    with pytest.raises(WorkerStartError, match="no_such_module"):
+        runner.warm_up()
+    runner.close()

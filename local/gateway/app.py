@@ -39,9 +39,9 @@ Send = Callable[[Message], Awaitable[None]]
 # values together. AWS documents the quota, not its answer: we send 431 with a JSON message.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_HEAD_BYTES = 10240
-# uvicorn's h11 buffers at most this much of an incomplete request head (h11's default: 16 KiB).
-# Well above the quota, so an oversized head still reaches the DataPlane for its JSON 431 even
-# when it arrives in pieces; beyond it, h11 itself answers a plain-text 400.
+# With h11 (`server_config(http="h11")`), uvicorn buffers at most this much of an incomplete
+# request head (h11's default: 16 KiB). Well above the quota, so an oversized head still reaches
+# the DataPlane for its JSON 431 even when it arrives in pieces; beyond it, h11 answers 400.
 MAX_INCOMPLETE_HEAD_BYTES = 64 * 1024
 JSON = ("content-type", "application/json")
 
@@ -227,14 +227,28 @@ class DataPlane:
                 return
 
 
-def server_config(app: DataPlane, port: int, *, lifespan: Literal["on", "off"] = "on") -> Any:
-    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers."""
+def server_config(
+    app: DataPlane,
+    port: int,
+    *,
+    lifespan: Literal["on", "off"] = "on",
+    http: Literal["httptools", "h11"] = "httptools",
+    loop: Literal["uvloop", "asyncio"] = "uvloop",
+) -> Any:
+    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers.
+
+    httptools (llhttp, Node's HTTP parser) and uvloop, pinned: about twice the requests/s of
+    h11 on asyncio on the 401 path (BENCHMARKS.md). Named, not uvicorn's "auto", so what
+    serves does not depend on what else happens to be installed.
+    """
     import uvicorn
 
     return uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
+        http=http,
+        loop=loop,
         log_level="warning",
         access_log=False,
         server_header=False,  # API Gateway sends no `server: uvicorn`

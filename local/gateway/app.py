@@ -9,6 +9,7 @@ uvicorn parses HTTP; this module never does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -59,6 +60,34 @@ TOO_LARGE = _message(413, "Request Entity Too Large")
 HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
 
 
+class AccessLog:
+    """One JSON line per request on the `local.access` logger, handed to logging in batches.
+
+    Formatting a line is cheap; a logging record and a flushed write per request are not (a
+    third of a 401's CPU under load). Lines wait at most FLUSH_SECONDS and go out together as
+    one record, each still one line; stop() flushes what is left.
+    """
+
+    FLUSH_SECONDS = 0.02
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self._lines.append(json.dumps(entry, separators=(",", ":")))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._lines:
+            lines, self._lines = self._lines, []
+            access_log.info("\n".join(lines))
+
+
 @dataclass
 class Timings:
     """Time spent per stage, accumulated in process for the benchmark's authorizer share."""
@@ -90,6 +119,7 @@ class DataPlane:
         self.cors = CorsPolicy(api.cors)
         self.timings = Timings()
         self.invocations = 0
+        self.access_log = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -112,7 +142,7 @@ class DataPlane:
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         if self.log_requests:
             context |= {"status": response.status_code, "latencyMs": round(elapsed * 1000, 2)}
-            access_log.info(json.dumps(context, separators=(",", ":")))
+            self.access_log.write(context)
 
     async def _handle(
         self,
@@ -223,6 +253,7 @@ class DataPlane:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.access_log.flush()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -274,11 +274,13 @@ def server_config(
     """
     import uvicorn
 
+    from local.gateway.protocol import CoalescingHttpToolsProtocol
+
     return uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
-        http=http,
+        http=CoalescingHttpToolsProtocol if http == "httptools" else http,
         loop=loop,
         log_level="warning",
         access_log=False,

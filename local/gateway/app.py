@@ -25,7 +25,7 @@ from local.gateway.payload import (
     HttpResponse,
     build_event,
     internal_server_error,
-    map_response,
+    map_marshalled,
     new_request_id,
 )
 from local.gateway.routes import RouteTable
@@ -213,7 +213,7 @@ class DataPlane:
             context["integrationError"] = invocation.error.strip().splitlines()[-1]
             log.error("function %s failed:\n%s", runner.spec.name, invocation.error)
             return internal_server_error()
-        return map_response(invocation.result)
+        return map_marshalled(invocation.payload or "null")
 
     async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
         length = headers.get("content-length")

@@ -34,6 +34,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from local.gateway.payload import marshal_result
+
 log = logging.getLogger("local.gateway.workers")
 
 # The module-level state of one worker process: its function's handler and identity.
@@ -56,9 +58,10 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class Invocation:
-    """The outcome of one invoke: the handler's return value, or the error Lambda would log."""
+    """The outcome of one invoke: the handler's return value as the runtime marshals it (JSON
+    text), or the error Lambda would log."""
 
-    result: Any = None
+    payload: str | None = None
     error: str | None = None
     duration_ms: float = 0.0
 
@@ -102,7 +105,12 @@ def _invoke_in_worker(event: dict[str, Any], request_id: str) -> Invocation:
     except Exception as error:  # the handler's bug, reported as Lambda reports it
         detail = "".join(traceback.format_exception(error))
         return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
-    return Invocation(result=result, duration_ms=(time.monotonic() - started) * 1000)
+    try:  # the Lambda runtime marshals the result to JSON in the execution environment
+        payload = marshal_result(result)
+    except (TypeError, ValueError, RecursionError) as error:
+        detail = f"Runtime.MarshalError: Unable to marshal response: {error}"
+        return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
+    return Invocation(payload=payload, duration_ms=(time.monotonic() - started) * 1000)
 
 
 def _worker_main(
@@ -121,13 +129,7 @@ def _worker_main(
         except (EOFError, OSError):
             return  # the server closed its end: stop
         event, request_id = pickle.loads(request)  # noqa: S301 (our server, our socket pair)
-        invocation = _invoke_in_worker(event, request_id)
-        try:
-            answer = pickle.dumps(invocation)
-        except Exception as error:  # a result pickle cannot carry: Lambda's serialization error
-            detail = f"Unable to marshal response: {error!r}"
-            answer = pickle.dumps(Invocation(error=detail, duration_ms=invocation.duration_ms))
-        channel.send_bytes(answer)
+        channel.send_bytes(pickle.dumps(_invoke_in_worker(event, request_id)))
 
 
 # multiprocessing.Connection frames a message as a 4-byte big-endian signed length, then the

@@ -26,8 +26,9 @@ def _event(**query: str) -> dict[str, Any]:
     return {"queryStringParameters": query or None}
 
 
-def _pid(result: Any) -> int:
-    return int(json.loads(result["body"])["pid"])
+def _pid(payload: str | None) -> int:
+    assert payload is not None
+    return int(json.loads(json.loads(payload)["body"])["pid"])
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_two_workers_serve_two_invocations_at_once_in_different_processes(
     first, second = asyncio.run(both())
     assert first.error is None
     assert second.error is None
-    assert _pid(first.result) != _pid(second.result)
+    assert _pid(first.payload) != _pid(second.payload)
 
 
 def test_a_timed_out_invocation_ends_its_worker_and_a_fresh_one_serves_next(
@@ -93,8 +94,20 @@ def test_a_crashed_worker_is_replaced_and_serving_continues(runner: FunctionRunn
 
     answers = asyncio.run(scenario())
     assert [a.error for a in answers[:2]] == ["Runtime exited without providing a reason"] * 2
-    assert all(a.error is None and a.result["statusCode"] == 200 for a in answers[2:])
+    assert all(a.error is None for a in answers[2:])
+    assert all(json.loads(a.payload or "{}")["statusCode"] == 200 for a in answers[2:])
     assert runner.replaced == 2
+
+
+def test_a_result_json_cannot_carry_is_the_runtimes_marshal_error(runner: FunctionRunner) -> None:
+    """GIVEN a handler returning a set WHEN invoked THEN no payload and Lambda's
+    Runtime.MarshalError (the data plane then answers AWS's 500); a dict comes back as the
+    JSON text the runtime would send."""
+    failed = asyncio.run(runner.invoke(_event(shorthand="set")))
+    assert failed.payload is None
+    assert (failed.error or "").startswith("Runtime.MarshalError: Unable to marshal response")
+    shorthand = asyncio.run(runner.invoke(_event(shorthand="1")))
+    assert shorthand.payload == '{"hello": "world"}'
 
 
 def test_a_handler_that_cannot_be_imported_stops_start_up_with_its_error() -> None:

@@ -16,6 +16,8 @@ def handler(event: dict[str, Any], context: Any) -> Any:
         os._exit(1)
     if "sleep" in query:
         time.sleep(float(query["sleep"]))
+    if query.get("shorthand") == "set":
+        return {"not", "json"}
     if query.get("shorthand") == "1":
         return {"hello": "world"}
     return {

@@ -354,6 +354,61 @@ def _http_section(data: dict[str, Any]) -> list[str]:
             *_level_rows(levels, share=True),
             "",
         ]
+    return lines + _profile_time_section(data)
+
+
+def _profile_time_section(data: dict[str, Any]) -> list[str]:
+    """Where an authorized profile GET spends its time, and the emulator's own ceiling."""
+    levels = [lv for lv in data["in_process"].get("reused", []) if lv.get("invoke_us")]
+    emulator = data.get("emulator_get_item", [])
+    if not levels or not emulator:
+        return []
+    lines = [
+        f"### Where an authorized `{GET_PROFILE_ROUTE}` spends its time",
+        "",
+        "Per request, measured inside the in-process data plane (reused tokens): the "
+        "authorizer; the invocation, from asking for a worker to having its answer (waiting "
+        "for a free worker, the hand-off both ways, the handler); the handler alone, timed in "
+        "its worker (its one DynamoDB `GetItem` against the emulator, through boto3); and the "
+        "rest of the gateway (routing, event, response, logging).",
+        "",
+        "| clients | req/s | request µs | authorizer µs | waiting + hand-off µs | handler µs "
+        "| rest of gateway µs |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in levels:
+        total, invoke = level["total_us"], level["invoke_us"]
+        function, authorizer = level["function_us"], level["authorizer_us"]
+        lines.append(
+            f"| {level['concurrency']} | {level['requests'] / level['elapsed']:.0f} | "
+            f"{total:.0f} | {authorizer:.0f} | {invoke - function:.0f} | {function:.0f} | "
+            f"{total - invoke - authorizer:.0f} |"
+        )
+    lines += [
+        "",
+        "The emulator alone, no gateway: the handler's exact call "
+        "(`get_item(..., ConsistentRead=True)` through boto3) on the deployed table, "
+        "from 1 and from 8 threads:",
+        "",
+        "| threads | GetItem calls/s | p50 ms |",
+        "|---:|---:|---:|",
+    ]
+    for level in emulator:
+        lines.append(
+            f"| {level['threads']} | {level['calls'] / level['elapsed']:.0f} | "
+            f"{level['p50_ms']:.2f} |"
+        )
+    eight = next((lv for lv in data["local_up"] if lv["concurrency"] == 8), None)
+    ceiling = max(lv["calls"] / lv["elapsed"] for lv in emulator)
+    if eight is not None:
+        rps = eight["requests"] / eight["elapsed"]
+        lines += [
+            "",
+            f"At 8 clients `local up` serves {rps:.0f} req/s: {rps / ceiling:.0%} of the "
+            f"{ceiling:.0f} GetItem/s the emulator answers on its own. The target of 1000 req/s "
+            "would need the emulator to answer 1000 GetItem/s; on this machine it answers at most "
+            f"{ceiling:.0f}, so no change to the gateway can reach it (see the analysis below).",
+        ]
     return lines
 
 

@@ -95,6 +95,8 @@ class Timings:
     requests: int = 0
     authorizer_seconds: float = 0.0
     total_seconds: float = 0.0
+    invoke_seconds: float = 0.0  # waiting for a worker, hand-off both ways, and the handler
+    function_seconds: float = 0.0  # the handler alone, timed inside its worker
     statuses: dict[int, int] = field(default_factory=dict)
 
 
@@ -208,7 +210,10 @@ class DataPlane:
         runner = self.runners[route.function_arn or ""]
         self.invocations += 1
         context["integration"] = runner.spec.name
+        invoke_started = time.perf_counter()
         invocation = await runner.invoke(event)
+        self.timings.invoke_seconds += time.perf_counter() - invoke_started
+        self.timings.function_seconds += invocation.duration_ms / 1000
         if invocation.error is not None:
             context["integrationError"] = invocation.error.strip().splitlines()[-1]
             log.error("function %s failed:\n%s", runner.spec.name, invocation.error)

@@ -290,6 +290,9 @@ def server_config(
         log_level="warning",
         access_log=False,
         server_header=False,  # API Gateway sends no `server: uvicorn`
+        # sourceIp is the connection's peer, as API Gateway sees it: a client's own
+        # X-Forwarded-For must not rewrite it (uvicorn trusts it from 127.0.0.1 by default).
+        proxy_headers=False,
         h11_max_incomplete_event_size=MAX_INCOMPLETE_HEAD_BYTES,
         lifespan=lifespan,
     )

@@ -212,3 +212,14 @@ def test_body_over_the_payload_quota_is_413(
     assert response.status_code == 413
     assert response.json() == {"message": "Request Entity Too Large"}
     assert plane.invocations == before
+
+
+def test_a_client_x_forwarded_for_does_not_change_the_source_ip(
+    echo_api: tuple[str, SigningMaterial, DataPlane],
+) -> None:
+    """GIVEN a client sending its own X-Forwarded-For WHEN it calls a route THEN the event's
+    sourceIp is still the connection's peer (API Gateway does not take a client's word)."""
+    base_url, _, _ = echo_api
+    response = httpx.get(f"{base_url}/open/x", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 200
+    assert response.json()["event"]["requestContext"]["http"]["sourceIp"] == "127.0.0.1"

@@ -17,6 +17,7 @@ environment; one that dies is replaced too.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import importlib
 import logging
@@ -32,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from local.gateway.payload import marshal_result
 
@@ -137,8 +138,72 @@ def _worker_main(
 _LENGTH = struct.Struct("!i")
 
 
+def _expire(answer: asyncio.Future[bytes]) -> None:
+    if not answer.done():
+        answer.set_exception(TimeoutError())
+
+
 class WorkerStartError(RuntimeError):
     """A worker could not import the function's handler (the traceback is the message)."""
+
+
+class _Channel(asyncio.Protocol):
+    """The server's end of a worker's socket pair on the event loop: length-prefixed messages
+    in, each handed to whoever awaits the next one (a worker answers one message at a time)."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._messages: collections.deque[bytes] = collections.deque()
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= _LENGTH.size:
+            (length,) = _LENGTH.unpack_from(buffer)
+            end = _LENGTH.size + length
+            if len(buffer) < end:
+                return
+            message = bytes(buffer[_LENGTH.size : end])
+            del buffer[:end]
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                self._waiter = None
+                waiter.set_result(message)
+            else:
+                self._messages.append(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionError("the worker closed its socket"))
+
+    def send(self, payload: bytes) -> None:
+        assert self._transport is not None
+        self._transport.write(_LENGTH.pack(len(payload)) + payload)
+
+    def next_message(self) -> asyncio.Future[bytes]:
+        """The next message (already received, or when it arrives)."""
+        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        if self._messages:
+            waiter.set_result(self._messages.popleft())
+        elif self._lost:
+            waiter.set_exception(ConnectionError("the worker closed its socket"))
+        else:
+            self._waiter = waiter
+        return waiter
+
+    def close(self) -> None:
+        if self._transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop may be closed already
+                self._transport.close()
 
 
 class _Worker:
@@ -152,23 +217,22 @@ class _Worker:
         )
         self.process.start()
         theirs.close()
-        self._channel: Connection | None = ours
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._connection: Connection | None = ours  # blocking use, before the loop has it
+        self._channel: _Channel | None = None
         self._socket: socket.socket | None = None
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the worker imported the handler (start-up only, before serving)."""
-        assert self._channel is not None
-        if not self._channel.poll(timeout):
+        assert self._connection is not None
+        if not self._connection.poll(timeout):
             self.kill()
             raise WorkerStartError(f"worker did not start within {timeout:.0f} s")
-        self._check_hello(self._channel.recv_bytes())
+        self._check_hello(self._connection.recv_bytes())
 
     async def wait_ready_async(self, timeout: float) -> None:
         """The same without blocking the event loop (a replacement worker)."""
-        reader, _ = await self._streams()
-        self._check_hello(await asyncio.wait_for(self._read(reader), timeout))
+        channel = await self.channel()
+        self._check_hello(await asyncio.wait_for(channel.next_message(), timeout))
 
     def _check_hello(self, message: bytes) -> None:
         kind, detail = pickle.loads(message)  # noqa: S301 (our worker, our socket pair)
@@ -176,27 +240,17 @@ class _Worker:
             self.kill()
             raise WorkerStartError(str(detail))
 
-    async def _streams(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._reader is None or self._writer is None:
-            assert self._channel is not None
-            sock = socket.socket(fileno=os.dup(self._channel.fileno()))
-            self._channel.close()
-            self._channel = None
+    async def channel(self) -> _Channel:
+        """The socket on the running loop (made on first use: the loop may start later)."""
+        if self._channel is None:
+            assert self._connection is not None
+            sock = socket.socket(fileno=os.dup(self._connection.fileno()))
+            self._connection.close()
+            self._connection = None
             self._socket = sock
-            self._reader, self._writer = await asyncio.open_unix_connection(sock=sock, limit=2**20)
-        return self._reader, self._writer
-
-    @staticmethod
-    async def _read(reader: asyncio.StreamReader) -> bytes:
-        (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
-        return await reader.readexactly(length)
-
-    async def invoke(self, event: dict[str, Any], request_id: str) -> Invocation:
-        reader, writer = await self._streams()
-        payload = pickle.dumps((event, request_id))
-        writer.write(_LENGTH.pack(len(payload)) + payload)
-        answer: Invocation = pickle.loads(await self._read(reader))  # noqa: S301 (our worker)
-        return answer
+            loop = asyncio.get_running_loop()
+            _, self._channel = await loop.create_unix_connection(_Channel, sock=sock)
+        return self._channel
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -204,16 +258,15 @@ class _Worker:
         self.close_channel()
 
     def close_channel(self) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(RuntimeError):  # its loop may be closed already
-                self._writer.close()
-            self._writer = self._reader = None
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
         if self._channel is not None:
             self._channel.close()
             self._channel = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class FunctionRunner:
@@ -238,7 +291,8 @@ class FunctionRunner:
         }
         self._size = workers
         self._workers: list[_Worker] = []
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: collections.deque[_Worker] | None = None  # made on the serving loop
+        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         self._replacing: set[asyncio.Task[None]] = set()
         self.replaced = 0  # workers replaced after a crash or a timeout
 
@@ -267,27 +321,50 @@ class FunctionRunner:
             raise
         self._workers = starting
 
-    def _queue(self) -> asyncio.Queue[_Worker]:
-        if self._idle is None:  # bound to the serving loop on its first invocation
+    async def _acquire(self) -> _Worker:
+        """An idle worker; invocations that must wait get workers in arrival order (a free
+        worker goes to the longest-waiting invocation, never to a newcomer)."""
+        if self._idle is None:  # first invocation: the workers start now if not yet
             if not self._workers:
                 self.warm_up()
-            self._idle = asyncio.Queue()
-            for worker in self._workers:
-                self._idle.put_nowait(worker)
-        return self._idle
+            self._idle = collections.deque(self._workers)
+        if self._idle and not self._waiting:
+            return self._idle.popleft()
+        turn: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release(turn.result())  # handed over just as it was cancelled
+            else:
+                self._waiting.remove(turn)
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(worker)
+                return
+        assert self._idle is not None
+        self._idle.append(worker)
 
     async def invoke(self, event: dict[str, Any]) -> Invocation:
         request_id = str(uuid.uuid4())
-        idle = self._queue()
-        worker = await idle.get()
+        worker = await self._acquire()
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
         try:
-            invocation = await asyncio.wait_for(
-                worker.invoke(event, request_id), timeout=self.spec.timeout_seconds
-            )
+            channel = await worker.channel()
+            answer = channel.next_message()
+            timer = loop.call_later(self.spec.timeout_seconds, _expire, answer)
+            channel.send(pickle.dumps((event, request_id)))
+            invocation: Invocation = pickle.loads(await answer)  # noqa: S301 (our worker)
         except TimeoutError:
             self._replace(worker)
             return Invocation(error=f"Task timed out after {self.spec.timeout_seconds:.2f} seconds")
-        except (asyncio.IncompleteReadError, ConnectionError, OSError, pickle.UnpicklingError):
+        except (ConnectionError, OSError, pickle.UnpicklingError):
             # The worker died (os._exit, segfault, OOM): answer with an error and start a fresh
             # one, as Lambda replaces a crashed execution environment.
             self._replace(worker)
@@ -295,7 +372,10 @@ class FunctionRunner:
         except BaseException:  # cancelled mid-invocation: its answer would go to the next caller
             self._replace(worker)
             raise
-        idle.put_nowait(worker)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self._release(worker)
         return invocation
 
     def _replace(self, worker: _Worker) -> None:
@@ -312,14 +392,14 @@ class FunctionRunner:
             fresh = await loop.run_in_executor(None, _Worker, self._fields, self._environment)
             try:
                 await fresh.wait_ready_async(self.START_TIMEOUT_SECONDS)
-            except (WorkerStartError, TimeoutError, asyncio.IncompleteReadError, OSError):
+            except (WorkerStartError, TimeoutError, OSError):
                 log.exception("a replacement worker for %s failed to start", self.spec.name)
                 fresh.kill()
                 await asyncio.sleep(1)
                 continue
             break
         self._workers = [fresh if w is dead else w for w in self._workers]
-        self._queue().put_nowait(fresh)
+        self._release(fresh)
 
     @property
     def pids(self) -> list[int | None]:

@@ -117,3 +117,32 @@ def test_a_handler_that_cannot_be_imported_stops_start_up_with_its_error() -> No
     with pytest.raises(WorkerStartError, match="no_such_module"):
         runner.warm_up()
     runner.close()
+
+
+def test_waiting_invocations_get_the_worker_in_arrival_order() -> None:
+    """GIVEN one worker busy with a slow invocation and three more waiting WHEN it finishes and
+    a fifth arrives at that moment THEN they run in arrival order: the newcomer does not jump
+    the queue (no request waits indefinitely behind later ones)."""
+    runner = FunctionRunner(_spec(), {}, workers=1)
+    runner.warm_up()
+
+    async def scenario() -> list[str]:
+        order: list[str] = []
+
+        async def call(name: str, sleep: str) -> None:
+            answer = await runner.invoke(_event(sleep=sleep))
+            assert answer.error is None
+            order.append(name)
+
+        first = asyncio.create_task(call("a", "0.3"))
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.create_task(call(name, "0")) for name in "bcd"]
+        await asyncio.sleep(0.05)
+        await first
+        await asyncio.gather(*waiting, call("e", "0"))
+        return order
+
+    try:
+        assert asyncio.run(scenario()) == ["a", "b", "c", "d", "e"]
+    finally:
+        runner.close()

@@ -513,12 +513,14 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         "",
         "```bash",
         "make bench                      # installs requirements-bench.txt, runs everything",
-        ".venv/bin/python -m bench --only synth,cold_start   # some sections (others kept)",
+        ".venv/bin/python -m bench --only http,peer          # some sections (others kept)",
         ".venv/bin/python -m bench --report-only             # re-render from results.json",
         "```",
         "",
-        "A full run takes about 8-10 minutes on 2 cores; it starts its own emulator and local "
-        "run on free loopback ports and leaves nothing running.",
+        "A full run takes about 10-12 minutes on 2 cores; it starts its own emulator, local "
+        "run, echo gateway and serverless-offline on free loopback ports and leaves nothing "
+        "running. The first `make bench` also installs the peer in `bench/peer` "
+        "(`npm ci` from its own lock file, under a minute).",
         "",
     ]
     return "\n".join(lines)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
 from local.state import free_port
-from tools.load import LabelledToken, LoadError, LoadSpec, run_load
+from tools.load import LabelledToken, LoadError, LoadSpec, main, run_load, spec_to_json
 
 
 class _Recorder:
@@ -130,3 +132,25 @@ def test_loads_it_cannot_run_are_refused_before_sending(spec: LoadSpec, message:
     """GIVEN a remote host, too few tokens or a zero count WHEN run THEN LoadError, no request."""
     with pytest.raises(LoadError, match=message):
         asyncio.run(run_load(spec))
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_the_command_runs_a_load_on_either_loop_and_prints_its_result(
+    server: tuple[str, _Recorder],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    loop: str,
+) -> None:
+    """GIVEN a spec file WHEN `python -m tools.load SPEC` runs on uvloop (the default) or
+    asyncio THEN exit 0 and the printed JSON counts every answer."""
+    url, app = server
+    app.seen.clear()
+    monkeypatch.setenv("LOAD_LOOP", loop)
+    spec = LoadSpec(url, _tokens("ok-1", "ok-2"), 10, 2)
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec_to_json(spec)))
+    assert main([str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["statuses"] == {"valid": {"200": 10}}
+    assert sum(app.seen.values()) == 10

@@ -6,8 +6,12 @@ variables and code on sys.path, a crash or `sys.exit` that cannot take the serve
 handlers that do not share the server's GIL.
 
 Each worker is one process with one socket pair to the server, like one Lambda execution
-environment: it runs one invocation at a time, and the server hands an invocation to an idle
-worker by writing the pickled event to its socket and awaiting the answer on the event loop.
+environment: it runs one invocation at a time, and the server hands it an invocation by writing
+the pickled event to its socket and awaiting the answer on the event loop. Under load one more
+event may wait in a busy worker's socket, so it goes from one invocation to the next without
+sleeping until the server wakes it; the function's timeout still counts from when the worker
+starts on an event, and events waiting behind one that timed out or crashed go to another
+worker (they never started).
 (A ProcessPoolExecutor did this through a queue, a feeder thread and a result thread in the
 server process; their GIL hand-offs cost more than the echo function itself.) A worker that
 overruns the function's timeout is killed and replaced, as Lambda ends a timed-out
@@ -30,7 +34,9 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
@@ -138,9 +144,13 @@ def _worker_main(
 _LENGTH = struct.Struct("!i")
 
 
-def _expire(answer: asyncio.Future[bytes]) -> None:
-    if not answer.done():
-        answer.set_exception(TimeoutError())
+@dataclass(eq=False)
+class _Call:
+    """One invocation on its way: the pickled event and the future of the worker's answer."""
+
+    payload: bytes
+    answer: asyncio.Future[bytes]
+    timer: asyncio.TimerHandle | None = None
 
 
 class WorkerStartError(RuntimeError):
@@ -157,6 +167,10 @@ class _Channel(asyncio.Protocol):
         self._waiter: asyncio.Future[bytes] | None = None
         self._transport: asyncio.Transport | None = None
         self._lost = False
+        # Once serving, every message goes here (the runner's answer handler), and on_lost is
+        # told when the worker's end closes (it died or was killed).
+        self.on_message: Callable[[bytes], None] | None = None
+        self.on_lost: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
@@ -172,6 +186,9 @@ class _Channel(asyncio.Protocol):
                 return
             message = bytes(buffer[_LENGTH.size : end])
             del buffer[:end]
+            if self.on_message is not None:
+                self.on_message(message)
+                continue
             waiter = self._waiter
             if waiter is not None and not waiter.done():
                 self._waiter = None
@@ -181,6 +198,8 @@ class _Channel(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        if self.on_lost is not None:
+            self.on_lost()
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(ConnectionError("the worker closed its socket"))
@@ -220,6 +239,7 @@ class _Worker:
         self._connection: Connection | None = ours  # blocking use, before the loop has it
         self._channel: _Channel | None = None
         self._socket: socket.socket | None = None
+        self.calls: collections.deque[_Call] = collections.deque()  # sent; calls[0] runs
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the worker imported the handler (start-up only, before serving)."""
@@ -252,6 +272,10 @@ class _Worker:
             _, self._channel = await loop.create_unix_connection(_Channel, sock=sock)
         return self._channel
 
+    def send(self, payload: bytes) -> None:
+        assert self._channel is not None
+        self._channel.send(payload)
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
@@ -277,6 +301,9 @@ class FunctionRunner:
     """
 
     START_TIMEOUT_SECONDS = 60.0
+    # Events sent to a worker that is still running one: it then finds the next waiting
+    # instead of sleeping until the server wakes it (fewer process wake-ups under load).
+    QUEUE_PER_WORKER = 1
 
     def __init__(self, spec: FunctionSpec, aws_environment: dict[str, str], workers: int) -> None:
         self.spec = spec
@@ -291,8 +318,9 @@ class FunctionRunner:
         }
         self._size = workers
         self._workers: list[_Worker] = []
-        self._idle: collections.deque[_Worker] | None = None  # made on the serving loop
-        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
+        self._ready: list[_Worker] | None = None  # bound to the serving loop on first use
+        self._binding: asyncio.Future[None] | None = None
+        self._waiting: collections.deque[_Call] = collections.deque()  # not sent yet
         self._replacing: set[asyncio.Task[None]] = set()
         self.replaced = 0  # workers replaced after a crash or a timeout
 
@@ -321,69 +349,127 @@ class FunctionRunner:
             raise
         self._workers = starting
 
-    async def _acquire(self) -> _Worker:
-        """An idle worker; invocations that must wait get workers in arrival order (a free
-        worker goes to the longest-waiting invocation, never to a newcomer)."""
-        if self._idle is None:  # first invocation: the workers start now if not yet
-            if not self._workers:
-                self.warm_up()
-            self._idle = collections.deque(self._workers)
-        if self._idle and not self._waiting:
-            return self._idle.popleft()
-        turn: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
-        self._waiting.append(turn)
-        try:
-            return await turn
-        except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():
-                self._release(turn.result())  # handed over just as it was cancelled
-            else:
-                self._waiting.remove(turn)
-            raise
+    async def _serving(self) -> None:
+        """On the first invocation: bind every worker's socket to the serving loop (one loop
+        serves a runner for its whole life, as uvicorn's does)."""
+        if self._ready is None:
+            if self._binding is None:
+                self._binding = asyncio.ensure_future(self._bind_all())
+            await self._binding
 
-    def _release(self, worker: _Worker) -> None:
-        while self._waiting:
-            turn = self._waiting.popleft()
-            if not turn.done():
-                turn.set_result(worker)
-                return
-        assert self._idle is not None
-        self._idle.append(worker)
+    async def _bind_all(self) -> None:
+        if not self._workers:
+            self.warm_up()
+        for worker in self._workers:
+            await self._bind(worker)
+        self._ready = list(self._workers)
+
+    async def _bind(self, worker: _Worker) -> None:
+        channel = await worker.channel()
+        channel.on_message = partial(self._answered, worker)
+        channel.on_lost = partial(self._lost, worker)
 
     async def invoke(self, event: dict[str, Any]) -> Invocation:
-        request_id = str(uuid.uuid4())
-        worker = await self._acquire()
-        loop = asyncio.get_running_loop()
-        timer: asyncio.TimerHandle | None = None
+        await self._serving()
+        payload = pickle.dumps((event, str(uuid.uuid4())))
+        call = _Call(payload, asyncio.get_running_loop().create_future())
+        self._submit(call)
         try:
-            channel = await worker.channel()
-            answer = channel.next_message()
-            timer = loop.call_later(self.spec.timeout_seconds, _expire, answer)
-            channel.send(pickle.dumps((event, request_id)))
-            invocation: Invocation = pickle.loads(await answer)  # noqa: S301 (our worker)
+            message = await call.answer
         except TimeoutError:
-            self._replace(worker)
             return Invocation(error=f"Task timed out after {self.spec.timeout_seconds:.2f} seconds")
-        except (ConnectionError, OSError, pickle.UnpicklingError):
-            # The worker died (os._exit, segfault, OOM): answer with an error and start a fresh
-            # one, as Lambda replaces a crashed execution environment.
-            self._replace(worker)
+        except ConnectionError:
+            # The worker died (os._exit, segfault, OOM) while running this invocation.
             return Invocation(error="Runtime exited without providing a reason")
-        except BaseException:  # cancelled mid-invocation: its answer would go to the next caller
-            self._replace(worker)
+        except asyncio.CancelledError:
+            if call in self._waiting:
+                self._waiting.remove(call)  # never sent; a sent one runs, its answer is dropped
             raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-        self._release(worker)
+        invocation: Invocation = pickle.loads(message)  # noqa: S301 (our worker)
         return invocation
 
-    def _replace(self, worker: _Worker) -> None:
+    def _submit(self, call: _Call) -> None:
+        """Send to the least busy worker with room (one running + QUEUE_PER_WORKER queued),
+        else wait in arrival order."""
+        assert self._ready is not None
+        best: _Worker | None = None
+        for worker in self._ready:
+            if len(worker.calls) <= self.QUEUE_PER_WORKER and (
+                best is None or len(worker.calls) < len(best.calls)
+            ):
+                best = worker
+        if best is None or self._waiting:
+            self._waiting.append(call)
+            self._pump()
+            return
+        self._send(best, call)
+
+    def _send(self, worker: _Worker, call: _Call) -> None:
+        worker.calls.append(call)
+        if len(worker.calls) == 1:
+            self._arm(worker, call)
+        worker.send(call.payload)
+
+    def _pump(self) -> None:
+        """Waiting invocations to workers with room, oldest first."""
+        assert self._ready is not None
+        while self._waiting:
+            free = [w for w in self._ready if len(w.calls) <= self.QUEUE_PER_WORKER]
+            if not free:
+                return
+            call = self._waiting.popleft()
+            if not call.answer.done():  # done: its caller went away before it was sent
+                self._send(min(free, key=lambda w: len(w.calls)), call)
+
+    def _arm(self, worker: _Worker, call: _Call) -> None:
+        # The function's timeout counts from when its worker starts on it: when the call
+        # before it on that worker has answered (or now, if none).
+        loop = asyncio.get_running_loop()
+        call.timer = loop.call_later(self.spec.timeout_seconds, self._expired, worker, call)
+
+    def _answered(self, worker: _Worker, message: bytes) -> None:
+        if not worker.calls:
+            return  # a worker being failed over: nothing waits for this
+        call = worker.calls.popleft()
+        if call.timer is not None:
+            call.timer.cancel()
+        if not call.answer.done():  # done: its caller was cancelled
+            call.answer.set_result(message)
+        if worker.calls:
+            self._arm(worker, worker.calls[0])
+        self._pump()
+
+    def _expired(self, worker: _Worker, call: _Call) -> None:
+        if not call.answer.done():
+            call.answer.set_exception(TimeoutError())
+        self._fail(worker)
+
+    def _lost(self, worker: _Worker) -> None:
+        if worker.calls:
+            running = worker.calls[0]
+            if not running.answer.done():
+                running.answer.set_exception(ConnectionError("the worker died"))
+        self._fail(worker)
+
+    def _fail(self, worker: _Worker) -> None:
+        """End a worker (timed out or died); what was queued behind the call it ran never
+        started: back to the front of the line, for the other workers; start a replacement."""
+        if self._ready is None or worker not in self._ready:
+            return  # already handled (killing it closes its socket: on_lost comes again)
+        self._ready.remove(worker)
+        if worker.calls:
+            worker.calls.popleft()
+        for call in reversed(worker.calls):
+            if call.timer is not None:
+                call.timer.cancel()
+            self._waiting.appendleft(call)
+        worker.calls.clear()
         worker.kill()
         self.replaced += 1
         task = asyncio.get_running_loop().create_task(self._start_replacement(worker))
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
+        self._pump()
 
     async def _start_replacement(self, dead: _Worker) -> None:
         loop = asyncio.get_running_loop()
@@ -398,8 +484,11 @@ class FunctionRunner:
                 await asyncio.sleep(1)
                 continue
             break
+        await self._bind(fresh)
         self._workers = [fresh if w is dead else w for w in self._workers]
-        self._release(fresh)
+        if self._ready is not None:
+            self._ready.append(fresh)
+            self._pump()
 
     @property
     def pids(self) -> list[int | None]:
@@ -407,6 +496,7 @@ class FunctionRunner:
         return [worker.process.pid for worker in self._workers]
 
     def close(self) -> None:
+        self._ready = None  # closing sockets below must not look like workers dying
         for task in list(self._replacing):
             task.cancel()
         for worker in self._workers:
@@ -417,4 +507,4 @@ class FunctionRunner:
                 worker.process.kill()
                 worker.process.join(timeout=5)
         self._workers = []
-        self._idle = None
+        self._ready = None

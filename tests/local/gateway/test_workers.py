@@ -103,11 +103,41 @@ def test_a_result_json_cannot_carry_is_the_runtimes_marshal_error(runner: Functi
     """GIVEN a handler returning a set WHEN invoked THEN no payload and Lambda's
     Runtime.MarshalError (the data plane then answers AWS's 500); a dict comes back as the
     JSON text the runtime would send."""
-    failed = asyncio.run(runner.invoke(_event(shorthand="set")))
+
+    async def both() -> tuple[Any, Any]:
+        return await runner.invoke(_event(shorthand="set")), await runner.invoke(
+            _event(shorthand="1")
+        )
+
+    failed, shorthand = asyncio.run(both())
     assert failed.payload is None
     assert (failed.error or "").startswith("Runtime.MarshalError: Unable to marshal response")
-    shorthand = asyncio.run(runner.invoke(_event(shorthand="1")))
     assert shorthand.payload == '{"hello": "world"}'
+
+
+def test_invocations_queued_behind_a_timed_out_one_run_on_another_worker() -> None:
+    """GIVEN 2 workers, a 1 s timeout, one invocation that hangs and one quick one running,
+    and a third sent to wait behind the hanging one WHEN the hanging one times out THEN its
+    worker is ended and the third, which never started, is answered by another worker."""
+    runner = FunctionRunner(_spec(timeout=1.0), {}, workers=2)
+    runner.warm_up()
+
+    async def scenario() -> list[Any]:
+        hanging = asyncio.ensure_future(runner.invoke(_event(sleep="5")))
+        await asyncio.sleep(0.05)
+        quick = asyncio.ensure_future(runner.invoke(_event(sleep="0.2")))
+        await asyncio.sleep(0.05)
+        behind = asyncio.ensure_future(runner.invoke(_event()))
+        return list(await asyncio.gather(hanging, quick, behind))
+
+    try:
+        hanging, quick, behind = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert hanging.error == "Task timed out after 1.00 seconds"
+    assert quick.error is None
+    assert behind.error is None
+    assert runner.replaced == 1
 
 
 def test_a_handler_that_cannot_be_imported_stops_start_up_with_its_error() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import sys
 import time
 from collections import Counter
@@ -293,8 +294,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    print(json.dumps(result.to_json()))
+    _print_whole(json.dumps(result.to_json()))
     return 0
+
+
+def _print_whole(text: str) -> None:
+    """All of it on stdout, even when stdout is a non-blocking pipe: after uvloop has run, fd 1
+    can be non-blocking, and then a plain print of a result over 64 KiB to a pipe that is not
+    read at once loses the rest and still exits 0 (seen once in the bench as cut JSON)."""
+    data = (text + "\n").encode()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (pytest's capture)
+        sys.stdout.write(text + "\n")
+        return
+    sys.stdout.flush()
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [])
+            continue
+        view = view[written:]
 
 
 if __name__ == "__main__":

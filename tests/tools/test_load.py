@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -50,6 +53,9 @@ def server() -> Iterator[tuple[str, _Recorder]]:
     yield f"http://127.0.0.1:{config.port}/x", app
     runner.should_exit = True
     thread.join(timeout=10)
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tokens(*names: str) -> list[LabelledToken]:
@@ -154,3 +160,26 @@ def test_the_command_runs_a_load_on_either_loop_and_prints_its_result(
     printed = json.loads(capsys.readouterr().out)
     assert printed["statuses"] == {"valid": {"200": 10}}
     assert sum(app.seen.values()) == 10
+
+
+def test_a_result_over_64_kib_arrives_whole_through_a_non_blocking_pipe(
+    server: tuple[str, _Recorder], tmp_path: Path
+) -> None:
+    """GIVEN `python -m tools.load` whose stdout is a non-blocking pipe (as uvloop leaves fd 1),
+    read only after a pause WHEN its JSON result is over 64 KiB THEN the reader gets all of it
+    (a plain print wrote 64 KiB, dropped the rest and still exited 0)."""
+    url, _ = server
+    spec = LoadSpec(url, _tokens("ok"), 4000, 1)
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec_to_json(spec)))
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    command = [sys.executable, "-m", "tools.load", str(path)]
+    with subprocess.Popen(command, stdout=write_end, cwd=ROOT) as process:
+        os.close(write_end)
+        time.sleep(1.0)  # let the pipe fill before anyone reads
+        with os.fdopen(read_end, "rb") as reader:
+            output = reader.read()
+        assert process.wait(timeout=120) == 0
+    assert len(output) > 65536
+    assert json.loads(output)["statuses"] == {"valid": {"200": 4000}}

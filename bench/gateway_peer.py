@@ -176,7 +176,9 @@ def _load(
         requests=REQUESTS,
         concurrency=concurrency,
         mode="reused",
-        warmup=max(2 * concurrency, 50),
+        # serverless-offline starts a Python process per concurrent request: all of them are
+        # up before the measured phase (4 warm-up requests per client)
+        warmup=max(4 * concurrency, 100),
     )
     spec_path = work / "peer-load-spec.json"
     spec_path.write_text(json.dumps(spec_to_json(spec)))

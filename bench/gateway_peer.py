@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -116,12 +117,17 @@ def _process(
         try:
             yield process.pid
         finally:
-            process.terminate()
-            try:
+            process.terminate()  # the server stops what it started, as on Ctrl-C
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            # Its own session: whatever it left behind (or itself, if stuck) ends here.
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
 
 
 def _wait_until_serving(url: str, process_log: Path) -> None:

@@ -63,9 +63,15 @@ token: setup
 loadtest: setup
 	$(PY) -m local.loadtest $(if $(BASE_URL),--base-url $(BASE_URL))
 
-## bench: ratios to floors measured side by side; writes BENCHMARKS.md and docs/bench-latency.png (~8-10 min)
-bench: setup $(VENV)/.bench-installed
+## bench: ratios to floors measured side by side; writes BENCHMARKS.md and its charts (~10-12 min)
+bench: setup $(VENV)/.bench-installed bench/peer/node_modules/.installed
 	$(PY) -m bench
+
+# The peer gateway the benchmark compares against (serverless + serverless-offline), pinned by
+# its own lock file; bench only, never part of `make test`.
+bench/peer/node_modules/.installed: bench/peer/package.json bench/peer/package-lock.json
+	cd bench/peer && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.bench-installed: requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt

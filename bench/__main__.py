@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, http_api, report, restart, suite, synth
+from bench import cold_start, gateway_peer, http_api, report, restart, suite, synth
 from bench.common import ROOT, log, machine_info
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
-SECTIONS = ("synth", "cold_start", "http", "restart", "suite")
+SECTIONS = ("synth", "cold_start", "http", "peer", "restart", "suite")
 
 
 def _plain(value: Any) -> Any:
@@ -70,6 +70,8 @@ def measure(sections: list[str], rounds: int, suite_rounds: int, workdir: Path) 
             "snapshot_bytes": restarted.snapshot_bytes,
             "save_interval": restarted.save_interval,
         }
+    if "peer" in sections:
+        results["peer"] = _plain(gateway_peer.run(workdir))
     if "suite" in sections:
         suite_result = suite.run(suite_rounds, workdir)
         results["suite"] = {
@@ -108,6 +110,10 @@ def main() -> None:
     if "http" in results:
         report.render_chart(results["http"])
         log(f"wrote {report.CHART.relative_to(ROOT)}")
+    if "peer" in results:
+        report.render_peer_chart(results["peer"])
+        log(f"wrote {report.PEER_CHART.relative_to(ROOT)}")
+        print(report.peer_ratios_text(results["peer"]))
     notes = ANALYSIS.read_text() if ANALYSIS.exists() else ""
     report.BENCHMARKS_MD.write_text(report.render(results, notes))
     log(f"wrote {report.BENCHMARKS_MD.relative_to(ROOT)}")

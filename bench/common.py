@@ -139,4 +139,6 @@ def machine_info() -> dict[str, str]:
         "boto3": _package_version("boto3"),
         "moto": _package_version("moto"),
         "uvicorn": _package_version("uvicorn"),
+        "httptools": _package_version("httptools"),
+        "uvloop": _package_version("uvloop"),
     }

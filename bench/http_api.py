@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
+
 from bench.common import PYTHON, ROOT, log, percentile, tool_environment
 from local.emulator.client import local_client
 from local.emulator.keys import emulator_signing_key
 from local.state import RunDir, RunState, free_port, start_local_up
-from stacks.contract import PROFILE_PATH
+from stacks.contract import PROFILE_PATH, ApiOutput
 from tools.forge import unique_copies
 from tools.load import LabelledToken, LoadResult, LoadSpec, spec_to_json
 from tools.token import tokens_for_stage
@@ -51,6 +53,11 @@ class LevelResult:
     statuses: dict[str, int]
     authorizer_share: float | None = None
     authorizer_us: float | None = None
+    # Measured inside the server, per request (microseconds): the whole request, the function
+    # invocation (waiting for a worker, hand-off both ways, handler) and the handler alone.
+    total_us: float | None = None
+    invoke_us: float | None = None
+    function_us: float | None = None
 
     @property
     def rps(self) -> float:
@@ -58,10 +65,21 @@ class LevelResult:
 
 
 @dataclass
+class EmulatorLevel:
+    """The emulator alone: the handler's own GetItem through boto3, from `threads` threads."""
+
+    threads: int
+    calls: int
+    elapsed: float
+    p50_ms: float
+
+
+@dataclass
 class HttpResult:
     local_up: list[LevelResult] = field(default_factory=list)
     in_process: dict[str, list[LevelResult]] = field(default_factory=dict)
     workers: int = 2
+    emulator_get_item: list[EmulatorLevel] = field(default_factory=list)
 
     @property
     def worst_share(self) -> float:
@@ -185,7 +203,48 @@ def _measure_share(
     timings = plane.timings
     level.authorizer_share = timings.authorizer_seconds / timings.total_seconds
     level.authorizer_us = timings.authorizer_seconds / timings.requests * 1e6
+    level.total_us = timings.total_seconds / timings.requests * 1e6
+    level.invoke_us = timings.invoke_seconds / timings.requests * 1e6
+    level.function_us = timings.function_seconds / timings.requests * 1e6
     return level
+
+
+def _get_items(client: Any, table: str, sub: str, count: int, latencies: list[float]) -> None:
+    for _ in range(count):
+        started = time.perf_counter()
+        client.get_item(TableName=table, Key={"sub": {"S": sub}}, ConsistentRead=True)
+        latencies.append(time.perf_counter() - started)
+
+
+EMULATOR_THREADS = (1, 8)
+EMULATOR_CALLS = 800
+
+
+def emulator_get_item(state: RunState, sub: str) -> list[EmulatorLevel]:
+    """GetItem on the deployed table straight against the emulator, as the GET handler calls
+    it (boto3, ConsistentRead), with no gateway: the ceiling the profile route cannot pass."""
+    table = state.outputs.api[ApiOutput.TABLE_NAME]
+    levels = []
+    for threads in EMULATOR_THREADS:
+        clients = [local_client("dynamodb", state.endpoint_url) for _ in range(threads)]
+        latencies: list[float] = []
+        for client in clients:  # connections open, clients warm
+            _get_items(client, table, sub, 3, [])
+        per_thread = EMULATOR_CALLS // threads
+        workers = [
+            threading.Thread(target=_get_items, args=(c, table, sub, per_thread, latencies))
+            for c in clients
+        ]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        levels.append(
+            EmulatorLevel(threads, len(latencies), elapsed, percentile(latencies, 0.5) * 1000)
+        )
+    return levels
 
 
 def _warmup(concurrency: int) -> int:
@@ -225,6 +284,14 @@ def run(workdir: Path, workers: int = 2) -> HttpResult:
                     log(
                         f"http in-process {mode} c={concurrency}: {level.rps:.0f} req/s, "
                         f"authorizer {level.authorizer_share or 0:.1%} "
-                        f"({level.authorizer_us or 0:.0f} us per request)"
+                        f"({level.authorizer_us or 0:.0f} us per request), invoke "
+                        f"{level.invoke_us or 0:.0f} us, handler {level.function_us or 0:.0f}"
                     )
+        sub = jwt.decode(reused[0], options={"verify_signature": False})["sub"]
+        result.emulator_get_item = emulator_get_item(state, sub)
+        for emulator_level in result.emulator_get_item:
+            log(
+                f"http emulator alone, GetItem x {emulator_level.threads} threads: "
+                f"{emulator_level.calls / emulator_level.elapsed:.0f} calls/s"
+            )
     return result

@@ -10,12 +10,18 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, http_api, restart, suite, synth
+from bench import cold_start, gateway_peer, http_api, restart, suite, synth
 from bench.common import ROOT
 from stacks.contract import GET_PROFILE_ROUTE
 
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 CHART = ROOT / "docs" / "bench-latency.png"
+PEER_CHART = ROOT / "docs" / "bench-peer.png"
+PEER_NAME = "serverless-offline"
+PATH_TITLES = {
+    "unauthorized": "no token: the authorizer's 401",
+    "echo": "valid token: authorizer + echo function",
+}
 
 
 def _median(values: list[float]) -> float:
@@ -79,6 +85,134 @@ def render_chart(http: dict[str, Any], path: Path = CHART) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     plt.close(figure)
+
+
+def _peer_cell(peer: dict[str, Any], side: str, path: str, concurrency: str) -> dict[str, float]:
+    """Medians over the rounds of one cell: req/s, p50, p99, CPU per request."""
+    runs = peer["runs"][side][path][concurrency]
+    return {
+        key: _median([run[key] for run in runs]) for key in ("rps", "p50_ms", "p99_ms", "cpu_us")
+    }
+
+
+def peer_ratios(peer: dict[str, Any]) -> dict[tuple[str, str], dict[str, float]]:
+    """(path, concurrency) -> how many times better ours is: req/s ours/peer, latency peer/ours."""
+    ratios = {}
+    for path in peer["runs"]["ours"]:
+        for concurrency in peer["runs"]["ours"][path]:
+            ours = _peer_cell(peer, "ours", path, concurrency)
+            theirs = _peer_cell(peer, "peer", path, concurrency)
+            ratios[(path, concurrency)] = {
+                "rps": ours["rps"] / theirs["rps"],
+                "p50_ms": theirs["p50_ms"] / ours["p50_ms"],
+                "p99_ms": theirs["p99_ms"] / ours["p99_ms"],
+                "cpu_us": theirs["cpu_us"] / ours["cpu_us"],
+            }
+    return ratios
+
+
+def peer_ratios_text(peer: dict[str, Any]) -> str:
+    """What `make bench` prints: one line per cell."""
+    lines = [
+        f"ours vs {PEER_NAME} (x = times better; target {gateway_peer.TARGET}x on every cell):"
+    ]
+    for (path, concurrency), ratio in peer_ratios(peer).items():
+        lines.append(
+            f"  {path:12} {concurrency:>2} clients: req/s {ratio['rps']:.2f}x, "
+            f"p50 {ratio['p50_ms']:.2f}x, p99 {ratio['p99_ms']:.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def render_peer_chart(peer: dict[str, Any], path: Path = PEER_CHART) -> None:
+    """req/s and p50 by concurrency, ours and the peer, for both paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = list(peer["runs"]["ours"])
+    figure, axes = plt.subplots(2, len(paths), figsize=(11, 7), dpi=110, squeeze=False)
+    sides = {"ours": ("local gateway (ours)", "tab:blue"), "peer": (PEER_NAME, "tab:gray")}
+    for column, route in enumerate(paths):
+        levels = list(peer["runs"]["ours"][route])
+        positions = range(len(levels))
+        for row, (key, label) in enumerate((("rps", "requests/s"), ("p50_ms", "p50 latency (ms)"))):
+            ax = axes[row][column]
+            for offset, (side, (name, color)) in zip((-0.2, 0.2), sides.items(), strict=True):
+                values = [_peer_cell(peer, side, route, level)[key] for level in levels]
+                ax.bar([p + offset for p in positions], values, width=0.4, label=name, color=color)
+            ax.set_xticks(list(positions), [f"{level} clients" for level in levels])
+            ax.set_ylabel(label)
+            ax.grid(True, axis="y", alpha=0.3)
+            if row == 0:
+                ax.set_title(PATH_TITLES.get(route, route))
+                ax.legend(fontsize=8)
+    figure.suptitle(f"GET /echo: ours vs {PEER_NAME} (same function, same load, interleaved)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _peer_section(peer: dict[str, Any]) -> list[str]:
+    versions = peer["versions"]
+    before = ", ".join(f"{x:.1f}" for x in peer["load_before"])
+    after = ", ".join(f"{x:.1f}" for x in peer["load_after"])
+    ratios = peer_ratios(peer)
+    lines = [
+        f"## 5. Local gateway against {PEER_NAME}",
+        "",
+        f"Both serve `GET /echo` behind a JWT authorizer to the same Python function "
+        "(`bench/peer/echo_function`: it answers with its event) on the same interpreter: ours "
+        f"as `make local` serves (`bench/echo_gateway.py`: uvicorn, route selection, the "
+        f"signature-checking authorizer, payload-2.0 event, {peer['workers']} function worker "
+        f"processes, response mapping, one access-log line per request), and serverless "
+        f"{versions['serverless']} + {PEER_NAME} {versions['serverless-offline']} "
+        "(`bench/peer`, pinned with its own lock file, its per-request log lines on too). "
+        f"The same load generator drives both (`tools/load.py`, own process, keep-alive, each "
+        f"client reusing its token): {peer['requests']} requests per run after a warm-up, "
+        f"{peer['rounds']} rounds per cell alternating the sides, medians. "
+        f"Target: ours at least {gateway_peer.TARGET}x on every cell.",
+        "",
+        f"**Not the same check:** ours verifies each token's RS256 signature against the "
+        f"issuer's keys (once per token, then a cache hit); {PEER_NAME} cannot verify "
+        "signatures at all (it runs its JWT authorizer only with `--ignoreJWTSignature`, "
+        "checking issuer, audience and expiry of the unverified claims). Its 401 body is "
+        '`{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}`, not AWS\'s '
+        '`{"message":"Unauthorized"}`; its event is its own payload-2.0 version (echo bodies: '
+        f"ours {peer['body_bytes'].get('ours', 0)} bytes, theirs "
+        f"{peer['body_bytes'].get('peer', 0)}).",
+        "",
+        f"![ours vs {PEER_NAME}](docs/bench-peer.png)",
+        "",
+        "| path | clients | ours req/s | theirs req/s | x | ours p50 ms | theirs p50 ms | x "
+        "| ours p99 ms | theirs p99 ms | x | CPU µs/req ours / theirs | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for (route, concurrency), ratio in ratios.items():
+        ours = _peer_cell(peer, "ours", route, concurrency)
+        theirs = _peer_cell(peer, "peer", route, concurrency)
+        worst = min(ratio["rps"], ratio["p50_ms"], ratio["p99_ms"])
+        verdict = "meets" if worst >= gateway_peer.TARGET else "**misses**"
+        lines.append(
+            f"| {PATH_TITLES.get(route, route)} | {concurrency} | {ours['rps']:.0f} | "
+            f"{theirs['rps']:.0f} | {ratio['rps']:.2f} | {ours['p50_ms']:.2f} | "
+            f"{theirs['p50_ms']:.2f} | {ratio['p50_ms']:.2f} | {ours['p99_ms']:.2f} | "
+            f"{theirs['p99_ms']:.2f} | {ratio['p99_ms']:.2f} | {ours['cpu_us']:.0f} / "
+            f"{theirs['cpu_us']:.0f} | {verdict} |"
+        )
+    lines += [
+        "",
+        "x = how many times better ours is (req/s: ours ÷ theirs; latency: theirs ÷ ours). "
+        "CPU µs/req: user + system CPU of each server's whole process tree (ours: server and "
+        "function workers; theirs: Node and its Python processes) per request, a figure "
+        "that machine load disturbs less than req/s.",
+        "",
+        f"Machine load (1/5/15-minute load average) before this section: {before}; after: "
+        f"{after} (2 cores, shared with other work while measured).",
+    ]
+    return lines
 
 
 def _machine_table(machine: dict[str, str]) -> list[str]:
@@ -262,6 +396,61 @@ def _http_section(data: dict[str, Any]) -> list[str]:
             *_level_rows(levels, share=True),
             "",
         ]
+    return lines + _profile_time_section(data)
+
+
+def _profile_time_section(data: dict[str, Any]) -> list[str]:
+    """Where an authorized profile GET spends its time, and the emulator's own ceiling."""
+    levels = [lv for lv in data["in_process"].get("reused", []) if lv.get("invoke_us")]
+    emulator = data.get("emulator_get_item", [])
+    if not levels or not emulator:
+        return []
+    lines = [
+        f"### Where an authorized `{GET_PROFILE_ROUTE}` spends its time",
+        "",
+        "Per request, measured inside the in-process data plane (reused tokens): the "
+        "authorizer; the invocation, from asking for a worker to having its answer (waiting "
+        "for a free worker, the hand-off both ways, the handler); the handler alone, timed in "
+        "its worker (its one DynamoDB `GetItem` against the emulator, through boto3); and the "
+        "rest of the gateway (routing, event, response, logging).",
+        "",
+        "| clients | req/s | request µs | authorizer µs | waiting + hand-off µs | handler µs "
+        "| rest of gateway µs |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in levels:
+        total, invoke = level["total_us"], level["invoke_us"]
+        function, authorizer = level["function_us"], level["authorizer_us"]
+        lines.append(
+            f"| {level['concurrency']} | {level['requests'] / level['elapsed']:.0f} | "
+            f"{total:.0f} | {authorizer:.0f} | {invoke - function:.0f} | {function:.0f} | "
+            f"{total - invoke - authorizer:.0f} |"
+        )
+    lines += [
+        "",
+        "The emulator alone, no gateway: the handler's exact call "
+        "(`get_item(..., ConsistentRead=True)` through boto3) on the deployed table, "
+        "from 1 and from 8 threads:",
+        "",
+        "| threads | GetItem calls/s | p50 ms |",
+        "|---:|---:|---:|",
+    ]
+    for level in emulator:
+        lines.append(
+            f"| {level['threads']} | {level['calls'] / level['elapsed']:.0f} | "
+            f"{level['p50_ms']:.2f} |"
+        )
+    eight = next((lv for lv in data["local_up"] if lv["concurrency"] == 8), None)
+    ceiling = max(lv["calls"] / lv["elapsed"] for lv in emulator)
+    if eight is not None:
+        rps = eight["requests"] / eight["elapsed"]
+        lines += [
+            "",
+            f"At 8 clients `local up` serves {rps:.0f} req/s: {rps / ceiling:.0%} of the "
+            f"{ceiling:.0f} GetItem/s the emulator answers on its own. The target of 1000 req/s "
+            "would need the emulator to answer 1000 GetItem/s; on this machine it answers at most "
+            f"{ceiling:.0f}, so no change to the gateway can reach it (see the analysis below).",
+        ]
     return lines
 
 
@@ -318,6 +507,14 @@ def render(results: dict[str, Any], notes: str = "") -> str:
             f"| authorizer share of request time, worst level | {max(shares):.1%} | "
             f"{http_api.TARGET_SHARE:.0%} | {_verdict(max(shares), http_api.TARGET_SHARE)} |"
         )
+    if "peer" in results:
+        ratios = peer_ratios(results["peer"])
+        worst = min(min(r["rps"], r["p50_ms"], r["p99_ms"]) for r in ratios.values())
+        verdict = "meets" if worst >= gateway_peer.TARGET else "**misses**"
+        summary.append(
+            f"| local gateway vs {PEER_NAME}, worst cell (req/s, p50, p99) | {worst:.2f}x | "
+            f"{gateway_peer.TARGET}x | {verdict} |"
+        )
     if "cold_start" in results:
         data = results["cold_start"]
         worst = max(_median(v) for v in data["handlers"].values()) / _median(data["baseline"])
@@ -354,6 +551,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ("http", _http_section),
         ("cold_start", _cold_start_section),
         ("restart", _restart_section),
+        ("peer", _peer_section),
     ):
         if key in results:
             lines += [*section(results[key]), ""]
@@ -364,12 +562,14 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         "",
         "```bash",
         "make bench                      # installs requirements-bench.txt, runs everything",
-        ".venv/bin/python -m bench --only synth,cold_start   # some sections (others kept)",
+        ".venv/bin/python -m bench --only http,peer          # some sections (others kept)",
         ".venv/bin/python -m bench --report-only             # re-render from results.json",
         "```",
         "",
-        "A full run takes about 10-12 minutes on 2 cores; it starts its own emulator and local "
-        "run on free loopback ports and leaves nothing running.",
+        "A full run takes about 10-12 minutes on 2 cores; it starts its own emulator, local "
+        "run, echo gateway and serverless-offline on free loopback ports and leaves nothing "
+        "running. The first `make bench` also installs the peer in `bench/peer` "
+        "(`npm ci` from its own lock file, under a minute).",
         "",
     ]
     return "\n".join(lines)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import shutil
 import tempfile
 import threading
 import zipfile
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,21 +40,28 @@ class DeployedFunctions:
         self._lock = threading.Lock()
         self._runners: dict[tuple[str, str], FunctionRunner] = {}
         self._code_root: Path | None = None  # created on the first invoke
+        # A runner serves from one event loop for its whole life (its worker sockets are bound
+        # to it), and moto's request threads are not loops: one loop in a thread of its own.
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="deployed-functions", daemon=True
+        )
+        self._loop_thread.start()
 
     def invoke(self, arn: str, event: dict[str, Any]) -> Any:
         """The handler's return value; FunctionError when it raised, timed out or crashed."""
         runner = self._runner(arn)
-        outcome = asyncio.run(runner.invoke(event))
+        outcome = asyncio.run_coroutine_threadsafe(runner.invoke(event), self._loop).result()
         if outcome.error is not None:
             lines = outcome.error.strip().splitlines()
             raise FunctionError(lines[-1] if lines else "unknown error", outcome.error)
-        return outcome.result
+        return None if outcome.payload is None else json.loads(outcome.payload)
 
     def _runner(self, arn: str) -> FunctionRunner:
         from moto.awslambda.models import lambda_backends
 
         from local.emulator.client import local_aws_environment
-        from local.gateway.workers import FunctionRunner, FunctionSpec
+        from local.gateway.workers import FunctionRunner, FunctionSpec, WorkerStartError
 
         parts = arn.split(":")
         if len(parts) < 7 or parts[2] != "lambda":
@@ -91,7 +98,7 @@ class DeployedFunctions:
             # machine); an import error fails the call like any function error.
             try:
                 runner.warm_up()
-            except (BrokenProcessPool, TimeoutError) as error:
+            except (WorkerStartError, TimeoutError) as error:
                 runner.close()
                 raise FunctionError(f"{type(error).__name__}: {error}") from None
             for old_key in [k for k in self._runners if k[0] == arn]:
@@ -107,3 +114,4 @@ class DeployedFunctions:
             if self._code_root is not None:
                 shutil.rmtree(self._code_root, ignore_errors=True)
                 self._code_root = None
+        self._loop.call_soon_threadsafe(self._loop.stop)

@@ -9,6 +9,7 @@ uvicorn parses HTTP; this module never does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -24,7 +25,7 @@ from local.gateway.payload import (
     HttpResponse,
     build_event,
     internal_server_error,
-    map_response,
+    map_marshalled,
     new_request_id,
 )
 from local.gateway.routes import RouteTable
@@ -39,9 +40,9 @@ Send = Callable[[Message], Awaitable[None]]
 # values together. AWS documents the quota, not its answer: we send 431 with a JSON message.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_HEAD_BYTES = 10240
-# uvicorn's h11 buffers at most this much of an incomplete request head (h11's default: 16 KiB).
-# Well above the quota, so an oversized head still reaches the DataPlane for its JSON 431 even
-# when it arrives in pieces; beyond it, h11 itself answers a plain-text 400.
+# With h11 (`server_config(http="h11")`), uvicorn buffers at most this much of an incomplete
+# request head (h11's default: 16 KiB). Well above the quota, so an oversized head still reaches
+# the DataPlane for its JSON 431 even when it arrives in pieces; beyond it, h11 answers 400.
 MAX_INCOMPLETE_HEAD_BYTES = 64 * 1024
 JSON = ("content-type", "application/json")
 
@@ -60,6 +61,34 @@ HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
 UNAVAILABLE = _message(503, "Service Unavailable")
 
 
+class AccessLog:
+    """One JSON line per request on the `local.access` logger, handed to logging in batches.
+
+    Formatting a line is cheap; a logging record and a flushed write per request are not (a
+    third of a 401's CPU under load). Lines wait at most FLUSH_SECONDS and go out together as
+    one record, each still one line; stop() flushes what is left.
+    """
+
+    FLUSH_SECONDS = 0.02
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self._lines.append(json.dumps(entry, separators=(",", ":")))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._lines:
+            lines, self._lines = self._lines, []
+            access_log.info("\n".join(lines))
+
+
 @dataclass
 class Timings:
     """Time spent per stage, accumulated in process for the benchmark's authorizer share."""
@@ -67,6 +96,8 @@ class Timings:
     requests: int = 0
     authorizer_seconds: float = 0.0
     total_seconds: float = 0.0
+    invoke_seconds: float = 0.0  # waiting for a worker, hand-off both ways, and the handler
+    function_seconds: float = 0.0  # the handler alone, timed inside its worker
     statuses: dict[int, int] = field(default_factory=dict)
 
 
@@ -94,6 +125,7 @@ class DataPlane:
         # Set (with the reason) while the local AWS endpoint is down: routes answer 503 at
         # once instead of waiting on it (local.supervisor sets and clears it).
         self.unavailable: str | None = None
+        self.access_log = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -116,7 +148,7 @@ class DataPlane:
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         if self.log_requests:
             context |= {"status": response.status_code, "latencyMs": round(elapsed * 1000, 2)}
-            access_log.info(json.dumps(context, separators=(",", ":")))
+            self.access_log.write(context)
 
     async def _handle(
         self,
@@ -185,12 +217,15 @@ class DataPlane:
         runner = self.runners[route.function_arn or ""]
         self.invocations += 1
         context["integration"] = runner.spec.name
+        invoke_started = time.perf_counter()
         invocation = await runner.invoke(event)
+        self.timings.invoke_seconds += time.perf_counter() - invoke_started
+        self.timings.function_seconds += invocation.duration_ms / 1000
         if invocation.error is not None:
             context["integrationError"] = invocation.error.strip().splitlines()[-1]
             log.error("function %s failed:\n%s", runner.spec.name, invocation.error)
             return internal_server_error()
-        return map_response(invocation.result)
+        return map_marshalled(invocation.payload or "null")
 
     async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
         length = headers.get("content-length")
@@ -230,21 +265,41 @@ class DataPlane:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.access_log.flush()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
-def server_config(app: DataPlane, port: int, *, lifespan: Literal["on", "off"] = "on") -> Any:
-    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers."""
+def server_config(
+    app: DataPlane,
+    port: int,
+    *,
+    lifespan: Literal["on", "off"] = "on",
+    http: Literal["httptools", "h11"] = "httptools",
+    loop: Literal["uvloop", "asyncio"] = "uvloop",
+) -> Any:
+    """uvicorn settings shared by `local up` and the tests: loopback only, no uvicorn headers.
+
+    httptools (llhttp, Node's HTTP parser) and uvloop, pinned: about twice the requests/s of
+    h11 on asyncio on the 401 path (BENCHMARKS.md). Named, not uvicorn's "auto", so what
+    serves does not depend on what else happens to be installed.
+    """
     import uvicorn
+
+    from local.gateway.protocol import CoalescingHttpToolsProtocol
 
     return uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
+        http=CoalescingHttpToolsProtocol if http == "httptools" else http,
+        loop=loop,
         log_level="warning",
         access_log=False,
         server_header=False,  # API Gateway sends no `server: uvicorn`
+        # sourceIp is the connection's peer, as API Gateway sees it: a client's own
+        # X-Forwarded-For must not rewrite it (uvicorn trusts it from 127.0.0.1 by default).
+        proxy_headers=False,
         h11_max_incomplete_event_size=MAX_INCOMPLETE_HEAD_BYTES,
         lifespan=lifespan,
     )

@@ -284,6 +284,15 @@ def map_response(result: object) -> HttpResponse:
     """The HTTP response API Gateway makes of a handler's return value; never raises."""
     try:
         text = marshal_result(result)
+    except (TypeError, ValueError, RecursionError):
+        return internal_server_error()
+    return map_marshalled(text)
+
+
+def map_marshalled(text: str) -> HttpResponse:
+    """The same from the JSON text the runtime marshalled (what API Gateway gets from Lambda:
+    our function workers marshal in the worker, as the Lambda runtime does); never raises."""
+    try:
         value = json.loads(text)
         if isinstance(value, dict) and "statusCode" in value:
             return _structured(value)

@@ -4,24 +4,44 @@ moto cannot invoke Lambda without Docker, so the data plane runs the handler its
 process per function gives what the Lambda runtime gives: the function's own environment
 variables and code on sys.path, a crash or `sys.exit` that cannot take the server down, and
 handlers that do not share the server's GIL.
+
+Each worker is one process with one socket pair to the server, like one Lambda execution
+environment: it runs one invocation at a time, and the server hands it an invocation by writing
+the pickled event to its socket and awaiting the answer on the event loop. Under load one more
+event may wait in a busy worker's socket, so it goes from one invocation to the next without
+sleeping until the server wakes it; the function's timeout still counts from when the worker
+starts on an event, and events waiting behind one that timed out or crashed go to another
+worker (they never started).
+(A ProcessPoolExecutor did this through a queue, a feeder thread and a result thread in the
+server process; their GIL hand-offs cost more than the echo function itself.) A worker that
+overruns the function's timeout is killed and replaced, as Lambda ends a timed-out
+environment; one that dies is replaced too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import importlib
 import logging
 import multiprocessing
 import os
+import pickle
+import socket
+import struct
 import sys
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from local.gateway.payload import marshal_result
 
 log = logging.getLogger("local.gateway.workers")
 
@@ -45,9 +65,10 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class Invocation:
-    """The outcome of one invoke: the handler's return value, or the error Lambda would log."""
+    """The outcome of one invoke: the handler's return value as the runtime marshals it (JSON
+    text), or the error Lambda would log."""
 
-    result: Any = None
+    payload: str | None = None
     error: str | None = None
     duration_ms: float = 0.0
 
@@ -91,21 +112,217 @@ def _invoke_in_worker(event: dict[str, Any], request_id: str) -> Invocation:
     except Exception as error:  # the handler's bug, reported as Lambda reports it
         detail = "".join(traceback.format_exception(error))
         return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
-    return Invocation(result=result, duration_ms=(time.monotonic() - started) * 1000)
+    try:  # the Lambda runtime marshals the result to JSON in the execution environment
+        payload = marshal_result(result)
+    except (TypeError, ValueError, RecursionError) as error:
+        detail = f"Runtime.MarshalError: Unable to marshal response: {error}"
+        return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
+    return Invocation(payload=payload, duration_ms=(time.monotonic() - started) * 1000)
 
 
-def _warm() -> bool:
-    return _handler is not None
+def _worker_main(
+    channel: Connection, spec_fields: dict[str, Any], environment: dict[str, str]
+) -> None:
+    """A worker process: become the function, say so, then serve invocations until EOF."""
+    try:
+        _load_worker(spec_fields, environment)
+    except BaseException as error:  # an import error shows at start-up, not as a 500 later
+        channel.send_bytes(pickle.dumps(("failed", "".join(traceback.format_exception(error)))))
+        return
+    channel.send_bytes(pickle.dumps(("ready", os.getpid())))
+    while True:
+        try:
+            request = channel.recv_bytes()
+        except (EOFError, OSError):
+            return  # the server closed its end: stop
+        event, request_id = pickle.loads(request)  # noqa: S301 (our server, our socket pair)
+        channel.send_bytes(pickle.dumps(_invoke_in_worker(event, request_id)))
+
+
+# multiprocessing.Connection frames a message as a 4-byte big-endian signed length, then the
+# bytes; the server side speaks the same framing on its end of the socket pair, asynchronously.
+_LENGTH = struct.Struct("!i")
+
+
+@dataclass(eq=False)
+class _Call:
+    """One invocation on its way: the pickled event and the future of the worker's answer."""
+
+    payload: bytes
+    answer: asyncio.Future[bytes]
+    timer: asyncio.TimerHandle | None = None
+
+
+class WorkerStartError(RuntimeError):
+    """A worker could not import the function's handler (the traceback is the message)."""
+
+
+class _Channel(asyncio.Protocol):
+    """The server's end of a worker's socket pair on the event loop: length-prefixed messages
+    in, each handed to whoever awaits the next one (a worker answers one message at a time)."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._messages: collections.deque[bytes] = collections.deque()
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._lost = False
+        # Once serving, every message goes here (the runner's answer handler), and on_lost is
+        # told when the worker's end closes (it died or was killed).
+        self.on_message: Callable[[bytes], None] | None = None
+        self.on_lost: Callable[[], None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= _LENGTH.size:
+            (length,) = _LENGTH.unpack_from(buffer)
+            end = _LENGTH.size + length
+            if len(buffer) < end:
+                return
+            message = bytes(buffer[_LENGTH.size : end])
+            del buffer[:end]
+            if self.on_message is not None:
+                self.on_message(message)
+                continue
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                self._waiter = None
+                waiter.set_result(message)
+            else:
+                self._messages.append(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        if self.on_lost is not None:
+            self.on_lost()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionError("the worker closed its socket"))
+
+    def send(self, payload: bytes) -> None:
+        assert self._transport is not None
+        self._transport.write(_LENGTH.pack(len(payload)) + payload)
+
+    def next_message(self) -> asyncio.Future[bytes]:
+        """The next message (already received, or when it arrives)."""
+        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        if self._messages:
+            waiter.set_result(self._messages.popleft())
+        elif self._lost:
+            waiter.set_exception(ConnectionError("the worker closed its socket"))
+        else:
+            self._waiter = waiter
+        return waiter
+
+    def close(self) -> None:
+        if self._transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop may be closed already
+                self._transport.close()
+
+
+class _Worker:
+    """One worker process and the server's end of its socket pair."""
+
+    def __init__(self, spec_fields: dict[str, Any], environment: dict[str, str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe(duplex=True)  # a Unix socket pair on POSIX
+        self.process = context.Process(
+            target=_worker_main, args=(theirs, spec_fields, environment), daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self._connection: Connection | None = ours  # blocking use, before the loop has it
+        self._channel: _Channel | None = None
+        self._socket: socket.socket | None = None
+        self.calls: collections.deque[_Call] = collections.deque()  # sent; calls[0] runs
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the worker imported the handler (start-up only, before serving)."""
+        assert self._connection is not None
+        if not self._connection.poll(timeout):
+            self.kill()
+            raise WorkerStartError(f"worker did not start within {timeout:.0f} s")
+        self._check_hello(self._connection.recv_bytes())
+
+    async def wait_ready_async(self, timeout: float) -> None:
+        """The same without blocking the event loop (a replacement worker)."""
+        channel = await self.channel()
+        self._check_hello(await asyncio.wait_for(channel.next_message(), timeout))
+
+    def _check_hello(self, message: bytes) -> None:
+        kind, detail = pickle.loads(message)  # noqa: S301 (our worker, our socket pair)
+        if kind != "ready":
+            self.kill()
+            raise WorkerStartError(str(detail))
+
+    async def channel(self) -> _Channel:
+        """The socket on the running loop (made on first use: the loop may start later)."""
+        if self._channel is None:
+            assert self._connection is not None
+            sock = socket.socket(fileno=os.dup(self._connection.fileno()))
+            self._connection.close()
+            self._connection = None
+            self._socket = sock
+            loop = asyncio.get_running_loop()
+            _, self._channel = await loop.create_unix_connection(_Channel, sock=sock)
+        return self._channel
+
+    def send(self, payload: bytes) -> None:
+        assert self._channel is not None
+        self._channel.send(payload)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.close_channel()
+
+    def close_channel(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class FunctionRunner:
-    """A small pool of worker processes for one function (Lambda's concurrent environments)."""
+    """A few worker processes for one function (Lambda's concurrent execution environments).
+
+    An invocation waits for an idle worker (as many run at once as there are workers), and
+    the function's timeout counts from when its worker starts on it, as on Lambda.
+    """
+
+    START_TIMEOUT_SECONDS = 60.0
+    # Events sent to a worker that is still running one: it then finds the next waiting
+    # instead of sleeping until the server wakes it (fewer process wake-ups under load).
+    QUEUE_PER_WORKER = 1
 
     def __init__(self, spec: FunctionSpec, aws_environment: dict[str, str], workers: int) -> None:
         self.spec = spec
         self._environment = self._function_environment(spec, aws_environment)
-        self._workers = workers
-        self._pool = self._new_pool()
+        self._fields = {
+            "name": spec.name,
+            "arn": spec.arn,
+            "handler": spec.handler,
+            "code_dir": str(spec.code_dir),
+            "timeout_seconds": spec.timeout_seconds,
+            "memory_mb": spec.memory_mb,
+        }
+        self._size = workers
+        self._workers: list[_Worker] = []
+        self._ready: list[_Worker] | None = None  # bound to the serving loop on first use
+        self._binding: asyncio.Future[None] | None = None
+        self._waiting: collections.deque[_Call] = collections.deque()  # not sent yet
+        self._replacing: set[asyncio.Task[None]] = set()
+        self.replaced = 0  # workers replaced after a crash or a timeout
 
     @staticmethod
     def _function_environment(spec: FunctionSpec, aws: dict[str, str]) -> dict[str, str]:
@@ -119,44 +336,175 @@ class FunctionRunner:
             **aws,
         }
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        fields = {
-            "name": self.spec.name,
-            "arn": self.spec.arn,
-            "handler": self.spec.handler,
-            "code_dir": str(self.spec.code_dir),
-            "timeout_seconds": self.spec.timeout_seconds,
-            "memory_mb": self.spec.memory_mb,
-        }
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_load_worker,
-            initargs=(fields, self._environment),
-        )
-
     def warm_up(self) -> None:
         """Start every worker and import the handler now, so the first request is not slow and
-        an import error shows at start-up instead of as a 500 later."""
-        futures = [self._pool.submit(_warm) for _ in range(self._workers * 2)]
-        for future in futures:
-            future.result(timeout=60)
+        an import error shows at start-up (WorkerStartError) instead of as a 500 later."""
+        starting = [_Worker(self._fields, self._environment) for _ in range(self._size)]
+        try:
+            for worker in starting:
+                worker.wait_ready(self.START_TIMEOUT_SECONDS)
+        except BaseException:
+            for worker in starting:
+                worker.kill()
+            raise
+        self._workers = starting
+
+    async def _serving(self) -> None:
+        """On the first invocation: bind every worker's socket to the serving loop (one loop
+        serves a runner for its whole life, as uvicorn's does)."""
+        if self._ready is None:
+            if self._binding is None:
+                self._binding = asyncio.ensure_future(self._bind_all())
+            await self._binding
+
+    async def _bind_all(self) -> None:
+        if not self._workers:
+            self.warm_up()
+        for worker in self._workers:
+            await self._bind(worker)
+        self._ready = list(self._workers)
+
+    async def _bind(self, worker: _Worker) -> None:
+        channel = await worker.channel()
+        channel.on_message = partial(self._answered, worker)
+        channel.on_lost = partial(self._lost, worker)
 
     async def invoke(self, event: dict[str, Any]) -> Invocation:
-        request_id = str(uuid.uuid4())
+        await self._serving()
+        payload = pickle.dumps((event, str(uuid.uuid4())))
+        call = _Call(payload, asyncio.get_running_loop().create_future())
+        self._submit(call)
         try:
-            future = self._pool.submit(_invoke_in_worker, event, request_id)
-            return await asyncio.wait_for(
-                asyncio.wrap_future(future), timeout=self.spec.timeout_seconds
-            )
+            message = await call.answer
         except TimeoutError:
             return Invocation(error=f"Task timed out after {self.spec.timeout_seconds:.2f} seconds")
-        except BrokenProcessPool:
-            # A worker died (os._exit, segfault, OOM): answer this request with an error and
-            # start fresh workers, as Lambda replaces a crashed execution environment.
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+        except ConnectionError:
+            # The worker died (os._exit, segfault, OOM) while running this invocation.
             return Invocation(error="Runtime exited without providing a reason")
+        except asyncio.CancelledError:
+            if call in self._waiting:
+                self._waiting.remove(call)  # never sent; a sent one runs, its answer is dropped
+            raise
+        invocation: Invocation = pickle.loads(message)  # noqa: S301 (our worker)
+        return invocation
+
+    def _submit(self, call: _Call) -> None:
+        """Send to the least busy worker with room (one running + QUEUE_PER_WORKER queued),
+        else wait in arrival order."""
+        assert self._ready is not None
+        best: _Worker | None = None
+        for worker in self._ready:
+            if len(worker.calls) <= self.QUEUE_PER_WORKER and (
+                best is None or len(worker.calls) < len(best.calls)
+            ):
+                best = worker
+        if best is None or self._waiting:
+            self._waiting.append(call)
+            self._pump()
+            return
+        self._send(best, call)
+
+    def _send(self, worker: _Worker, call: _Call) -> None:
+        worker.calls.append(call)
+        if len(worker.calls) == 1:
+            self._arm(worker, call)
+        worker.send(call.payload)
+
+    def _pump(self) -> None:
+        """Waiting invocations to workers with room, oldest first."""
+        assert self._ready is not None
+        while self._waiting:
+            free = [w for w in self._ready if len(w.calls) <= self.QUEUE_PER_WORKER]
+            if not free:
+                return
+            call = self._waiting.popleft()
+            if not call.answer.done():  # done: its caller went away before it was sent
+                self._send(min(free, key=lambda w: len(w.calls)), call)
+
+    def _arm(self, worker: _Worker, call: _Call) -> None:
+        # The function's timeout counts from when its worker starts on it: when the call
+        # before it on that worker has answered (or now, if none).
+        loop = asyncio.get_running_loop()
+        call.timer = loop.call_later(self.spec.timeout_seconds, self._expired, worker, call)
+
+    def _answered(self, worker: _Worker, message: bytes) -> None:
+        if not worker.calls:
+            return  # a worker being failed over: nothing waits for this
+        call = worker.calls.popleft()
+        if call.timer is not None:
+            call.timer.cancel()
+        if not call.answer.done():  # done: its caller was cancelled
+            call.answer.set_result(message)
+        if worker.calls:
+            self._arm(worker, worker.calls[0])
+        self._pump()
+
+    def _expired(self, worker: _Worker, call: _Call) -> None:
+        if not call.answer.done():
+            call.answer.set_exception(TimeoutError())
+        self._fail(worker)
+
+    def _lost(self, worker: _Worker) -> None:
+        if worker.calls:
+            running = worker.calls[0]
+            if not running.answer.done():
+                running.answer.set_exception(ConnectionError("the worker died"))
+        self._fail(worker)
+
+    def _fail(self, worker: _Worker) -> None:
+        """End a worker (timed out or died); what was queued behind the call it ran never
+        started: back to the front of the line, for the other workers; start a replacement."""
+        if self._ready is None or worker not in self._ready:
+            return  # already handled (killing it closes its socket: on_lost comes again)
+        self._ready.remove(worker)
+        if worker.calls:
+            worker.calls.popleft()
+        for call in reversed(worker.calls):
+            if call.timer is not None:
+                call.timer.cancel()
+            self._waiting.appendleft(call)
+        worker.calls.clear()
+        worker.kill()
+        self.replaced += 1
+        task = asyncio.get_running_loop().create_task(self._start_replacement(worker))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+        self._pump()
+
+    async def _start_replacement(self, dead: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, dead.process.join)
+        while True:
+            fresh = await loop.run_in_executor(None, _Worker, self._fields, self._environment)
+            try:
+                await fresh.wait_ready_async(self.START_TIMEOUT_SECONDS)
+            except (WorkerStartError, TimeoutError, OSError):
+                log.exception("a replacement worker for %s failed to start", self.spec.name)
+                fresh.kill()
+                await asyncio.sleep(1)
+                continue
+            break
+        await self._bind(fresh)
+        self._workers = [fresh if w is dead else w for w in self._workers]
+        if self._ready is not None:
+            self._ready.append(fresh)
+            self._pump()
+
+    @property
+    def pids(self) -> list[int | None]:
+        """The worker processes' ids (a replaced worker's new id once it is ready)."""
+        return [worker.process.pid for worker in self._workers]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._ready = None  # closing sockets below must not look like workers dying
+        for task in list(self._replacing):
+            task.cancel()
+        for worker in self._workers:
+            worker.close_channel()  # the worker sees EOF and exits
+        for worker in self._workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+        self._workers = []
+        self._ready = None

@@ -235,3 +235,14 @@ def test_routes_answer_503_at_once_while_the_local_aws_endpoint_is_down(
     assert unknown.status_code == 404
     assert plane.invocations == invocations
     assert httpx.get(f"{base_url}/open/x", timeout=5).status_code == 200
+
+
+def test_a_client_x_forwarded_for_does_not_change_the_source_ip(
+    echo_api: tuple[str, SigningMaterial, DataPlane],
+) -> None:
+    """GIVEN a client sending its own X-Forwarded-For WHEN it calls a route THEN the event's
+    sourceIp is still the connection's peer (API Gateway does not take a client's word)."""
+    base_url, _, _ = echo_api
+    response = httpx.get(f"{base_url}/open/x", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 200
+    assert response.json()["event"]["requestContext"]["http"]["sourceIp"] == "127.0.0.1"

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 from typing import Any
 
 
@@ -13,6 +14,10 @@ def handler(event: dict[str, Any], context: Any) -> Any:
         sys.exit(3)
     if query.get("fail") == "crash":
         os._exit(1)
+    if "sleep" in query:
+        time.sleep(float(query["sleep"]))
+    if query.get("shorthand") == "set":
+        return {"not", "json"}
     if query.get("shorthand") == "1":
         return {"hello": "world"}
     return {
@@ -25,6 +30,7 @@ def handler(event: dict[str, Any], context: Any) -> Any:
                 "env": os.environ.get("ECHO_SETTING"),
                 "function": context.function_name,
                 "remaining_ms": context.get_remaining_time_in_millis(),
+                "pid": os.getpid(),
             }
         ),
     }

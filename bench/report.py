@@ -307,7 +307,7 @@ def _restart_section(data: dict[str, Any]) -> list[str]:
         "cli": "kept state, the CDK CLI decides (finds no changes)",
     }
     lines = [
-        "## 5. `make local` start-up: cold start, warm restart, data-loss window",
+        "## 6. `make local` start-up: cold start, warm restart, data-loss window",
         "",
         f"Wall time from starting `python -m local up` to its ready line, {len(ready['cold'])} "
         "rounds (cold, warm, cli in turn on one state folder), medians. "
@@ -550,8 +550,8 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ("suite", _suite_section),
         ("http", _http_section),
         ("cold_start", _cold_start_section),
-        ("restart", _restart_section),
         ("peer", _peer_section),
+        ("restart", _restart_section),
     ):
         if key in results:
             lines += [*section(results[key]), ""]

@@ -9,12 +9,16 @@ too, with a count of function invocations to prove no handler ran.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,9 +29,30 @@ from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
 from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
 from stacks.contract import ApiOutput
+from tests.conftest import ROOT
 from tests.local.gateway.authorizer.bad_tokens import SigningMaterial
 from tests.local.gateway.authorizer.jwks_server import JWKS_PATH, FakeIssuer
 from tools.outputs import StageOutputs
+
+
+def local_cli(
+    state_dir: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m local ARGS` as the Makefile runs it, for the run whose state is in
+    `state_dir`, with the pinned CDK CLI and this interpreter first on PATH."""
+    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir)}
+    env["PATH"] = os.pathsep.join(
+        [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def port_is_free(port: int) -> bool:

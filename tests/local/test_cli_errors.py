@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from local.state import free_port
-from tests.conftest import ROOT
-from tests.local.conftest import port_is_free
+from tests.local.conftest import local_cli, port_is_free
 
 pytestmark = pytest.mark.local
 
 
 def _run(args: list[str], state_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir)}
-    env["PATH"] = os.pathsep.join(
-        [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "local", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return local_cli(state_dir, *args)
 
 
 def _browser_ports() -> list[str]:

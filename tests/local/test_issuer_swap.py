@@ -9,9 +9,6 @@ expired) are re-signed with the run's own key, so only the checked claim is wron
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,9 +23,9 @@ from local.emulator.issuers import LocalIssuer
 from local.emulator.token_shapes import Provider
 from local.gateway.authorizer.jwt_authorizer import E_AUDIENCE, E_EXPIRED, E_ISSUER, E_SIGNATURE
 from local.gateway.discovery import route_scopes
-from local.state import ROOT, start_local_up
+from local.state import start_local_up
 from stacks.contract import PROFILE_PATH, context_args
-from tests.local.conftest import LocalRun
+from tests.local.conftest import LocalRun, local_cli
 from tools.forge import forged_copy
 
 pytestmark = pytest.mark.local
@@ -140,16 +137,7 @@ class SwapRun:
 
 def _token_command(run: LocalRun) -> str:
     """`make token` for this run: `python -m local token`, as the Makefile calls it."""
-    env = dict(os.environ, LOCAL_STATE_DIR=str(run.state_dir))
-    done = subprocess.run(
-        [sys.executable, "-m", "local", "token"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = local_cli(run.state_dir, "token", timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -14,8 +14,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,8 +28,7 @@ from local.emulator import EmulatorProcess
 from local.emulator.client import local_client
 from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
 from local.supervisor import MAX_RESTARTS
-from tests.conftest import ROOT
-from tests.local.conftest import port_is_free
+from tests.local.conftest import local_cli, port_is_free
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 
@@ -41,16 +38,7 @@ KEPT = "kept: the app is unchanged, not deployed again"
 
 def _token(state_dir: Path) -> str:
     """The ID token the real `local token` prints for the demo user."""
-    env = os.environ | {"LOCAL_STATE_DIR": str(state_dir)}
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "token"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = local_cli(state_dir, "token", timeout=60)
     assert result.returncode == 0, result.stderr
     return next(
         line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith("ID_TOKEN=")

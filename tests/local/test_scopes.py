@@ -7,9 +7,6 @@ pool's discovery document lists. Every request goes over HTTP to the local data 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +16,7 @@ import jwt
 import pytest
 
 from local.emulator.client import local_client
-from tests.conftest import ROOT
-from tests.local.conftest import LocalRun
+from tests.local.conftest import LocalRun, local_cli
 from tools.token import get_machine_token, get_tokens
 
 
@@ -194,16 +190,7 @@ def test_token_endpoint_refuses_with_cognitos_errors(
 def test_make_token_machine_prints_a_client_credentials_token(scoped_run: LocalRun) -> None:
     """GIVEN the scoped run WHEN `python -m local token --machine` runs (make token MACHINE=1)
     THEN it prints a token with the machine scope and a curl line for /profiles/<sub>."""
-    env = dict(os.environ, LOCAL_STATE_DIR=str(scoped_run.state_dir))
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "token", "--machine"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = local_cli(scoped_run.state_dir, "token", "--machine", timeout=60)
     assert result.returncode == 0, result.stderr
     assert "scope: profile-api/profiles.read" in result.stdout
     assert "/profiles/<sub>" in result.stdout
@@ -212,16 +199,7 @@ def test_make_token_machine_prints_a_client_credentials_token(scoped_run: LocalR
 def test_smoke_passes_on_the_scoped_run(scoped_run: LocalRun) -> None:
     """GIVEN scoped routes (as prod has them) WHEN `python -m local smoke` runs THEN it passes:
     it calls the API with the access token, which the trigger gave the user scopes."""
-    env = dict(os.environ, LOCAL_STATE_DIR=str(scoped_run.state_dir))
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = local_cli(scoped_run.state_dir, "smoke", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "PASSED: 7 passed, 0 failed"
 
@@ -231,16 +209,7 @@ def test_machine_token_without_a_machine_client_says_how_to_deploy_one(
 ) -> None:
     """GIVEN the default run (no machineClient) WHEN `make token MACHINE=1` runs THEN exit 2
     with one line naming the context to deploy, and no traceback."""
-    env = dict(os.environ, LOCAL_STATE_DIR=str(local_run.state_dir))
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "token", "--machine"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = local_cli(local_run.state_dir, "token", "--machine", timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: this deployment has no machine client: deploy with machineClient=true "

@@ -7,6 +7,7 @@ sides alike; absolute seconds are printed for context only.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -16,6 +17,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tools.load import LoadResult, LoadSpec, spec_to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -142,3 +145,19 @@ def machine_info() -> dict[str, str]:
         "httptools": _package_version("httptools"),
         "uvloop": _package_version("uvloop"),
     }
+
+
+def load_in_own_process(spec: LoadSpec, spec_path: Path) -> LoadResult:
+    """One load through the shared generator (`python -m tools.load`), in its own process so
+    its CPU and GIL are not the server's."""
+    spec_path.write_text(json.dumps(spec_to_json(spec)))
+    completed = subprocess.run(
+        [PYTHON, "-m", "tools.load", str(spec_path)],
+        cwd=ROOT,
+        env=tool_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return LoadResult.from_json(json.loads(completed.stdout))

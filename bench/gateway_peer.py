@@ -30,11 +30,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, interleaved, log, percentile, tool_environment
+from bench.common import (
+    PYTHON,
+    ROOT,
+    interleaved,
+    load_in_own_process,
+    log,
+    percentile,
+    tool_environment,
+)
 from bench.echo_gateway import ECHO_PATH
 from bench.issuer import AUDIENCE, StaticIssuer
 from local.state import free_port
-from tools.load import LabelledToken, LoadResult, LoadSpec, spec_to_json
+from tools.load import LabelledToken, LoadSpec
 
 PEER_DIR = ROOT / "bench" / "peer"
 SERVERLESS = PEER_DIR / "node_modules" / ".bin" / "serverless"
@@ -186,20 +194,9 @@ def _load(
         # up before the measured phase (4 warm-up requests per client)
         warmup=max(4 * concurrency, 100),
     )
-    spec_path = work / "peer-load-spec.json"
-    spec_path.write_text(json.dumps(spec_to_json(spec)))
     cpu_before = tree_cpu_seconds(pid)
-    completed = subprocess.run(
-        [PYTHON, "-m", "tools.load", str(spec_path)],
-        cwd=ROOT,
-        env=tool_environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
+    result = load_in_own_process(spec, work / "peer-load-spec.json")
     cpu = tree_cpu_seconds(pid) - cpu_before
-    result = LoadResult.from_json(json.loads(completed.stdout))
     statuses = result.statuses.get("t", {})
     if set(statuses) != {expected} or result.transport_errors or result.timed_out:
         raise RuntimeError(

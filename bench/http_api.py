@@ -14,8 +14,6 @@ fresh `jti` each, so "unique" runs can send a never-seen token per request.
 from __future__ import annotations
 
 import contextlib
-import json
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,13 +23,13 @@ from typing import Any
 
 import jwt
 
-from bench.common import PYTHON, ROOT, log, percentile, tool_environment
+from bench.common import PYTHON, load_in_own_process, log, percentile, tool_environment
 from local.emulator.client import local_client
 from local.emulator.keys import emulator_signing_key
 from local.state import RunDir, RunState, free_port, start_local_up
 from stacks.contract import PROFILE_PATH, ApiOutput
 from tools.forge import unique_copies
-from tools.load import LabelledToken, LoadResult, LoadSpec, spec_to_json
+from tools.load import LabelledToken, LoadSpec
 from tools.token import tokens_for_stage
 
 CONCURRENCY = (1, 8, 32, 64)
@@ -134,18 +132,7 @@ def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Pat
         mode="unique" if mode == "unique" else "reused",
         warmup=_warmup(concurrency),
     )
-    spec_path = workdir / "load-spec.json"
-    spec_path.write_text(json.dumps(spec_to_json(spec)))
-    completed = subprocess.run(
-        [PYTHON, "-m", "tools.load", str(spec_path)],
-        cwd=ROOT,
-        env=tool_environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    result = LoadResult.from_json(json.loads(completed.stdout))
+    result = load_in_own_process(spec, workdir / "load-spec.json")
     latencies = result.latencies
     statuses = {str(code): count for code, count in result.statuses.get("valid", {}).items()}
     if set(statuses) != {"200"} or result.transport_errors:

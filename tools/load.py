@@ -287,8 +287,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m tools.load SPEC.json", file=sys.stderr)
         return 2
-    with open(args[0]) as handle:
-        spec = spec_from_json(json.load(handle))
+    try:
+        with open(args[0]) as handle:
+            spec = spec_from_json(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError) as problem:
+        print(f"error: cannot read the load spec {args[0]}: {problem!r}", file=sys.stderr)
+        return 2
     try:
         result = _run(run_load(spec))
     except LoadError as problem:

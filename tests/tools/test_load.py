@@ -183,3 +183,18 @@ def test_a_result_over_64_kib_arrives_whole_through_a_non_blocking_pipe(
         assert process.wait(timeout=120) == 0
     assert len(output) > 65536
     assert json.loads(output)["statuses"] == {"valid": {"200": 4000}}
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"url": "http://127.0.0.1:1/x"}', "[]"])
+def test_an_unreadable_spec_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None
+) -> None:
+    """GIVEN a spec file that is missing, not JSON, lacks keys or is not an object WHEN
+    `python -m tools.load` reads it THEN exit 2 with one line naming the file, no traceback."""
+    spec = tmp_path / "spec.json"
+    if content is not None:
+        spec.write_text(content)
+    assert main([str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot read the load spec {spec}: ")
+    assert "\n" not in err

@@ -25,7 +25,6 @@ from local.gateway.payload import (
     HttpResponse,
     build_event,
     internal_server_error,
-    map_marshalled,
     new_request_id,
 )
 from local.gateway.routes import RouteTable
@@ -65,20 +64,31 @@ class AccessLog:
     """One JSON line per request on the `local.access` logger, handed to logging in batches.
 
     Formatting a line is cheap; a logging record and a flushed write per request are not (a
-    third of a 401's CPU under load). Lines wait at most FLUSH_SECONDS and go out together as
-    one record, each still one line; stop() flushes what is left.
+    third of a 401's CPU under load). Lines go out together as one record, each still one
+    line, right after a response once the oldest has waited FLUSH_SECONDS: the response is on
+    its way by then, so the write overlaps the client reading it instead of delaying a request
+    that has just come in (a timer firing mid-stream did, once per batch). When requests stop,
+    a timer flushes what is left within twice that; stop() flushes the rest.
     """
 
     FLUSH_SECONDS = 0.02
 
     def __init__(self) -> None:
         self._lines: list[str] = []
+        self._due = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
     def write(self, entry: dict[str, Any]) -> None:
+        """Buffer one request's line; call after its response was sent."""
         self._lines.append(json.dumps(entry, separators=(",", ":")))
+        loop = asyncio.get_running_loop()
         if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
+            self._due = loop.time() + self.FLUSH_SECONDS
+            self._timer = loop.call_later(2 * self.FLUSH_SECONDS, self.flush)
+        elif loop.time() >= self._due:
+            self._due = float("inf")  # one flush scheduled per batch
+            # call_soon keeps order: this turn's response write, queued before, goes first.
+            loop.call_soon(self.flush)
 
     def flush(self) -> None:
         if self._timer is not None:
@@ -122,6 +132,7 @@ class DataPlane:
         self.cors = CorsPolicy(api.cors)
         self.timings = Timings()
         self.invocations = 0
+        self.active = 0  # requests being handled now (a lone one may poll its function's worker)
         # Set (with the reason) while the local AWS endpoint is down: routes answer 503 at
         # once instead of waiting on it (local.supervisor sets and clears it).
         self.unavailable: str | None = None
@@ -138,7 +149,11 @@ class DataPlane:
         context: dict[str, Any] = {"requestId": request_id}
         # Decoded once per request: routing, the authorizer, the event and CORS all read them.
         headers = RequestHeaders(scope["headers"])
-        response = await self._handle(scope, headers, receive, request_id, context)
+        self.active += 1
+        try:
+            response = await self._handle(scope, headers, receive, request_id, context)
+        finally:
+            self.active -= 1
         response = self.cors.decorate(headers, response)
         await self._send(send, response, request_id)
         elapsed = time.perf_counter() - started
@@ -218,14 +233,15 @@ class DataPlane:
         self.invocations += 1
         context["integration"] = runner.spec.name
         invoke_started = time.perf_counter()
-        invocation = await runner.invoke(event)
+        invocation = await runner.invoke(event, map_to_http=True, alone=self.active == 1)
         self.timings.invoke_seconds += time.perf_counter() - invoke_started
         self.timings.function_seconds += invocation.duration_ms / 1000
-        if invocation.error is not None:
-            context["integrationError"] = invocation.error.strip().splitlines()[-1]
-            log.error("function %s failed:\n%s", runner.spec.name, invocation.error)
+        if invocation.error is not None or invocation.response is None:
+            error = invocation.error or "no response"
+            context["integrationError"] = error.strip().splitlines()[-1]
+            log.error("function %s failed:\n%s", runner.spec.name, error)
             return internal_server_error()
-        return map_marshalled(invocation.payload or "null")
+        return invocation.response
 
     async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
         length = headers.get("content-length")

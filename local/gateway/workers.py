@@ -16,6 +16,20 @@ worker (they never started).
 server process; their GIL hand-offs cost more than the echo function itself.) A worker that
 overruns the function's timeout is killed and replaced, as Lambda ends a timed-out
 environment; one that dies is replaced too.
+
+For an API route the worker also maps the result to the HTTP response (payload format 2.0,
+the same `map_marshalled` API Gateway's side would run): the server is one thread serving every
+connection, the workers are many, so the work goes where there is room.
+
+Hand-off by polling. Putting a sleeping process back on a CPU costs more on a virtual machine
+than the echo function itself (a wake-up inter-processor interrupt, a context switch). When the
+gateway is serving one request and nothing else, both ends of that one hand-off poll instead of
+sleeping, for at most POLL_SECONDS: the server's loop keeps turning (it still serves any other
+socket) until the answer is in, and the worker, after answering, polls its socket for the next
+event, yielding its CPU to anything else runnable. Nothing else is waiting for a CPU then, so
+the polling takes only idle time; under load (two or more requests in the gateway) neither side
+polls. Each side stops polling once it stops paying: the server when the function's last run
+took longer than the poll window, the worker when the last event came later than it.
 """
 
 from __future__ import annotations
@@ -28,6 +42,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import select
 import socket
 import struct
 import sys
@@ -41,7 +56,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
 
-from local.gateway.payload import marshal_result
+from local.gateway.payload import HttpResponse, map_marshalled, marshal_result
 
 log = logging.getLogger("local.gateway.workers")
 
@@ -66,9 +81,11 @@ class FunctionSpec:
 @dataclass(frozen=True)
 class Invocation:
     """The outcome of one invoke: the handler's return value as the runtime marshals it (JSON
-    text), or the error Lambda would log."""
+    text; for an API route, the HTTP response API Gateway maps it to instead), or the error
+    Lambda would log."""
 
     payload: str | None = None
+    response: HttpResponse | None = None
     error: str | None = None
     duration_ms: float = 0.0
 
@@ -101,23 +118,45 @@ def _load_worker(spec_fields: dict[str, Any], environment: dict[str, str]) -> No
     _identity = spec_fields
 
 
-def _invoke_in_worker(event: dict[str, Any], request_id: str) -> Invocation:
+# What a worker sends back: (kind, value, duration in ms), a plain tuple because pickling
+# one costs a third of pickling a dataclass. kind "payload": the marshalled JSON text;
+# "response": the mapped HTTP response as (status, headers, body); "error": Lambda's error text.
+Answer = tuple[str, Any, float]
+
+
+def _invoke_in_worker(event: dict[str, Any], map_to_http: bool) -> Answer:
     started = time.monotonic()
-    context = LambdaContext(_identity, request_id, started + _identity["timeout_seconds"])
+    context = LambdaContext(_identity, str(uuid.uuid4()), started + _identity["timeout_seconds"])
     try:
         result = _handler(event, context)
     except SystemExit as exit_:
         detail = f"Runtime exited with error: exit status {exit_.code}"
-        return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
+        return "error", detail, (time.monotonic() - started) * 1000
     except Exception as error:  # the handler's bug, reported as Lambda reports it
         detail = "".join(traceback.format_exception(error))
-        return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
+        return "error", detail, (time.monotonic() - started) * 1000
     try:  # the Lambda runtime marshals the result to JSON in the execution environment
         payload = marshal_result(result)
     except (TypeError, ValueError, RecursionError) as error:
         detail = f"Runtime.MarshalError: Unable to marshal response: {error}"
-        return Invocation(error=detail, duration_ms=(time.monotonic() - started) * 1000)
-    return Invocation(payload=payload, duration_ms=(time.monotonic() - started) * 1000)
+        return "error", detail, (time.monotonic() - started) * 1000
+    duration_ms = (time.monotonic() - started) * 1000
+    if not map_to_http:
+        return "payload", payload, duration_ms
+    response = map_marshalled(payload)
+    return "response", (response.status_code, response.headers, response.body), duration_ms
+
+
+def _poll_for_event(poller: select.poll, seconds: float) -> bool:
+    """Poll the socket for up to `seconds`, yielding the CPU to anything else runnable between
+    looks; True when an event (or the server's EOF) is there. (`select.poll`, registered once:
+    `Connection.poll` builds a selector on every call, ten times the cost of a look.)"""
+    deadline = time.perf_counter() + seconds
+    while not poller.poll(0):
+        if time.perf_counter() >= deadline:
+            return False
+        os.sched_yield()
+    return True
 
 
 def _worker_main(
@@ -130,13 +169,23 @@ def _worker_main(
         channel.send_bytes(pickle.dumps(("failed", "".join(traceback.format_exception(error)))))
         return
     channel.send_bytes(pickle.dumps(("ready", os.getpid())))
+    poller = select.poll()
+    poller.register(channel.fileno(), select.POLLIN)
+    poll_seconds = 0.0  # how long to poll for the next event (the server allows it per event)
+    answered = 0.0
     while True:
+        if poll_seconds:
+            _poll_for_event(poller, poll_seconds)
         try:
             request = channel.recv_bytes()
         except (EOFError, OSError):
             return  # the server closed its end: stop
-        event, request_id = pickle.loads(request)  # noqa: S301 (our server, our socket pair)
-        channel.send_bytes(pickle.dumps(_invoke_in_worker(event, request_id)))
+        came_after = time.perf_counter() - answered
+        event, map_to_http, allowed = pickle.loads(request)  # noqa: S301 (our server, our pair)
+        # Poll next time only if allowed and polling would have caught this event.
+        poll_seconds = allowed if came_after <= allowed else 0.0
+        channel.send_bytes(pickle.dumps(_invoke_in_worker(event, map_to_http)))
+        answered = time.perf_counter()
 
 
 # multiprocessing.Connection frames a message as a 4-byte big-endian signed length, then the
@@ -304,6 +353,8 @@ class FunctionRunner:
     # Events sent to a worker that is still running one: it then finds the next waiting
     # instead of sleeping until the server wakes it (fewer process wake-ups under load).
     QUEUE_PER_WORKER = 1
+    # How long either end of a lone invocation's hand-off polls before sleeping (module doc).
+    POLL_SECONDS = 0.001
 
     def __init__(self, spec: FunctionSpec, aws_environment: dict[str, str], workers: int) -> None:
         self.spec = spec
@@ -323,6 +374,7 @@ class FunctionRunner:
         self._waiting: collections.deque[_Call] = collections.deque()  # not sent yet
         self._replacing: set[asyncio.Task[None]] = set()
         self.replaced = 0  # workers replaced after a crash or a timeout
+        self._last_duration = 0.0  # seconds the last invocation ran, as its worker timed it
 
     @staticmethod
     def _function_environment(spec: FunctionSpec, aws: dict[str, str]) -> dict[str, str]:
@@ -369,11 +421,19 @@ class FunctionRunner:
         channel.on_message = partial(self._answered, worker)
         channel.on_lost = partial(self._lost, worker)
 
-    async def invoke(self, event: dict[str, Any]) -> Invocation:
+    async def invoke(
+        self, event: dict[str, Any], *, map_to_http: bool = False, alone: bool = False
+    ) -> Invocation:
+        """Run the function on `event`. `map_to_http`: answer with the HTTP response API
+        Gateway maps the result to (payload format 2.0) instead of the JSON payload. `alone`:
+        the caller has nothing else in flight, so both ends may poll instead of sleeping."""
         await self._serving()
-        payload = pickle.dumps((event, str(uuid.uuid4())))
+        poll = self.POLL_SECONDS if alone else 0.0
+        payload = pickle.dumps((event, map_to_http, poll))
         call = _Call(payload, asyncio.get_running_loop().create_future())
         self._submit(call)
+        if poll and self._last_duration < poll:
+            self._poll_until_answered(call.answer, time.perf_counter() + poll)
         try:
             message = await call.answer
         except TimeoutError:
@@ -385,8 +445,27 @@ class FunctionRunner:
             if call in self._waiting:
                 self._waiting.remove(call)  # never sent; a sent one runs, its answer is dropped
             raise
-        invocation: Invocation = pickle.loads(message)  # noqa: S301 (our worker)
-        return invocation
+        kind, value, duration_ms = pickle.loads(message)  # noqa: S301 (our worker)
+        self._last_duration = duration_ms / 1000
+        if kind == "payload":
+            return Invocation(payload=value, duration_ms=duration_ms)
+        if kind == "response":
+            status, headers, body = value
+            response = HttpResponse(status_code=status, headers=headers, body=body)
+            return Invocation(response=response, duration_ms=duration_ms)
+        return Invocation(error=value, duration_ms=duration_ms)
+
+    @staticmethod
+    def _poll_until_answered(answer: asyncio.Future[bytes], deadline: float) -> None:
+        """Keep the loop turning without sleeping (each turn still polls every socket) until
+        the answer is in or the deadline passes."""
+        loop = asyncio.get_running_loop()
+
+        def turn() -> None:
+            if not answer.done() and time.perf_counter() < deadline:
+                loop.call_soon(turn)
+
+        loop.call_soon(turn)
 
     def _submit(self, call: _Call) -> None:
         """Send to the least busy worker with room (one running + QUEUE_PER_WORKER queued),

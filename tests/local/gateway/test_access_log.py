@@ -45,3 +45,27 @@ def test_flush_writes_what_is_pending_at_once(caplog: pytest.LogCaptureFixture) 
 
     asyncio.run(one())
     assert [r.getMessage() for r in caplog.records] == ['{"requestId":"last"}']
+
+
+def test_a_due_batch_goes_out_right_after_a_response_not_on_the_fallback_timer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """GIVEN a line older than the flush window WHEN another request's line is written THEN
+    both are written in the next loop turn, well before the fallback timer (twice the window)."""
+    caplog.set_level("INFO", logger="local.access")
+
+    async def two() -> None:
+        log = AccessLog()
+        log.write({"requestId": "old"})
+        await asyncio.sleep(AccessLog.FLUSH_SECONDS * 1.2)
+        assert caplog.records == []
+        log.write({"requestId": "new"})
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    asyncio.run(two())
+    (record,) = [r for r in caplog.records if r.name == "local.access"]
+    assert [json.loads(line)["requestId"] for line in record.getMessage().splitlines()] == [
+        "old",
+        "new",
+    ]

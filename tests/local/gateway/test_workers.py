@@ -176,3 +176,25 @@ def test_waiting_invocations_get_the_worker_in_arrival_order() -> None:
         assert asyncio.run(scenario()) == ["a", "b", "c", "d", "e"]
     finally:
         runner.close()
+
+
+def test_an_api_route_invocation_comes_back_as_the_mapped_http_response(
+    runner: FunctionRunner,
+) -> None:
+    """GIVEN map_to_http WHEN the function answers THEN the worker returns API Gateway's
+    mapped response (status, headers, body bytes), no JSON payload; a result that cannot be
+    marshalled is still Lambda's error, and a lone caller's polling hand-off answers the same."""
+
+    async def scenario() -> list[Any]:
+        mapped = [await runner.invoke(_event(), map_to_http=True, alone=True) for _ in range(5)]
+        failed = await runner.invoke(_event(shorthand="set"), map_to_http=True, alone=True)
+        return [*mapped, failed]
+
+    *mapped, failed = asyncio.run(scenario())
+    for invocation in mapped:
+        assert invocation.payload is None
+        assert invocation.response is not None
+        assert invocation.response.status_code == 200
+        assert "pid" in json.loads(invocation.response.body)
+    assert failed.response is None
+    assert (failed.error or "").startswith("Runtime.MarshalError")

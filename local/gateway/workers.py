@@ -147,16 +147,13 @@ def _invoke_in_worker(event: dict[str, Any], map_to_http: bool) -> Answer:
     return "response", (response.status_code, response.headers, response.body), duration_ms
 
 
-def _poll_for_event(poller: select.poll, seconds: float) -> bool:
-    """Poll the socket for up to `seconds`, yielding the CPU to anything else runnable between
-    looks; True when an event (or the server's EOF) is there. (`select.poll`, registered once:
+def _poll_for_event(poller: select.poll, seconds: float) -> None:
+    """Poll the socket for up to `seconds` until an event (or the server's EOF) is there,
+    yielding the CPU to anything else runnable between looks. (`select.poll`, registered once:
     `Connection.poll` builds a selector on every call, ten times the cost of a look.)"""
     deadline = time.perf_counter() + seconds
-    while not poller.poll(0):
-        if time.perf_counter() >= deadline:
-            return False
+    while not poller.poll(0) and time.perf_counter() < deadline:
         os.sched_yield()
-    return True
 
 
 def _worker_main(

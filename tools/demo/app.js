@@ -146,6 +146,7 @@ async function callApi(method, body) {
   if (body !== undefined) headers["content-type"] = "application/json";
   const what = kind === "none" ? "no token" : `the ${kind} token`;
   $("api-status").textContent = `${method} /user/profile with ${what}…`;
+  $("api-status").className = "";
   $("api-body").textContent = "";
   let response;
   try {
@@ -154,11 +155,21 @@ async function callApi(method, body) {
     $("api-status").textContent = `${method} failed before an answer: ${problem.message} (is the API up, and does its CORS allow ${location.origin}?)`;
     return;
   }
+  // Read the whole body before showing anything: the status and the body appear together, so
+  // nobody (person or test) sees "HTTP 200" above an empty body.
+  let text;
+  try {
+    text = await response.text();
+  } catch (problem) {
+    $("api-status").textContent = `${method} got HTTP ${response.status} but its body was cut off: ${problem.message}`;
+    $("api-status").className = "error";
+    return;
+  }
+  let shown = text;
+  try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: show it as sent */ }
+  $("api-body").textContent = shown;
   $("api-status").textContent = `${method} /user/profile with ${what}: HTTP ${response.status}`;
   $("api-status").className = response.ok ? "ok" : "error";
-  const text = await response.text();
-  try { $("api-body").textContent = JSON.stringify(JSON.parse(text), null, 2); }
-  catch { $("api-body").textContent = text; }
 }
 
 function profileBody() {

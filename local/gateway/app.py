@@ -67,30 +67,47 @@ class AccessLog:
     third of a 401's CPU under load). Lines go out together as one record, each still one
     line, right after a response once the oldest has waited FLUSH_SECONDS: the response is on
     its way by then, so the write overlaps the client reading it instead of delaying a request
-    that has just come in (a timer firing mid-stream did, once per batch). When requests stop,
-    a timer flushes what is left within twice that; stop() flushes the rest.
+    that has just come in (a timer firing mid-stream did, once per batch). Each line is
+    formatted on the loop turn after its response, for the same reason. When requests stop, a
+    timer flushes what is left within twice that; flush() at shutdown writes the rest.
     """
 
     FLUSH_SECONDS = 0.02
 
     def __init__(self) -> None:
+        self._entries: list[dict[str, Any]] = []  # written, not yet formatted
         self._lines: list[str] = []
         self._due = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
     def write(self, entry: dict[str, Any]) -> None:
-        """Buffer one request's line; call after its response was sent."""
-        self._lines.append(json.dumps(entry, separators=(",", ":")))
+        """Keep one request's entry; call once its response is written.
+
+        The entry is formatted on the next loop turn, not now: whatever the request's task
+        still does after this call delays the next request on a busy connection.
+        """
+        if not self._entries:
+            asyncio.get_running_loop().call_soon(self._format)
+        self._entries.append(entry)
+
+    def _format(self) -> None:
+        if not self._entries:
+            return  # flush() got there first
+        self._format_entries()
         loop = asyncio.get_running_loop()
         if self._timer is None:
             self._due = loop.time() + self.FLUSH_SECONDS
             self._timer = loop.call_later(2 * self.FLUSH_SECONDS, self.flush)
         elif loop.time() >= self._due:
             self._due = float("inf")  # one flush scheduled per batch
-            # call_soon keeps order: this turn's response write, queued before, goes first.
             loop.call_soon(self.flush)
 
+    def _format_entries(self) -> None:
+        entries, self._entries = self._entries, []
+        self._lines.extend(json.dumps(entry, separators=(",", ":")) for entry in entries)
+
     def flush(self) -> None:
+        self._format_entries()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -132,7 +132,14 @@ def http(local_run: LocalRun) -> Iterator[httpx.Client]:
 @contextmanager
 def serve_in_thread(plane: DataPlane) -> Iterator[str]:
     """Serve a data plane with the same uvicorn settings as `local up`; yields its base URL."""
-    server = uvicorn.Server(server_config(plane, free_port(), lifespan="off"))
+    with serve_config_in_thread(server_config(plane, free_port(), lifespan="off")) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serve_config_in_thread(config: uvicorn.Config) -> Iterator[str]:
+    """Serve any uvicorn configuration on a thread until the block ends; yields its base URL."""
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 
 from local.gateway.protocol import CoalescingHttpToolsProtocol
 from local.state import free_port
+from tests.local.conftest import serve_config_in_thread
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 REQUEST = b"GET /anything HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"
@@ -52,8 +53,8 @@ async def respond_then_block(scope: dict[str, Any], receive: Any, send: Any) -> 
     time.sleep(1.0)
 
 
-@contextmanager
-def serving(app: App) -> Iterator[int]:
+def serving(app: App) -> AbstractContextManager[str]:
+    """The app behind the gateway's protocol class (recording its writes) on uvloop."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -63,20 +64,12 @@ def serving(app: App) -> Iterator[int]:
         lifespan="off",
         log_level="warning",
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield config.port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_config_in_thread(config)
 
 
-def _read_response(port: int, timeout: float) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
+def _read_response(base_url: str, timeout: float) -> bytes:
+    address = urlsplit(base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=timeout) as client:
         client.sendall(REQUEST)
         received = b""
         while not received.endswith(BODY):
@@ -93,9 +86,9 @@ def test_a_complete_response_leaves_at_once_in_one_write_even_if_the_app_then_ho
     client asks THEN the whole response reaches it well before that second ends, and the
     status line, headers and body went to the socket in one write."""
     socket_writes.clear()
-    with serving(respond_then_block) as port:
+    with serving(respond_then_block) as base_url:
         started = time.perf_counter()
-        response = _read_response(port, timeout=5)
+        response = _read_response(base_url, timeout=5)
         waited = time.perf_counter() - started
     assert response.startswith(b"HTTP/1.1 401 ")
     assert waited < 0.5, f"the response waited {waited:.2f} s for the app's task to finish"

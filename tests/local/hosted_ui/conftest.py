@@ -7,8 +7,6 @@ and a second public client are created in the real pool for the checks that need
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,23 +19,17 @@ import uvicorn
 from local.emulator.client import local_client
 from local.hosted_ui import HostedUi, build_hosted_ui
 from local.state import free_port
-from tests.local.conftest import LocalRun
+from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import Agent
 
 
 @contextmanager
 def serving(app: Any, port: int) -> Iterator[None]:
     """Serve an ASGI app over real HTTP on a loopback port for the duration."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
+    with serve_config_in_thread(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    ):
         yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass(frozen=True)

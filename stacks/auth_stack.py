@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stacks.api_stack import ASSET_EXCLUDES, HANDLER_RUNTIME, LAMBDA_ROOT
 from stacks.config import CognitoConfig
 from stacks.contract import (
     ADMIN_SCOPE_NAME,
@@ -23,12 +21,14 @@ from stacks.contract import (
     cognito_scope,
 )
 from stacks.encryption import stage_key
+from stacks.logged_function import LoggedFunction, lambda_code
+from stacks.stable_ids import StableIdStack
 
 OAUTH_SCOPES = ("openid", "email", "profile")
 PRE_TOKEN_HANDLER = "pre_token.handler.handler"  # noqa: S105 - a module path
 
 
-class AuthStack(Stack):
+class AuthStack(StableIdStack):
     """User pool, app client and hosted-UI domain; exposes `issuer` and `client_id` for ApiStack."""
 
     def __init__(
@@ -42,8 +42,23 @@ class AuthStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.user_pool = self._user_pool(retain_data=retain_data, mfa=mfa)
+        self._add_resource_server(cognito_config.resource_server)
+        self.client = self._user_client(cognito_config)
+        self.domain = self.user_pool.add_domain(
+            "HostedUiDomain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=cognito_config.domain_prefix),
+        )
+        self._add_pre_token_trigger(retain_data=retain_data)
+        self.machine_client = self._machine_client() if cognito_config.machine_client else None
+        self.issuer = self.user_pool.user_pool_provider_url
+        self.client_id = self.client.user_pool_client_id
+        self._outputs(cognito_config)
+        self.pin_grouped_logical_ids()
 
-        self.user_pool = cognito.UserPool(
+    def _user_pool(self, *, retain_data: bool, mfa: bool) -> cognito.UserPool:
+        """Email sign-in and self sign-up, a 12-character policy, Essentials (for the trigger)."""
+        return cognito.UserPool(
             self,
             "UserPool",
             self_sign_up_enabled=True,
@@ -70,7 +85,8 @@ class AuthStack(Stack):
             removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
         )
 
-        server_id = cognito_config.resource_server
+    def _add_resource_server(self, server_id: str) -> None:
+        """The API's scopes: users read/write their own profile, the back office reads any."""
         self.read_scope = cognito.ResourceServerScope(
             scope_name=READ_SCOPE_NAME, scope_description="Read your own profile"
         )
@@ -91,7 +107,9 @@ class AuthStack(Stack):
             cognito_scope(server_id, WRITE_SCOPE_NAME),
         )
 
-        self.client = self.user_pool.add_client(
+    def _user_client(self, cognito_config: CognitoConfig) -> cognito.UserPoolClient:
+        """The users' app client: no secret (a browser or app holds it), code + PKCE grants."""
+        return self.user_pool.add_client(
             "AppClient",
             generate_secret=False,
             auth_flows=cognito.AuthFlow(
@@ -126,39 +144,28 @@ class AuthStack(Stack):
             refresh_token_validity=Duration.days(30),
         )
 
-        self.domain = self.user_pool.add_domain(
-            "HostedUiDomain",
-            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=cognito_config.domain_prefix),
+    def _machine_client(self) -> cognito.UserPoolClient:
+        """A second client: client_credentials cannot share a client with the user grants,
+        and needs a secret. No sign-in flows (a user cannot sign in through it)."""
+        machine_client = self.user_pool.add_client(
+            "MachineClient",
+            generate_secret=True,
+            auth_flows=cognito.AuthFlow(),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(client_credentials=True),
+                scopes=[cognito.OAuthScope.resource_server(self.resource_server, self.admin_scope)],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            prevent_user_existence_errors=True,
+            access_token_validity=Duration.hours(1),
         )
+        # Unset, Cognito allows SRP and custom auth: refresh only, so no user signs in here.
+        machine_cfn = machine_client.node.default_child
+        assert isinstance(machine_cfn, cognito.CfnUserPoolClient)
+        machine_cfn.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+        return machine_client
 
-        self._add_pre_token_trigger(retain_data=retain_data)
-
-        self.machine_client: cognito.UserPoolClient | None = None
-        if cognito_config.machine_client:
-            # A second client: client_credentials cannot share a client with the user grants,
-            # and needs a secret. No sign-in flows (a user cannot sign in through it).
-            self.machine_client = self.user_pool.add_client(
-                "MachineClient",
-                generate_secret=True,
-                auth_flows=cognito.AuthFlow(),
-                o_auth=cognito.OAuthSettings(
-                    flows=cognito.OAuthFlows(client_credentials=True),
-                    scopes=[
-                        cognito.OAuthScope.resource_server(self.resource_server, self.admin_scope)
-                    ],
-                ),
-                supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
-                prevent_user_existence_errors=True,
-                access_token_validity=Duration.hours(1),
-            )
-            # Unset, Cognito allows SRP and custom auth: refresh only, so no user signs in here.
-            machine_cfn = self.machine_client.node.default_child
-            assert isinstance(machine_cfn, cognito.CfnUserPoolClient)
-            machine_cfn.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
-
-        self.issuer = self.user_pool.user_pool_provider_url
-        self.client_id = self.client.user_pool_client_id
-
+    def _outputs(self, cognito_config: CognitoConfig) -> None:
         redirect_uri = quote(cognito_config.callback_urls[0], safe="")
         hosted_ui_query = (
             f"client_id={self.client_id}&response_type=token"
@@ -214,51 +221,26 @@ class AuthStack(Stack):
             if retain_data
             else None
         )
-        log_group = logs.LogGroup(
-            self,
-            "PreTokenGenerationLogs",
-            retention=retention,
-            removal_policy=removal,
-            encryption_key=key,
-        )
         parameter_arn = self.format_arn(
             service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/")
         )
-        role = iam.Role(
-            self,
-            "PreTokenGenerationRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            inline_policies={
-                "WriteOwnLogsReadClientId": iam.PolicyDocument(
-                    statements=[
-                        iam.PolicyStatement(
-                            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                            resources=[log_group.log_group_arn],
-                        ),
-                        iam.PolicyStatement(
-                            actions=["ssm:GetParameter"], resources=[parameter_arn]
-                        ),
-                    ]
-                )
-            },
-        )
-        function = lambda_.Function(
+        function = LoggedFunction(
             self,
             "PreTokenGeneration",
-            role=role,
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
             handler=PRE_TOKEN_HANDLER,
-            code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
-            memory_size=256,
-            timeout=Duration.seconds(5),
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
+            code=lambda_code(),
             environment={
                 "USER_CLIENT_ID_PARAMETER": parameter_name,
                 "USER_SCOPES": " ".join(self.user_scopes),
             },
-        )
+            log_retention=retention,
+            removal=removal,
+            encryption_key=key,
+            policy_name="WriteOwnLogsReadClientId",
+            extra_statements=[
+                iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter_arn])
+            ],
+        ).function
         self.user_pool.add_trigger(
             cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
             function,

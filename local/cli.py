@@ -228,7 +228,10 @@ def up(args: argparse.Namespace) -> int:
     auth_url = f"http://localhost:{args.auth_port}"
     demo_url = f"http://localhost:{args.demo_port}/"
     run_dir = RunDir()
-    secure_tree(run_dir.root)  # made 0700/0600, or narrowed to it if an older run left it wider
+    # Everything this run and its children (the CDK CLI, the endpoint) create is private
+    # from its first byte; what an older run left wider is narrowed now.
+    os.umask(0o077)
+    secure_tree(run_dir.root)
     started_all = time.perf_counter()
     exit_code = 0
     with ExitStack() as stack:

@@ -320,6 +320,7 @@ def up(args: argparse.Namespace) -> int:
                 emulator_pid=current.pid,
             ).write(run_dir)
 
+        secure_tree(run_dir.root)  # the CDK CLI copies assets with their source's mode
         write_state(emulator)
         stack.callback(RunState.remove, run_dir)
         server = uvicorn.Server(server_config(plane, args.port))

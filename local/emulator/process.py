@@ -14,7 +14,6 @@ it, which stops it in order (after the data plane); it stops itself if that run 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import httpx
 
 from local.private_files import secure_tree
 
@@ -198,16 +199,20 @@ class EmulatorProcess:
         return self._control("POST", f"{CONTROL_PATH}/metadata", metadata)
 
     def _control(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = self._signed(method, path, data)
+        """A call to the run's `/_local/*` paths, signed (local.emulator.client.local_http)."""
+        from .client import local_http
+
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                answer: dict[str, Any] = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            raise EmulatorError(f"the local AWS endpoint refused {path}: {detail}") from None
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            with local_http(self.endpoint_url) as http:
+                response = http.request(method, path, json=body)
+        except httpx.HTTPError as error:
             raise EmulatorError(f"the local AWS endpoint did not answer {path}: {error}") from None
+        if response.status_code != 200:
+            raise EmulatorError(f"the local AWS endpoint refused {path}: {response.text}")
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError:
+            raise EmulatorError(f"the local AWS endpoint answered {path} with no JSON") from None
         return answer
 
     def restart(self) -> EmulatorProcess:

@@ -307,3 +307,20 @@ def test_a_users_script_gets_the_runs_credentials_from_local_env(local_run: Loca
     stacks = session.client("cloudformation", endpoint_url=variables["AWS_ENDPOINT_URL"])
     assert stacks.describe_stacks()["Stacks"]
     assert os.environ.get("AWS_ACCESS_KEY_ID") != variables["AWS_ACCESS_KEY_ID"]
+
+
+def test_the_apis_cors_answers_that_echo_an_origin_vary_on_it(local_run: LocalRun) -> None:
+    """GIVEN the API's CORS configuration (the demo page's origin) WHEN a request and a
+    preflight come from that origin THEN both echo it and say `Vary: Origin`, so no cache
+    hands one origin's answer to another."""
+    origin = local_run.demo_url.rstrip("/")
+    answer = httpx.get(f"{local_run.base_url}/user/profile", headers={"Origin": origin})
+    assert answer.headers["access-control-allow-origin"] == origin
+    assert answer.headers["vary"] == "Origin"
+    preflight = httpx.request(
+        "OPTIONS",
+        f"{local_run.base_url}/user/profile",
+        headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.headers["access-control-allow-origin"] == origin
+    assert preflight.headers["vary"] == "Origin"

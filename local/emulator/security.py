@@ -33,7 +33,7 @@ from tools.loopback import configured_hosts, host_allowed
 
 from .aws_errors import ErrorAnswer, error_answer, protocol_of
 from .credentials import RunCredentials
-from .sigv4 import ArrivedRequest, SignatureRejected, is_signed, verify
+from .sigv4 import ArrivedRequest, Failure, SignatureRejected, is_signed, verify
 
 log = logging.getLogger("local.emulator.security")
 
@@ -216,7 +216,13 @@ class FrontDoor:
             _read_body(environ),
         )
         try:
-            verify(arrived, self._resolve, self.clock())
+            try:
+                verify(arrived, self._resolve, self.clock())
+            except (ValueError, TypeError, KeyError, UnicodeError) as malformed:
+                # A header shape the parser did not foresee: refused like any other bad one.
+                raise SignatureRejected(
+                    Failure.INCOMPLETE, f"malformed signature ({type(malformed).__name__})"
+                ) from None
         except SignatureRejected as rejected:
             answer = error_answer(
                 protocol_of(target, content_type, path, rejected.service),

@@ -18,6 +18,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
 from local.emulator.client import LOCAL_REGION, local_client
@@ -229,3 +231,36 @@ def test_json_errors_have_awss_shape(emulator: EmulatorProcess) -> None:
         "message": "Missing Authentication Token",
     }
     assert answer.headers["x-amzn-errortype"].startswith("MissingAuthenticationTokenException")
+
+
+header_text = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=126),
+    max_size=200,
+).map(str.strip)  # HTTP trims a value's outer whitespace; h11 refuses to send it
+authorizations = st.one_of(
+    header_text,
+    header_text.map(lambda text: f"AWS4-HMAC-SHA256 {text}"),
+    st.tuples(header_text, header_text, header_text).map(
+        lambda parts: "AWS4-HMAC-SHA256 Credential={}, SignedHeaders={}, Signature={}".format(
+            *parts
+        )
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(authorization=authorizations, amz_date=header_text, target=header_text)
+def test_any_authorization_header_is_refused_with_a_4xx_never_a_5xx(
+    emulator: EmulatorProcess, authorization: str, amz_date: str, target: str
+) -> None:
+    """GIVEN arbitrary Authorization, X-Amz-Date and X-Amz-Target values WHEN posted THEN a
+    4xx refusal in AWS's shape; never a 5xx, never served."""
+    headers = {
+        "Authorization": authorization.strip(),
+        "X-Amz-Date": amz_date,
+        "X-Amz-Target": target or "DynamoDB_20120810.ListTables",
+        "Content-Type": JSON_10,
+    }
+    answer = _post(emulator, headers, b"{}")
+    assert 400 <= answer.status_code < 500, answer.text
+    assert "TableNames" not in answer.text

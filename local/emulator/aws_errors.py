@@ -93,8 +93,11 @@ class ErrorAnswer:
         return f"{self.status} {reasons.get(self.status, 'Error')}"
 
 
-def error_answer(protocol: Protocol, failure: Failure | str, message: str) -> ErrorAnswer:
-    """AWS's answer for `failure` ("forbidden": a refused host or origin) in `protocol`."""
+def error_answer(
+    protocol: Protocol, failure: Failure | str, message: str, content_type: str = ""
+) -> ErrorAnswer:
+    """AWS's answer for `failure` ("forbidden": a refused host or origin) in `protocol`; JSON
+    answers keep the request's `application/x-amz-json-1.0/1.1` (DynamoDB vs Cognito)."""
     json_code, query_code, s3_code, s3_status = _CODES[failure]
     request_id = secrets.token_hex(16)
     if protocol in (Protocol.JSON, Protocol.REST_JSON):
@@ -106,7 +109,12 @@ def error_answer(protocol: Protocol, failure: Failure | str, message: str) -> Er
             status = 400
         body = json.dumps({"__type": json_code, "message": message}).encode()
         headers = [
-            ("Content-Type", "application/x-amz-json-1.1"),
+            (
+                "Content-Type",
+                content_type
+                if content_type.startswith("application/x-amz-json-1.")
+                else "application/x-amz-json-1.1",
+            ),
             ("x-amzn-ErrorType", f"{json_code}:"),
             ("x-amzn-RequestId", request_id),
         ]

@@ -228,6 +228,7 @@ class FrontDoor:
                 protocol_of(target, content_type, path, rejected.service),
                 rejected.failure,
                 rejected.message,
+                content_type,
             )
             return self._refuse(start_response, answer, rejected.failure.value, method, path)
         return self.app(environ, start_response)

@@ -134,9 +134,13 @@ class RunState:
 
 
 def register_credentials(run_dir: RunDir, endpoint_url: str) -> None:
-    """This process's clients for `endpoint_url` sign with the run's kept credentials."""
+    """This process's clients for `endpoint_url` sign with the run's kept credentials (none
+    kept: nothing to register; a client then says where credentials come from)."""
+    path = credentials_path(run_dir.aws_state)
+    if not path.exists():
+        return
     try:
-        register(endpoint_url, load(credentials_path(run_dir.aws_state)))
+        register(endpoint_url, load(path))
     except CredentialsError as problem:
         raise StateError(str(problem)) from None
 

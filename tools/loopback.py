@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+import re
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 ALLOWED_HOSTS_ENV = "LOCAL_ALLOWED_HOSTS"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
 FORBIDDEN_BODY = b'{"message":"Forbidden"}'
+_DNS_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 
 log = logging.getLogger("local.loopback")
 
@@ -48,7 +51,9 @@ def host_allowed(host: str | None, port: int | None, extra: Iterable[str] = ()) 
     name, given_port = _split(host.strip().lower())
     if given_port is not None and port is not None and given_port != str(port):
         return False
-    return name in LOOPBACK_NAMES or name.endswith(".localhost") or name in set(extra)
+    if name in LOOPBACK_NAMES or name in set(extra):
+        return True
+    return name.endswith(".localhost") and bool(_DNS_NAME.fullmatch(name))
 
 
 def check_bind_address(address: str) -> str:
@@ -59,12 +64,6 @@ def check_bind_address(address: str) -> str:
             "(127.0.0.1 or ::1)"
         )
     return address
-
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _host_header(scope: Scope) -> str | None:
@@ -78,7 +77,7 @@ def _host_header(scope: Scope) -> str | None:
 class LoopbackOnly:
     """ASGI middleware: 403 `{"message":"Forbidden"}` for a foreign Host, before `app`."""
 
-    def __init__(self, app: App, extra_hosts: Iterable[str] | None = None) -> None:
+    def __init__(self, app: ASGIApp, extra_hosts: Iterable[str] | None = None) -> None:
         self.app = app
         self.extra = frozenset(configured_hosts() if extra_hosts is None else extra_hosts)
 
@@ -87,7 +86,8 @@ class LoopbackOnly:
             server = scope.get("server") or (None, None)
             host = _host_header(scope)
             if not host_allowed(host, server[1], self.extra):
-                log.warning("refused a request for host %s: not this machine", json.dumps(host))
+                shown = json.dumps(host if host is None else host[:100])
+                log.warning("refused a request for host %s: not this machine", shown)
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                     return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import socket
 import sys
 import threading
@@ -22,7 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local.deploy import DeployError, Deployment, deploy_app
 from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.client import local_client
+from local.emulator.client import local_aws_environment, local_client
+from local.emulator.credentials import CredentialsError
 from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
 from local.emulator.process import HOSTED_UI_METADATA
 from local.emulator.token_shapes import Provider, demo_user
@@ -31,10 +33,12 @@ from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
+from local.private_files import secure_tree
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
+from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
 from tools.smoke import SmokeError, smoke, target_for
 from tools.token import (
@@ -146,9 +150,12 @@ class _Browser:
 
 
 def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
-    """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread)."""
+    """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread),
+    answering this machine's Host names only (tools.loopback)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
+        uvicorn.Config(
+            LoopbackOnly(app), host="127.0.0.1", port=port, log_level="warning", server_header=False
+        )
     )
     thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
     thread.start()
@@ -221,6 +228,10 @@ def up(args: argparse.Namespace) -> int:
     auth_url = f"http://localhost:{args.auth_port}"
     demo_url = f"http://localhost:{args.demo_port}/"
     run_dir = RunDir()
+    # Everything this run and its children (the CDK CLI, the endpoint) create is private
+    # from its first byte; what an older run left wider is narrowed now.
+    os.umask(0o077)
+    secure_tree(run_dir.root)
     started_all = time.perf_counter()
     exit_code = 0
     with ExitStack() as stack:
@@ -309,6 +320,7 @@ def up(args: argparse.Namespace) -> int:
                 emulator_pid=current.pid,
             ).write(run_dir)
 
+        secure_tree(run_dir.root)  # the CDK CLI copies assets with their source's mode
         write_state(emulator)
         stack.callback(RunState.remove, run_dir)
         server = uvicorn.Server(server_config(plane, args.port))
@@ -431,6 +443,15 @@ def _stand_in_tokens(state: RunState, email: str) -> int:
     return 0
 
 
+def print_env(args: argparse.Namespace) -> int:
+    """Shell lines that point a user's own scripts (boto3, the AWS CLI, SDKs) at the running
+    `make local` with its credentials: `eval "$(python -m local env)"`."""
+    state = _running_state(RunDir())
+    for name, value in local_aws_environment(state.endpoint_url).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def smoke_local(args: argparse.Namespace) -> int:
     """tools.smoke against the running `make local`: its outputs, its local endpoint."""
 
@@ -479,6 +500,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context"
     )
     commands.add_parser("smoke", help="smoke-test the running `make local` (tools.smoke)")
+    commands.add_parser(
+        "env", help="print export lines: the running local AWS endpoint and its credentials"
+    )
 
     get = commands.add_parser("token", help="print an ID and an access token for a demo user")
     get.add_argument("--email", default=DEFAULT_EMAIL, help=f"demo user ({DEFAULT_EMAIL})")
@@ -501,10 +525,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if args.command == "up":
         args.stage = _stage(args.context)
-    commands = {"up": up, "token": token, "smoke": smoke_local}
+    commands = {"up": up, "token": token, "smoke": smoke_local, "env": print_env}
     try:
         return commands[args.command](args)
-    except (UsageError, TokenError, StateError, IssuerError) as problem:
+    except (UsageError, TokenError, StateError, IssuerError, CredentialsError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     except (EmulatorError, DeployError, DiscoveryError, OutputsError) as problem:

@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from local.emulator.credentials import CredentialsError, credentials_path, load, register
 from local.emulator.issuers import IssuerSettings
+from local.private_files import write_private
 from tools.outputs import StageOutputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,11 +104,8 @@ class RunState:
         return StageOutputs.from_stacks(self.stacks, self.stage)
 
     def write(self, run_dir: RunDir) -> None:
-        """Atomically: a reader never sees half a file."""
-        run_dir.root.mkdir(parents=True, exist_ok=True)
-        partial = run_dir.state_file.with_suffix(".partial")
-        partial.write_text(json.dumps(asdict(self), indent=2))
-        partial.replace(run_dir.state_file)
+        """Atomically (a reader never sees half a file), 0600 in a 0700 folder."""
+        write_private(run_dir.state_file, json.dumps(asdict(self), indent=2).encode())
 
     @classmethod
     def read(cls, run_dir: RunDir) -> RunState | None:
@@ -123,13 +122,27 @@ class RunState:
             )
         try:
             issuer = data.pop("issuer", None)
-            return cls(**data, issuer=None if issuer is None else IssuerSettings(**issuer))
+            state = cls(**data, issuer=None if issuer is None else IssuerSettings(**issuer))
         except TypeError as error:
             raise StateError(f"{run_dir.state_file} is malformed ({error}): remove it") from None
+        register_credentials(run_dir, state.endpoint_url)
+        return state
 
     @staticmethod
     def remove(run_dir: RunDir) -> None:
         run_dir.state_file.unlink(missing_ok=True)
+
+
+def register_credentials(run_dir: RunDir, endpoint_url: str) -> None:
+    """This process's clients for `endpoint_url` sign with the run's kept credentials (none
+    kept: nothing to register; a client then says where credentials come from)."""
+    path = credentials_path(run_dir.aws_state)
+    if not path.exists():
+        return
+    try:
+        register(endpoint_url, load(path))
+    except CredentialsError as problem:
+        raise StateError(str(problem)) from None
 
 
 def free_port() -> int:
@@ -217,4 +230,5 @@ def start_local_up(
             process.wait()
             raise LaunchError(f"`local up` did not start:\n{run.log_text()[-4000:]}")
         time.sleep(0.2)
+    register_credentials(RunDir(state_dir), run.endpoint_url)
     return run

@@ -59,7 +59,7 @@ def _password_for(store: Path, pool_id: str, email: str) -> str:
     key = f"{pool_id}/{email}"
     if key not in passwords:
         passwords[key] = new_password()
-        store.parent.mkdir(parents=True, exist_ok=True)
+        store.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         store.touch(mode=0o600, exist_ok=True)
         store.write_text(json.dumps(passwords, indent=2))
     return passwords[key]

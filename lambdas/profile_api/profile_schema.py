@@ -7,6 +7,14 @@
 | `website` | string | optional, an https:// URL, at most 200 |
 
 Unknown fields, duplicate keys, other JSON types and bodies over MAX_BODY_BYTES are rejected.
+Text is refused when it holds control characters (Cc; `bio` may have newlines and tabs), lone
+surrogates (Cs: JSON's `\ud800` escapes decode to them, and no store can encode them),
+unassigned code points and non-characters (Cn, in the runtime's Unicode version), or bidi
+embedding, override and isolate controls (U+202A-202E, U+2066-2069: they reorder the text
+around them, the "Trojan Source" spoof). The bidi marks U+200E, U+200F and U+061C stay
+allowed: mixed-direction names need them and they reorder nothing beyond themselves. A
+website with credentials in it (`https://user:pass@host`) is refused: a profile is public to
+its readers and a password there is a leak or a phishing link.
 """
 
 from __future__ import annotations
@@ -71,9 +79,28 @@ def decode_body(body: str | None, is_base64: bool) -> bytes:
     return raw
 
 
+_BIDI_FORMATTING = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+# What each refused category is called in the 400 message and the log's reason code.
+_REFUSED_CATEGORIES = {
+    "Cs": ("lone surrogates", "surrogates"),
+    "Cn": ("unassigned code points or non-characters", "unassigned_characters"),
+}
+
+
 def _has_control_chars(text: str, allow_newlines: bool) -> bool:
     allowed = "\n\r\t" if allow_newlines else ""
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def _refused_character(text: str) -> tuple[str, str] | None:
+    """(what, code) of the first character class a field may not hold, else None."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _REFUSED_CATEGORIES:
+            return _REFUSED_CATEGORIES[category]
+        if ch in _BIDI_FORMATTING:
+            return "bidi embedding, override or isolate controls", "bidi_controls"
+    return None
 
 
 def _check_text(field: str, value: Any) -> str:
@@ -87,13 +114,25 @@ def _check_text(field: str, value: Any) -> str:
     if _has_control_chars(value, allow_newlines=field == "bio"):
         message = f"field '{field}' contains control characters"
         raise _field_error(field, message, "control_characters")
+    refused = _refused_character(value)
+    if refused is not None:
+        what, code = refused
+        raise _field_error(field, f"field '{field}' contains {what}", code)
     return value
 
 
 def _check_website(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or " " in value:
-        raise _field_error("website", "field 'website' must be an https:// URL", "not_https_url")
+    not_https = _field_error("website", "field 'website' must be an https:// URL", "not_https_url")
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise not_https from None
+    if parts.scheme != "https" or not hostname or " " in value:
+        raise not_https
+    if "@" in parts.netloc:
+        message = "field 'website' must not contain credentials (user:password@)"
+        raise _field_error("website", message, "credentials_in_url")
     return value
 
 

@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tools.loopback import FORBIDDEN_BODY, configured_hosts, host_allowed
+
 from .token_shapes import SHAPES, DemoUser, Provider, TokenRequest, demo_client_id
 
 ALGORITHM = "RS256"
@@ -207,8 +209,14 @@ class StandInIssuer:
 
 
 def _handler(documents: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
+    extra_hosts = configured_hosts()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            port = getattr(self.server, "server_port", None)  # an HTTPServer's
+            if not host_allowed(self.headers.get("host"), port, extra_hosts):
+                self._send(403, FORBIDDEN_BODY)  # DNS rebinding (tools.loopback)
+                return
             body = documents.get(urlsplit(self.path).path)
             if body is None:
                 self._send(404, b'{"error":"not_found"}')

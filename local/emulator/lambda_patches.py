@@ -4,7 +4,7 @@ AWS answers GetFunction with a presigned URL (valid ~10 minutes) to the deployme
 moto answers `https://awslambda-<region>-tasks.s3.<region>.amazonaws.com/<key>`, which does
 not resolve offline. Functions deployed by the CDK CLI come from an S3 asset in this server's
 own S3, so answer with a presigned URL for that object on this server (moto's S3 refuses
-unsigned reads of private objects, and accepts presigned ones).
+unsigned reads of private objects, and accepts presigned ones: the front door verifies them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from botocore.config import Config
 from moto import settings
 from moto.awslambda.models import LambdaFunction
 
-from local.emulator.client import TEST_CREDENTIALS
+from local.emulator.credentials import credentials_for
 
 _original_get_code = LambdaFunction.get_code
 PRESIGNED_SECONDS = 600
@@ -25,13 +25,16 @@ PRESIGNED_SECONDS = 600
 
 @cache
 def _signer(endpoint_url: str, region: str) -> Any:
-    """An S3 client used only to sign URLs locally (it sends no request)."""
+    """An S3 client used only to sign URLs locally (it sends no request), with the run's
+    credentials: the endpoint verifies presigned URLs too."""
+    credentials = credentials_for(endpoint_url)
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
         config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"),
     )
 

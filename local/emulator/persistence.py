@@ -31,7 +31,6 @@ import importlib
 import io
 import json
 import marshal
-import os
 import pickle
 import sys
 import threading
@@ -50,6 +49,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 # The file name, the prefix of the lines the run repeats, the control path: shared with the
 # run's side (process.py), which must not import moto.
+from local.private_files import write_private
+
 from .process import CONTROL_PATH, NOTICE_PREFIX, SNAPSHOT_NAME
 
 MAGIC = b"local-aws-state\n"
@@ -69,6 +70,11 @@ _NOT_IN_SNAPSHOTS = frozenset(
         "verify.py",
         "issuers.py",
         "token_shapes.py",
+        "credentials.py",
+        "sigv4.py",
+        "aws_errors.py",
+        "security.py",
+        "issued_credentials.py",
     }
 )
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
@@ -255,19 +261,9 @@ def install(snapshot: Snapshot) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write, fsync, rename, fsync the folder: the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    """Write, fsync, rename, fsync the folder: the old file or the new one, never half; the
+    file is 0600 and its folder 0700 from the start (it holds passwords and secrets)."""
+    write_private(path, data, durable=True)
 
 
 # --- requests vs. snapshots --------------------------------------------------------------

@@ -14,7 +14,6 @@ it, which stops it in order (after the data plane); it stops itself if that run 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +24,13 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import httpx
+
+from local.private_files import secure_tree
+
+from .credentials import RunCredentials, load_or_create, register
+from .sigv4 import sign_headers
 
 # Kept state (local.emulator.persistence): its file, the server's lines about it (the run
 # repeats them) and the path of the run's control calls.
@@ -67,6 +73,9 @@ class EmulatorProcess:
         self.python = python
         self._process: subprocess.Popen[bytes] | None = None
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
+        # The run's credentials (local.emulator.credentials): kept in the state folder, or
+        # new for an endpoint without kept state; the same across restart().
+        self.credentials: RunCredentials | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -87,6 +96,12 @@ class EmulatorProcess:
         if self._process is not None:
             raise EmulatorError("emulator already started")
         self._log_dir = tempfile.TemporaryDirectory(prefix="local-emulator-")
+        if self.state_dir is not None:
+            secure_tree(self.state_dir)  # re-applied on every load: 0700 folders, 0600 files
+            self.credentials = load_or_create(self.state_dir)
+        elif self.credentials is None:
+            self.credentials = RunCredentials.generate()
+        register(self.endpoint_url, self.credentials)
         command = [self.python, "-m", "local.emulator.server", "--port", str(self.port)]
         if self.quiet:
             command.append("--quiet")
@@ -95,7 +110,7 @@ class EmulatorProcess:
             command += ["--save-interval", str(self.save_interval)]
         if self.parent_pid is not None:
             command += ["--parent-pid", str(self.parent_pid)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1") | self.credentials.environment()
         assert self.log_path is not None
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
@@ -131,10 +146,17 @@ class EmulatorProcess:
             f"{self.startup_timeout:.0f}s; its output:\n{tail}"
         )
 
+    def _signed(self, method: str, path: str, body: bytes | None = None) -> urllib.request.Request:
+        """A request to the endpoint signed with the run's credentials (it refuses others)."""
+        assert self.credentials is not None
+        url = f"{self.endpoint_url}{path}"
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        signed = sign_headers(self.credentials, method, url, headers, body or b"")
+        return urllib.request.Request(url, data=body, method=method, headers=signed)  # noqa: S310
+
     def _answers(self) -> bool:
-        url = f"{self.endpoint_url}/moto-api/"
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local http
+            with urllib.request.urlopen(self._signed("GET", "/moto-api/"), timeout=2) as response:  # noqa: S310
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
@@ -177,18 +199,20 @@ class EmulatorProcess:
         return self._control("POST", f"{CONTROL_PATH}/metadata", metadata)
 
     def _control(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 - our own local server
-            f"{self.endpoint_url}{path}", data=data, method=method
-        )
+        """A call to the run's `/_local/*` paths, signed (local.emulator.client.local_http)."""
+        from .client import local_http
+
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                answer: dict[str, Any] = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            raise EmulatorError(f"the local AWS endpoint refused {path}: {detail}") from None
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            with local_http(self.endpoint_url) as http:
+                response = http.request(method, path, json=body)
+        except httpx.HTTPError as error:
             raise EmulatorError(f"the local AWS endpoint did not answer {path}: {error}") from None
+        if response.status_code != 200:
+            raise EmulatorError(f"the local AWS endpoint refused {path}: {response.text}")
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError:
+            raise EmulatorError(f"the local AWS endpoint answered {path} with no JSON") from None
         return answer
 
     def restart(self) -> EmulatorProcess:

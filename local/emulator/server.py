@@ -6,6 +6,10 @@ first request, saved every --save-interval seconds when something changed and on
 
 Clients must use `http://localhost:PORT` (not 127.0.0.1): moto resolves the S3 template URLs
 the CDK CLI sends only when their host is `localhost`.
+
+Every request passes local.emulator.security first (this machine's Host names only, SigV4 with
+the run's credentials from LOCAL_AWS_* in the environment, CORS only for what AWS serves to
+browsers); moto's own answer-everyone CORS is switched off. It binds to loopback only.
 """
 
 from __future__ import annotations
@@ -69,7 +73,19 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT; exit code 2 when the port is taken."""
     args = _parse_args(argv)
+    from tools.loopback import check_bind_address
+
+    from .credentials import RunCredentials
+
+    try:
+        check_bind_address(args.host)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
+    # moto answers every origin with Access-Control-Allow-Origin: * unless told not to; the
+    # front door adds CORS only to what AWS serves to browsers.
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
     # Import after MOTO_PORT is set: moto reads settings at import time.
     from moto.moto_server.werkzeug_app import (
@@ -80,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     from .addon import install
+    from .issued_credentials import issued
     from .persistence import StateKeeper
+    from .security import FrontDoor
 
     install()
     keeper = None
@@ -97,8 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     if not _port_free(args.host, args.port):
         print(taken, file=sys.stderr)
         return 2
+    credentials = RunCredentials.from_environment()
+    if credentials is None:
+        print(
+            "error: the local AWS endpoint needs its credentials in LOCAL_AWS_ACCESS_KEY_ID, "
+            "LOCAL_AWS_SECRET_ACCESS_KEY and LOCAL_AWS_SESSION_TOKEN (EmulatorProcess sets them)",
+            file=sys.stderr,
+        )
+        return 2
     app = DomainDispatcherApplication(create_backend_app)
-    served = app if keeper is None else keeper.wrap(app)
+    kept = app if keeper is None else keeper.wrap(app)
+    served = FrontDoor(kept, credentials, args.port, issued=issued)
     try:
         server = make_server(
             args.host, args.port, served, threaded=True, request_handler=MotoRequestHandler

@@ -1,6 +1,7 @@
 """The local HTTP API data plane: an ASGI app that serves a deployed API the way API Gateway does.
 
-Per request, in AWS's order: the request-head size quota (431), route selection (404), CORS
+Per request, in AWS's order: a Host that is not this machine's (403, tools.loopback: DNS
+rebinding), the request-head size quota (431), route selection (404), CORS
 preflight, the route's JWT authorizer (401/403, before any function code runs), the body size
 limit (413), the payload-2.0 event, the function in its worker process, and response mapping
 2.0 (500 when the function fails).
@@ -29,6 +30,7 @@ from local.gateway.payload import (
 )
 from local.gateway.routes import RouteTable
 from local.gateway.workers import FunctionRunner
+from tools.loopback import configured_hosts, host_allowed
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -37,6 +39,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 # API Gateway HTTP API quotas: 10 MB payload; 10240 bytes for the request line and the header
 # values together. AWS documents the quota, not its answer: we send 431 with a JSON message.
+# Header names count too here (a head of long names is still a large head); the protocol
+# (local.gateway.protocol) bounds what is read at all.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_HEAD_BYTES = 10240
 # With h11 (`server_config(http="h11")`), uvicorn buffers at most this much of an incomplete
@@ -57,6 +61,7 @@ def _message(status_code: int, message: str) -> HttpResponse:
 NOT_FOUND = _message(404, "Not Found")
 TOO_LARGE = _message(413, "Request Entity Too Large")
 HEAD_TOO_LARGE = _message(431, "Request Header Fields Too Large")
+FORBIDDEN_HOST = _message(403, "Forbidden")
 UNAVAILABLE = _message(503, "Service Unavailable")
 
 
@@ -154,6 +159,7 @@ class DataPlane:
         # once instead of waiting on it (local.supervisor sets and clears it).
         self.unavailable: str | None = None
         self.access_log = AccessLog()
+        self.extra_hosts = configured_hosts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -193,6 +199,9 @@ class DataPlane:
         method: str = scope["method"]
         path: str = scope["path"]
         context |= {"method": method, "path": path}
+        server = scope.get("server") or (None, None)
+        if not host_allowed(headers.get("host") or None, server[1], self.extra_hosts):
+            return FORBIDDEN_HOST  # before any route, authorizer or function: DNS rebinding
         if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
             return HEAD_TOO_LARGE
         match = self.routes.match(method, path)
@@ -339,10 +348,10 @@ def server_config(
 
 
 def _head_size(scope: Scope) -> int:
-    """Bytes of the request line plus every header value: what API Gateway's quota counts."""
+    """Bytes of the request line plus every header's name and value."""
     target: bytes = scope.get("raw_path") or scope["path"].encode()
     query: bytes = scope.get("query_string", b"")
     version = f"HTTP/{scope.get('http_version', '1.1')}"
     line = len(scope["method"]) + 1 + len(target) + (1 + len(query) if query else 0)
     line += 1 + len(version)
-    return line + sum(len(value) for _, value in scope["headers"])
+    return line + sum(len(name) + len(value) for name, value in scope["headers"])

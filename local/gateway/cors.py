@@ -11,6 +11,9 @@ from local.gateway.discovery import CorsSpec
 from local.gateway.headers import RequestHeaders
 from local.gateway.payload import HttpResponse
 
+# The answer echoes the request's Origin: a cache must not serve it to another origin.
+VARY = ("vary", "Origin")
+
 
 class CorsPolicy:
     """One API's CORS answers; `None` specs (no CORS configuration) change nothing."""
@@ -48,7 +51,7 @@ class CorsPolicy:
         if not self.allows(origin):
             return HttpResponse(status_code=204, headers=[])
         allow = ("access-control-allow-origin", origin)
-        return HttpResponse(status_code=204, headers=[allow, *self._preflight_headers])
+        return HttpResponse(status_code=204, headers=[allow, VARY, *self._preflight_headers])
 
     def decorate(self, headers: RequestHeaders, response: HttpResponse) -> HttpResponse:
         """Add the allow-origin header to a non-preflight answer for an allowed origin."""
@@ -57,7 +60,7 @@ class CorsPolicy:
         origin = headers.get("origin")
         if not self.allows(origin):
             return response
-        extra = [("access-control-allow-origin", origin), *self._simple_headers]
+        extra = [("access-control-allow-origin", origin), VARY, *self._simple_headers]
         return HttpResponse(
             status_code=response.status_code,
             headers=[*response.headers, *extra],

@@ -8,6 +8,13 @@ not at the end of the loop turn: the request's task may still have work to do af
 on a busy keep-alive connection the client is waiting. Writes that do not complete a response
 (uvicorn's own 400s) go out at the end of the turn. Nothing else about uvicorn's parsing or
 framing changes (same protocol class, same checks).
+
+It also bounds the request head before uvicorn buffers it: httptools (unlike h11) has no limit
+and keeps a header name or value whole until it ends, so a head of 8 MiB of long names would
+be held and handed to the app. At most MAX_HEAD_WIRE_BYTES of head is fed to the parser, and at
+most MAX_HEADER_COUNT headers are taken; beyond either the answer is API Gateway's 431 JSON,
+the connection closes, and no ASGI task (no function) starts. Smaller heads over the
+10240-byte quota get the same 431 from the DataPlane.
 """
 
 from __future__ import annotations
@@ -16,6 +23,22 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Well above the quota (local.gateway.app.MAX_HEAD_BYTES) so the DataPlane answers ordinary
+# oversized heads, as with h11 (its MAX_INCOMPLETE_HEAD_BYTES is the same 64 KiB).
+MAX_HEAD_WIRE_BYTES = 64 * 1024
+MAX_HEADER_COUNT = 200
+_HEAD_TOO_LARGE = b'{"message":"Request Header Fields Too Large"}'
+_HEAD_TOO_LARGE_RESPONSE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: application/json\r\n"
+    b"content-length: " + str(len(_HEAD_TOO_LARGE)).encode() + b"\r\n"
+    b"connection: close\r\n\r\n" + _HEAD_TOO_LARGE
+)
+
+
+class _HeadRefused(Exception):  # noqa: N818 - a signal to unwind the parser, not an error
+    """Raised from a parser callback once the 431 is written: the parser stops there."""
 
 
 class _CoalescingTransport:
@@ -52,8 +75,54 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._coalescing = _CoalescingTransport(transport, self.loop)
+        self._head_open = True  # reading a request head (the first one starts now)
+        self._head_bytes = 0
+        self._header_count = 0
+        self._refused = False
         wrapped: Any = self._coalescing
         super().connection_made(wrapped)
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the parser at most MAX_HEAD_WIRE_BYTES of each request's head."""
+        while self._head_open and data and not self._refused:
+            room = MAX_HEAD_WIRE_BYTES - self._head_bytes
+            if room <= 0:
+                self._refuse_head()
+                return
+            piece, data = data[:room], data[room:]
+            self._head_bytes += len(piece)
+            super().data_received(piece)
+        if data and not self._refused:
+            super().data_received(data)
+
+    def _refuse_head(self) -> None:
+        self._refused = True
+        self.logger.warning(
+            "refused a request head over %d bytes or %d headers: 431",
+            MAX_HEAD_WIRE_BYTES,
+            MAX_HEADER_COUNT,
+        )
+        self.transport.write(_HEAD_TOO_LARGE_RESPONSE)
+        self.transport.close()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        if self._header_count > MAX_HEADER_COUNT:
+            self._refuse_head()
+            raise _HeadRefused
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._head_open = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._head_open, self._head_bytes, self._header_count = True, 0, 0
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._refused:  # after our 431, the parser's own complaint is not sent
+            super().send_400_response(msg)
 
     def on_response_complete(self) -> None:
         # A lone request's response goes out now, before its task finishes: its client is

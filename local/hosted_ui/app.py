@@ -9,6 +9,8 @@ fails a check.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import logging
 import secrets
@@ -26,12 +28,15 @@ from authlib.oauth2.rfc7636.challenge import CODE_CHALLENGE_PATTERN
 from botocore.exceptions import ClientError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from local.bounded_json import check_jwt_bounds
 from local.hosted_ui import pages
 from local.hosted_ui.grants import (
     GrantHandler,
@@ -145,6 +150,26 @@ class Session:
     expires_at: float
 
 
+class _NoSniff:
+    """`X-Content-Type-Options: nosniff` on every answer: no page or JSON is ever read as
+    another type (a JSON error with user text must not become HTML)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["x-content-type-options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
 class HostedUi:
     """The pool's hosted UI and OAuth endpoints; `app` is the ASGI application."""
 
@@ -163,6 +188,7 @@ class HostedUi:
         self.store = GrantStore()
         self.grants = Grants(self.store, extra_grants)
         self.sessions: dict[str, Session] = {}
+        self._csrf_key = secrets.token_bytes(32)  # signs CSRF cookies and tokens, per run
         self._sessions_lock = threading.Lock()
         self.app = Starlette(
             routes=[
@@ -175,13 +201,15 @@ class HostedUi:
                 Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
             ],
             middleware=[
-                # Browser apps call the token and userInfo endpoints from their own origin.
+                Middleware(_NoSniff),
+                # Browser apps call the token and userInfo endpoints from their own origin;
+                # starlette adds `Vary: Origin` whenever it echoes one (requests with cookies).
                 Middleware(
                     CORSMiddleware,
                     allow_origins=["*"],
                     allow_methods=["GET", "POST"],
                     allow_headers=["authorization", "content-type"],
-                )
+                ),
             ],
             exception_handlers={PageError: self._page_error, RedirectError: self._redirect_error},
         )
@@ -296,8 +324,25 @@ class HostedUi:
             return RedirectResponse(location, status_code=302, headers=_NO_STORE)
         return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
 
+    def _csrf_mac(self, purpose: str, nonce: str) -> str:
+        digest = hmac.new(self._csrf_key, f"{purpose}:{nonce}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+    def _csrf_nonce(self, request: Request) -> str | None:
+        """The nonce of a CSRF cookie this server issued (its signature checks), else None:
+        a cookie the client chose, or one another localhost port planted, is not ours."""
+        nonce, _, mac = request.cookies.get(CSRF_COOKIE, "").partition(".")
+        if not nonce or not hmac.compare_digest(
+            mac.encode(), self._csrf_mac("cookie", nonce).encode()
+        ):
+            return None
+        return nonce
+
     def _csrf(self, request: Request) -> str:
-        return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        """The form's CSRF token: signed by this server for the browser's CSRF cookie (kept
+        if ours, else a new one), so neither half can be made up by a client."""
+        nonce = self._csrf_nonce(request) or secrets.token_urlsafe(24)
+        return f"{nonce}.{self._csrf_mac('form', nonce)}"
 
     def _html(self, body: str, csrf: str | None = None, status: int = 200) -> HTMLResponse:
         headers = _NO_STORE | {
@@ -307,15 +352,18 @@ class HostedUi:
         }
         response = HTMLResponse(body, status_code=status, headers=headers)
         if csrf is not None:
-            response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="lax")
+            nonce = csrf.partition(".")[0]
+            cookie = f"{nonce}.{self._csrf_mac('cookie', nonce)}"
+            response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="lax")
         return response
 
     async def _form(self, request: Request) -> dict[str, str]:
         """The posted form, checked: size, single values, and the CSRF token."""
         fields = await _read_form(request)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
+        nonce = self._csrf_nonce(request)
         sent = fields.get("_csrf", "")
-        if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+        expected = "" if nonce is None else f"{nonce}.{self._csrf_mac('form', nonce)}"
+        if nonce is None or not hmac.compare_digest(expected.encode(), sent.encode()):
             raise PageError("CSRF check failed: reload the page and try again", status=403)
         return fields
 
@@ -452,21 +500,23 @@ class HostedUi:
         if scheme.lower() != "bearer" or not token.strip():
             return self._bearer_error("invalid_request", "an access token is required", 401)
         try:
+            check_jwt_bounds(token.strip())  # before PyJWT parses it: no RecursionError
             claims = self.minter.verify(token.strip())
-        except jwt.PyJWTError as problem:
-            return self._bearer_error("invalid_token", str(problem), 401)
+        except (ValueError, jwt.PyJWTError) as problem:
+            return self._bearer_error("invalid_token", str(problem)[:200], 401)
         if "openid" not in str(claims.get("scope", "")).split():
             return self._bearer_error("insufficient_scope", "the token lacks the openid scope", 403)
+        username, sub = claims.get("username"), claims.get("sub")
+        if not isinstance(username, str) or not username or not isinstance(sub, str):
+            return self._bearer_error("invalid_token", "the token names no user", 401)
         try:
             user = await run_in_threadpool(
-                self.pool.cognito.admin_get_user,
-                UserPoolId=self.pool.pool_id,
-                Username=claims["username"],
+                self.pool.cognito.admin_get_user, UserPoolId=self.pool.pool_id, Username=username
             )
         except ClientError:
             return self._bearer_error("invalid_token", "the user no longer exists", 401)
         info = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-        info |= {"sub": claims["sub"], "username": user["Username"]}
+        info |= {"sub": sub, "username": user["Username"]}
         return JSONResponse(info, headers=_NO_STORE)
 
     @staticmethod

@@ -121,11 +121,13 @@ class Grants:
 
     def authorization_code(self, request: TokenRequest) -> dict[str, Any]:
         code = _required(request.form, "code")
+        # Consumed by any attempt, good or bad, even by a client that may not redeem codes:
+        # a refused attempt must not leave the code for a second try.
+        grant = self.store.take_code(code)
         if "code" not in request.client.flows:
             raise errors.UnauthorizedClientError(
                 description="the client may not use the code grant"
             )
-        grant = self.store.take_code(code)  # consumed by any attempt, good or bad
         if grant is None or grant.client_id != request.client.client_id:
             raise errors.InvalidGrantError(description="the code is unknown or was already used")
         if grant.expires_at < time.monotonic():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
+from local.emulator.client import local_client
 from local.state import start_local_up
 from tests.stacks.configurations import CERTIFICATE_ARN
 
@@ -34,21 +34,15 @@ def test_local_run_with_a_custom_domain_deploys_it_and_serves_on_localhost(
             401,
             {"message": "Unauthorized"},
         )
-        aws = {
-            "endpoint_url": run.endpoint_url,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-        apigw = boto3.client("apigatewayv2", **aws)
+        apigw = local_client("apigatewayv2", run.endpoint_url)  # the run's credentials
         domain = apigw.get_domain_name(DomainName=DOMAIN)
         assert domain["DomainNameConfigurations"][0]["CertificateArn"] == CERTIFICATE_ARN
         (mapping,) = apigw.get_api_mappings(DomainName=DOMAIN)["Items"]
         (api,) = apigw.get_apis()["Items"]
         assert (mapping["ApiId"], mapping["Stage"]) == (api["ApiId"], "$default")
-        stack = boto3.client("cloudformation", **aws).describe_stacks(StackName="JwtProfileApiDev")[
-            "Stacks"
-        ][0]
+        stack = local_client("cloudformation", run.endpoint_url).describe_stacks(
+            StackName="JwtProfileApiDev"
+        )["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
         assert outputs["ApiUrl"] == f"https://{DOMAIN}/"
         assert (

@@ -9,8 +9,10 @@ signing keys the tests hold (tests/local/conftest.py).
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
+import logging
 import re
 import socket
 import time
@@ -250,10 +252,11 @@ def _head(target: Target, headers: list[tuple[str, str]], method: str = "GET") -
 
 
 def _head_size(target: Target, headers: list[tuple[str, str]]) -> int:
-    """What the quota counts: the request line plus every header value."""
+    """What the quota counts: the request line plus every header's name and value."""
     host = urlsplit(target.conformance.base_url).netloc
     line = len(f"GET {PROFILE} HTTP/1.1")
-    return line + len(host) + len("close") + sum(len(value) for _, value in headers)
+    fixed = len("Host") + len(host) + len("Connection") + len("close")
+    return line + fixed + sum(len(name) + len(value) for name, value in headers)
 
 
 def test_a_20_kb_authorization_header_gets_431_with_a_json_message(target: Target) -> None:
@@ -283,7 +286,9 @@ def test_a_hundred_small_headers_with_a_valid_token_are_served(target: Target) -
     assert answer.status == 200
 
 
-def test_the_quota_counts_request_line_and_header_values_to_the_byte(target: Target) -> None:
+def test_the_quota_counts_request_line_and_header_names_and_values_to_the_byte(
+    target: Target,
+) -> None:
     """GIVEN a request head of exactly 10240 counted bytes WHEN sent THEN it is authorized as
     usual (401 without a token); one byte more THEN 431."""
     padding = MAX_HEAD_BYTES - _head_size(target, [("X-Pad", "")])
@@ -324,3 +329,163 @@ def test_a_body_over_the_payload_quota_gets_413_and_stores_nothing(target: Targe
     assert answer.json() == {"message": "Request Entity Too Large"}
     assert target.invocations == invocations
     assert target.stored(sub) is None
+
+
+# --- arbitrary Unicode in profiles (issue 22) ---------------------------------------------
+
+# Every code point, surrogates (which JSON's \ud800 escapes decode to), unassigned ones and
+# non-characters included: hypothesis leaves surrogates out unless told otherwise.
+any_character = st.characters(exclude_categories=()) | st.characters(categories=["Cs"])
+unicode_profiles = st.fixed_dictionaries(
+    {"name": st.text(any_character, min_size=1, max_size=40)},
+    optional={
+        "bio": st.text(any_character, max_size=60),
+        "website": st.text(any_character, max_size=20).map(lambda rest: f"https://{rest}"),
+    },
+)
+
+
+@FEW
+@given(profile=unicode_profiles)
+def test_any_unicode_in_any_field_gets_201_or_a_400_naming_the_field_never_a_5xx(
+    target: Target, profile: dict[str, str]
+) -> None:
+    """GIVEN a profile whose fields hold arbitrary code points (lone surrogates as JSON
+    escapes) WHEN POSTed THEN 201 with exactly that profile stored, or 400 whose message
+    names one of the fields and nothing stored; never a 5xx."""
+    sub = _new_sub()
+    answer = target.request(
+        "POST",
+        {"authorization": f"Bearer {target.token(sub)}", "content-type": "application/json"},
+        json.dumps(profile).encode(),  # ensure_ascii: surrogates travel as \udxxx escapes
+    )
+    assert answer.status in (201, 400), answer
+    if answer.status == 400:
+        message = answer.json()["message"]
+        assert any(f"field '{field}'" in message for field in profile), message
+        assert target.stored(sub) is None
+    else:
+        stored = answer.json()["profile"]
+        assert {field: stored[field] for field in profile} == profile
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ({"name": "\ud800"}, "field 'name' contains lone surrogates"),
+        ({"name": "Ada", "bio": "\udfff tail"}, "field 'bio' contains lone surrogates"),
+        ({"name": "\ufdd0"}, "field 'name' contains unassigned code points or non-characters"),
+        ({"name": "\U0010ffff"}, "field 'name' contains unassigned code points or non-characters"),
+        (
+            {"name": "evil\u202egnp.exe"},
+            "field 'name' contains bidi embedding, override or isolate controls",
+        ),
+        (
+            {"name": "Ada", "website": "https://user:pass@example.com/"},
+            "field 'website' must not contain credentials (user:password@)",
+        ),
+    ],
+)
+def test_surrogates_non_characters_bidi_overrides_and_url_credentials_get_400(
+    target: Target, profile: dict[str, str], message: str
+) -> None:
+    """GIVEN the probe's bodies (`{"name":"\\ud800"}` was a 500 and an ERROR line) WHEN
+    POSTed with a valid token THEN 400 with a message naming the field; nothing stored."""
+    sub = _new_sub()
+    answer = target.request(
+        "POST",
+        {"authorization": f"Bearer {target.token(sub)}", "content-type": "application/json"},
+        json.dumps(profile).encode(),
+    )
+    assert (answer.status, answer.json()) == (400, {"message": message})
+    assert target.stored(sub) is None
+
+
+def test_bidi_marks_in_a_name_are_stored(target: Target) -> None:
+    """GIVEN a mixed-direction name with U+200F (a mark, which reorders nothing around it)
+    WHEN POSTed THEN 201: only embeddings, overrides and isolates are refused."""
+    sub = _new_sub()
+    answer = target.request(
+        "POST",
+        {"authorization": f"Bearer {target.token(sub)}", "content-type": "application/json"},
+        json.dumps({"name": "Ada \u200fעדה"}).encode(),
+    )
+    assert answer.status == 201
+
+
+# --- request heads of long names (issue 22) -----------------------------------------------
+
+
+def test_a_head_of_long_header_names_over_the_quota_gets_431(target: Target) -> None:
+    """GIVEN one header whose name is 12,000 characters (values alone are small) and a valid
+    token WHEN sent THEN 431: names count toward the head, and no function ran."""
+    invocations = target.invocations
+    headers = [("X-" + "n" * 12_000, "v"), ("Authorization", f"Bearer {target.token(_new_sub())}")]
+    answer = target.raw(_head(target, headers))
+    assert (answer.status, answer.json()) == (431, {"message": "Request Header Fields Too Large"})
+    assert target.invocations == invocations
+
+
+def test_a_head_over_64_kib_of_names_gets_431_from_the_parser_guard(target: Target) -> None:
+    """GIVEN two headers with 40,000-character names (80 KB of head, past what the parser is
+    fed) and a valid token WHEN sent THEN 431 JSON and the connection closes; no function
+    ran (httptools has no head limit of its own)."""
+    invocations = target.invocations
+    headers = [(f"X-{i}-" + "n" * 40_000, "v") for i in range(2)]
+    headers.append(("Authorization", f"Bearer {target.token(_new_sub())}"))
+    answer = target.raw(_head(target, headers))
+    assert (answer.status, answer.json()) == (431, {"message": "Request Header Fields Too Large"})
+    assert answer.headers["connection"] == "close"
+    assert target.invocations == invocations
+
+
+def test_an_8_mib_head_of_long_names_is_refused_and_runs_nothing(target: Target) -> None:
+    """GIVEN the probe's head: 140 headers with 60,000-character names plus a valid token
+    (8 MiB) WHEN sent THEN 431 (or, once the server has answered and closed while we still
+    upload, a reset); never a 200, and no function ran."""
+    invocations = target.invocations
+    headers = [(f"X-{i}-" + "n" * 60_000, "v") for i in range(140)]
+    headers.append(("Authorization", f"Bearer {target.token(_new_sub())}"))
+    try:
+        status: int | None = target.raw(_head(target, headers)).status
+    except (ConnectionResetError, BrokenPipeError):
+        status = None
+    assert status in (431, None)
+    assert target.invocations == invocations
+
+
+def test_more_than_200_headers_get_431(target: Target) -> None:
+    """GIVEN 201 one-byte headers (under the byte quota) WHEN sent THEN 431, no function."""
+    invocations = target.invocations
+    answer = target.raw(_head(target, [(f"X{i}", "v") for i in range(201)]))
+    assert answer.status == 431
+    assert target.invocations == invocations
+
+
+# --- nested token JSON (issue 22) ---------------------------------------------------------
+
+
+def test_a_token_nested_1500_deep_is_401_and_logs_no_traceback(
+    target: Target, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GIVEN a token whose payload is `[` nested 1,500 deep WHEN sent THEN 401 as for any
+    malformed token, no function ran, and the log has no traceback (it had a RecursionError
+    per request)."""
+
+    def segment(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    header = segment(b'{"alg":"RS256","kid":"k"}')
+    token = f"{header}.{segment(b'[' * 1500 + b']' * 1500)}.c2ln"
+    invocations = target.invocations
+    with caplog.at_level(logging.DEBUG):
+        answer = target.request("GET", {"authorization": f"Bearer {token}"})
+    assert (answer.status, answer.body) == (401, UNAUTHORIZED)
+    assert target.invocations == invocations
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_info or ''} {record.exc_text or ''}"
+        for record in caplog.records
+    )
+    assert "Traceback" not in logged
+    assert "RecursionError" not in logged
+    assert all(record.exc_info is None for record in caplog.records)

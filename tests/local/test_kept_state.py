@@ -29,6 +29,7 @@ from local.emulator.client import local_client
 from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free
+from tests.local.private_modes import assert_private
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 
@@ -145,10 +146,15 @@ def test_restart_keeps_the_user_its_token_and_its_profile_without_deploying(
 ) -> None:
     """GIVEN a stopped run's state WHEN `local up` starts again THEN it loads that state,
     deploys nothing, the token issued before the restart still passes the authorizer, the
-    stored profile is there, and `local token` signs the same user in again."""
+    stored profile is there, and `local token` signs the same user in again. The state an
+    older checkout left world-readable (0755 folders, 0644 files) is private again: 0700 and
+    0600 from the moment the run starts (issue 22)."""
     state_dir = kept.copy(tmp_path / "state")
     cdk_log = (state_dir / "cdk.log").stat()
+    for path in [state_dir, *state_dir.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     run = _start(started, state_dir, tmp_path / "up.log")
+    assert_private(state_dir)
     log = run.log_text()
     assert f"loaded {state_dir / 'aws' / 'snapshot.bin'}" in log
     assert re.search(rf"JwtProfileApiDev: (CREATE|UPDATE)_COMPLETE, \d+ resources, {KEPT}", log)

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from stacks.contract import DEMO_PORT
 from tools.demo import DemoConfig, demo_app
+from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
 
 
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Demo page for stage {args.stage}: http://localhost:{args.port}/  (Ctrl-C stops)")
     print(f"  hosted UI: {config.auth_url}\n  API:       {config.api_url}", flush=True)
-    uvicorn.run(demo_app(config), host="127.0.0.1", port=args.port, log_level="warning")
+    page = LoopbackOnly(demo_app(config))  # this machine's Host names only (DNS rebinding)
+    uvicorn.run(page, host="127.0.0.1", port=args.port, log_level="warning")
     return 0
 
 

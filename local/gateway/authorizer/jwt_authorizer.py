@@ -45,6 +45,8 @@ from typing import Any
 
 from jwt.algorithms import RSAAlgorithm
 
+from local.bounded_json import check_bounds
+
 from .config import AuthorizerConfig
 from .jwks import JwksCache, JwksUnavailableError, SigningKey
 
@@ -175,7 +177,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    """Strict JSON object: NaN/Infinity are refused (an ``exp`` of NaN would never expire)."""
+    """Strict JSON object: NaN/Infinity are refused (an ``exp`` of NaN would never expire);
+    too deep or too large is refused before parsing (local.bounded_json)."""
+    check_bounds(raw)
     value = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")

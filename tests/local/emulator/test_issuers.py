@@ -50,6 +50,16 @@ def test_discovery_names_the_deployed_issuer_and_a_local_jwks(stand_in: StandInI
     assert httpx.get(f"{settings.base_url}/elsewhere").status_code == 404
 
 
+def test_a_foreign_host_is_refused_by_the_stand_in(stand_in: StandInIssuer) -> None:
+    """GIVEN DNS rebinding (Host: rebind.evil.example) WHEN the stand-in's discovery is
+    fetched THEN 403 `{"message":"Forbidden"}`, as every local server answers (issue 22)."""
+    port = stand_in.settings.base_url.rsplit(":", 1)[1]
+    answer = httpx.get(
+        stand_in.settings.discovery_url, headers={"Host": f"rebind.evil.example:{port}"}
+    )
+    assert (answer.status_code, answer.json()) == (403, {"message": "Forbidden"})
+
+
 def test_local_authorizer_accepts_its_tokens_through_discovery(stand_in: StandInIssuer) -> None:
     """GIVEN the authorizer configured with the deployed issuer and the local discovery URL
     WHEN a user token and a machine token from the key file's issuer arrive THEN both pass."""

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import urllib.request
 from typing import Any
 
 import pytest
 
 from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.client import local_client
+from local.emulator.client import local_client, local_http
 from local.state import free_port
 
 
@@ -18,11 +17,10 @@ def test_endpoint_is_localhost_and_answers_while_running(emulator: EmulatorProce
     """GIVEN a started emulator
     WHEN its endpoint is read and called
     THEN it is http://localhost:PORT (moto resolves CLI template URLs only for localhost)
-    and it answers."""
+    and it answers a request signed with the run's credentials."""
     assert emulator.endpoint_url == f"http://localhost:{emulator.port}"
-    url = f"{emulator.endpoint_url}/moto-api/"
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http to localhost
-        assert response.status == 200
+    with local_http(emulator.endpoint_url) as http:
+        assert http.get("/moto-api/").status_code == 200
 
 
 def test_server_exits_2_with_one_line_when_the_port_is_taken(emulator: EmulatorProcess) -> None:

@@ -10,9 +10,10 @@ import subprocess
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
-from joserfc import jwt
+from joserfc import jwk, jwt
 
 from local.emulator.client import local_client
 from local.emulator.outbox import latest_code
@@ -97,27 +98,30 @@ def test_amplify_srp_sign_in_needs_the_right_password(amplify: dict[str, Any]) -
 
 
 def test_amplify_force_refresh_gets_new_tokens_of_the_same_sign_in(
-    amplify: dict[str, Any],
+    amplify: dict[str, Any], local_run: LocalRun
 ) -> None:
     """GIVEN a signed-in Amplify WHEN fetchAuthSession({forceRefresh: true}) THEN new tokens
-    (GetTokensFromRefreshToken) with the sign-in's auth_time, origin_jti and email_verified."""
+    (GetTokensFromRefreshToken) with the sign-in's auth_time, origin_jti and email_verified;
+    the pool's pre token trigger ran for the SRP sign-in and for the refresh (its scopes)."""
     refresh = amplify["refresh"]
     assert refresh["accessToken"]
     assert refresh["accessToken"] != refresh["firstAccessToken"]
-    first = jwt.decode(refresh["firstAccessToken"], _pool_key()).claims
-    again = jwt.decode(refresh["accessToken"], _pool_key()).claims
-    identity = jwt.decode(refresh["idToken"], _pool_key()).claims
+    keys = _pool_keys(local_run)
+    first = jwt.decode(refresh["firstAccessToken"], keys).claims
+    again = jwt.decode(refresh["accessToken"], keys).claims
+    identity = jwt.decode(refresh["idToken"], keys).claims
     assert again["auth_time"] == first["auth_time"]
     assert again["origin_jti"] == first["origin_jti"] == identity["origin_jti"]
     assert again["jti"] != first["jti"]
     assert identity["email_verified"] is True
+    for claims in (first, again):
+        assert "profile-api/profile.read" in claims["scope"].split()
 
 
-def _pool_key() -> Any:
-    from joserfc import jwk
-    from moto.cognitoidp.models import load_resource
-
-    return jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+def _pool_keys(local_run: LocalRun) -> Any:
+    """The pool's JWKS as the local run serves it."""
+    url = f"{local_run.endpoint_url}/{local_run.outputs.user_pool_id}/.well-known/jwks.json"
+    return jwk.KeySet.import_key_set(httpx.get(url, timeout=10).json())
 
 
 def test_amplify_sign_out_revokes_the_refresh_token(

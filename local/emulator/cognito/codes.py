@@ -31,6 +31,20 @@ def destination(user: CognitoIdpUser) -> str:
     return str(user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number", ""))
 
 
+def sign_up_delivery(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> dict[str, str] | None:
+    """Where a sign-up code goes: the auto-verified attribute the user has (e-mail first)."""
+    auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+    lookup = user.attribute_lookup
+    if "email" in auto_verified and "@" in str(lookup.get("email", "")):
+        local, domain = str(lookup["email"]).split("@", 1)
+        masked = f"{local[:1]}***@{domain[:1]}***"
+        return {"Destination": masked, "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    if "phone_number" in auto_verified and lookup.get("phone_number"):
+        masked = "+*******" + str(lookup["phone_number"])[-4:]
+        return {"Destination": masked, "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+    return None
+
+
 def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str) -> OutboxMessage:
     """A new random code for `purpose` (replacing any earlier one), put in the outbox."""
     now = time.time()

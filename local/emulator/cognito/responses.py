@@ -245,11 +245,10 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     user = _user(pool, client, username)
     if user.status is not UserStatus.UNCONFIRMED:
         raise invalid_parameter("User is already confirmed.")
+    details = codes.sign_up_delivery(pool, user)
+    if details is None:
+        raise invalid_parameter("No auto-verified attribute to send a confirmation code to.")
     codes.send(pool, user, codes.SIGN_UP, "resend")
-    backend = _backend(pool)
-    details = backend._get_code_delivery_details(
-        pool.extended_config.get("AccountRecoverySetting"), user, user.username
-    )
     return ActionResult({"CodeDeliveryDetails": details})
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
+from joserfc import jwk
 
 from local.emulator import EmulatorProcess
 from local.emulator.outbox import latest_code
@@ -23,6 +25,11 @@ class LocalPool:
     cognito: Any
     pool_id: str
     client_id: str
+
+    def keys(self) -> Any:
+        """The pool's JWKS as the emulator serves it."""
+        url = f"{self.endpoint_url}/{self.pool_id}/.well-known/jwks.json"
+        return jwk.KeySet.import_key_set(httpx.get(url, timeout=10).json())
 
     def new_client(self, **config: Any) -> str:
         """Another app client of this pool (e.g. with refresh-token rotation)."""

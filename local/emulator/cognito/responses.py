@@ -9,6 +9,7 @@ before moto sees it.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from typing import Any
@@ -199,7 +200,10 @@ def get_tokens_from_refresh_token(self: CognitoIdpResponse) -> ActionResult:
     pool, client = _client(self)
     token = _param(self, "RefreshToken")
     secret = _param(self, "ClientSecret", required=False)
-    if client.generate_secret and secret != client.secret:
+    if client.generate_secret and not (
+        isinstance(secret, str)
+        and hmac.compare_digest(secret.encode(), str(client.secret).encode())
+    ):
         raise not_authorized(f"Unable to verify secret for client {client.id}")
     result = refresh.refresh(pool, client, token, api="get_tokens")
     return ActionResult({"AuthenticationResult": result["AuthenticationResult"]})

@@ -83,6 +83,7 @@ def start_srp(
         user_id = user.username
         verifier = verifier_for(pool, user)
         known = user.username
+    _forget_abandoned(pool)
     b, big_b = srp.server_public(verifier)
     secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
     session = base64.b64encode(secrets.token_bytes(48)).decode()
@@ -108,6 +109,19 @@ def start_srp(
             "USER_ID_FOR_SRP": user_id,
         },
     }
+
+
+ABANDONED_SECONDS = 15 * 60  # longer than any AuthSessionValidity (3-15 minutes)
+
+
+def _forget_abandoned(pool: CognitoIdpUserPool) -> None:
+    """Drop SRP sign-ins nobody answered: they could never succeed any more."""
+    state = pool_state(pool)
+    cutoff = time.time() - ABANDONED_SECONDS
+    for block in [b for b, sign_in in state.srp.items() if sign_in.created < cutoff]:
+        state.srp.pop(block, None)
+    for session in [s for s, entry in state.mfa_sessions.items() if entry[2] < cutoff]:
+        state.mfa_sessions.pop(session, None)
 
 
 def _session_seconds(client: CognitoIdpUserPoolClient) -> int:

@@ -1,8 +1,9 @@
 """Confirmation codes and the local outbox.
 
-Cognito e-mails a random 6-digit code for sign-up (valid 24 h; a resend replaces it) and for
-a forgotten password (valid 1 h). Locally nothing is mailed: each message goes to the pool's
-outbox (`PoolState.outbox`), which `GET /_local/outbox` serves and `make local` prints.
+Cognito e-mails a random 6-digit code for sign-up (valid 24 h; a resend replaces it), for a
+forgotten password (valid 1 h) and for verifying an attribute (valid 24 h). Locally nothing is
+mailed: each message goes to the pool's outbox (`PoolState.outbox`), which `GET /_local/outbox`
+serves and `make local` prints.
 A wrong code is `CodeMismatchException`, an old one `ExpiredCodeException`, as Cognito
 answers; a used code is gone.
 """
@@ -23,7 +24,14 @@ log = logging.getLogger("local.emulator.cognito")
 
 SIGN_UP = "signup"
 FORGOT_PASSWORD = "forgot_password"  # noqa: S105 - a purpose, not a password
-LIFETIMES = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600}
+VERIFY_EMAIL = "verify_email"
+VERIFY_PHONE = "verify_phone_number"
+LIFETIMES = {
+    SIGN_UP: 24 * 3600,
+    FORGOT_PASSWORD: 3600,
+    VERIFY_EMAIL: 24 * 3600,
+    VERIFY_PHONE: 24 * 3600,
+}
 OUTBOX_LIMIT = 1000  # oldest messages are dropped beyond this
 
 

@@ -139,6 +139,14 @@ def _initiate(
     parameters = _map_param(self, "AuthParameters")
     if flow == "USER_SRP_AUTH":
         return ActionResult(sign_in.start_srp(pool, client, parameters))
+    if flow == "CUSTOM_AUTH":  # needs the pool's define/create/verify challenge triggers
+        raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
+    if flow == "USER_AUTH":
+        log.warning(
+            "Cognito flow USER_AUTH (choice-based sign-in) is not implemented by the local user "
+            "pool: answered InvalidParameterException"
+        )
+        raise invalid_parameter("USER_AUTH is not implemented by the local user pool (make local).")
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         token = parameters.get("REFRESH_TOKEN")
         if client.generate_secret:
@@ -304,6 +312,51 @@ def confirm_forgot_password(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
+def get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
+    pool, user, _ = _token_user(self)
+    name = _param(self, "AttributeName")
+    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
+    if purpose is None or not user.attribute_lookup.get(name):
+        raise invalid_parameter(f"User has no attribute {name} to verify.")
+    codes.send(pool, user, purpose, purpose)
+    medium = "EMAIL" if name == "email" else "SMS"
+    value = str(user.attribute_lookup[name])
+    masked = (
+        f"{value[:1]}***@{value.split('@')[-1][:1]}***"
+        if medium == "EMAIL"
+        else "+*******" + value[-4:]
+    )
+    return ActionResult(
+        {
+            "CodeDeliveryDetails": {
+                "Destination": masked,
+                "DeliveryMedium": medium,
+                "AttributeName": name,
+            }
+        }
+    )
+
+
+def verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
+    pool, user, _ = _token_user(self)
+    name = _param(self, "AttributeName")
+    code = _param(self, "Code")
+    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
+    if purpose is None:
+        raise invalid_parameter(f"Attribute {name} cannot be verified.")
+    codes.check(pool, user, purpose, code)
+    user.update_attributes([{"Name": f"{name}_verified", "Value": "true"}])
+    return EmptyResult()
+
+
+def delete_user(self: CognitoIdpResponse) -> ActionResult:
+    """The signed-in user deletes itself; its tokens die with it."""
+    pool, user, _ = _token_user(self)
+    pool.sign_out(user.username)
+    _backend(pool).admin_delete_user(pool.id, user.username)
+    return EmptyResult()
+
+
 # --- TOTP ----------------------------------------------------------------------------------
 
 
@@ -368,6 +421,9 @@ HANDLERS = {
     "confirm_forgot_password": confirm_forgot_password,
     "associate_software_token": associate_software_token,
     "verify_software_token": verify_software_token,
+    "get_user_attribute_verification_code": get_user_attribute_verification_code,
+    "verify_user_attribute": verify_user_attribute,
+    "delete_user": delete_user,
 }
 
 

@@ -171,3 +171,50 @@ def test_reading_an_outbox_that_is_not_there_is_one_clear_error() -> None:
     """GIVEN nothing listening WHEN read_outbox THEN OutboxError naming the URL."""
     with pytest.raises(OutboxError, match="cannot read the outbox"):
         read_outbox("http://localhost:9", timeout=1)
+
+
+def test_verifying_a_changed_email_needs_the_code_sent_to_it(pool: LocalPool) -> None:
+    """GIVEN a signed-in user WHEN GetUserAttributeVerificationCode for email, then
+    VerifyUserAttribute with a wrong and the sent code THEN a verify_email message,
+    CodeMismatchException, then email_verified is true."""
+    email = pool.confirmed_user()
+    access = pool.cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+    pool.cognito.admin_update_user_attributes(
+        UserPoolId=pool.pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+    pool.cognito.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
+    code = latest_code(pool.endpoint_url, email, kinds=("verify_email",))
+    with pytest.raises(ClientError) as raised:
+        pool.cognito.verify_user_attribute(
+            AccessToken=access, AttributeName="email", Code=_wrong(code)
+        )
+    assert _error(raised.value)[0] == "CodeMismatchException"
+    pool.cognito.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code)
+    user = pool.cognito.get_user(AccessToken=access)
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email_verified"] == "true"
+
+
+def test_delete_user_removes_the_user_and_revokes_its_tokens(pool: LocalPool) -> None:
+    """GIVEN a signed-in user WHEN DeleteUser THEN the user is gone and its refresh token is
+    revoked."""
+    email = pool.confirmed_user()
+    tokens = pool.cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    pool.cognito.delete_user(AccessToken=tokens["AccessToken"])
+    with pytest.raises(ClientError) as raised:
+        pool.cognito.admin_get_user(UserPoolId=pool.pool_id, Username=email)
+    assert _error(raised.value)[0] == "UserNotFoundException"
+    with pytest.raises(ClientError) as raised:
+        pool.cognito.get_tokens_from_refresh_token(
+            ClientId=pool.client_id, RefreshToken=tokens["RefreshToken"]
+        )
+    assert _error(raised.value)[0] == "NotAuthorizedException"

@@ -71,3 +71,14 @@ def test_an_unknown_refresh_token_through_the_admin_api_is_not_a_500(pool: Local
             AuthParameters={"REFRESH_TOKEN": "made-up"},
         )
     assert raised.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_custom_auth_without_triggers_is_refused_not_an_empty_success(pool: LocalPool) -> None:
+    """GIVEN a pool without custom-auth triggers WHEN InitiateAuth CUSTOM_AUTH (moto answered
+    200 with nothing) or USER_AUTH THEN InvalidParameterException."""
+    for flow in ("CUSTOM_AUTH", "USER_AUTH"):
+        with pytest.raises(ClientError) as raised:
+            pool.cognito.initiate_auth(
+                ClientId=pool.client_id, AuthFlow=flow, AuthParameters={"USERNAME": "a@b.c"}
+            )
+        assert raised.value.response["Error"]["Code"] == "InvalidParameterException"

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import pyotp
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from .errors import CognitoError, not_authorized
 from .models import pool_state
@@ -75,7 +75,7 @@ def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
 
 
 def challenge_after_password(
-    backend: CognitoIdpBackend, pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str
 ) -> dict[str, Any] | None:
     """The MFA challenge Cognito asks for after a correct password, or None for tokens."""
     if user.software_token_mfa_enabled and user.token_verified:

@@ -28,7 +28,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from . import codes, mfa, refresh, revocation, sign_in
 from .errors import CognitoError, invalid_parameter, not_authorized
-from .models import pool_by_id, pool_of_client
+from .models import all_pools, pool_by_id, pool_of_client
 
 log = logging.getLogger("local.emulator.cognito")
 
@@ -365,7 +365,7 @@ def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoId
     token = _param(self, "AccessToken", required=False)
     session = _param(self, "Session", required=False)
     if token:
-        for pool in _pools():
+        for pool in all_pools():
             entry = pool.access_tokens.get(token)
             if entry is not None:
                 user = pool._get_user(entry[1])
@@ -373,19 +373,13 @@ def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoId
                     return pool, user, None
         raise not_authorized("Invalid Access Token")
     if session:
-        for pool in _pools():
+        for pool in all_pools():
             try:
                 return pool, mfa.session_user(pool, session, None), session
             except CognitoError:
                 continue
         raise not_authorized("Invalid session for the user.")
     raise invalid_parameter("AccessToken or Session is required")
-
-
-def _pools() -> list[CognitoIdpUserPool]:
-    from .models import all_pools
-
-    return all_pools()
 
 
 def associate_software_token(self: CognitoIdpResponse) -> ActionResult:
@@ -440,8 +434,8 @@ def call_action(self: CognitoIdpResponse) -> Any:
     """moto's dispatcher, with Cognito's JSON errors for what it cannot answer."""
     operation = self._get_action() or ""
     try:
-        body = json.loads(self.body or "{}")
-    except ValueError:
+        body = json.loads(self.body)
+    except (ValueError, TypeError):
         return _json_error(400, "SerializationException", "The request body is not valid JSON.")
     if not isinstance(body, dict):
         return _json_error(400, "SerializationException", "The request body must be a JSON object.")

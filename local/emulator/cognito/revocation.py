@@ -28,16 +28,14 @@ def revoke_token(
     unusable, so that is a success too (RFC 7009), unless it belongs to another client."""
     if not isinstance(token, str) or not token:
         raise CognitoError("InvalidParameterException", "Missing required parameter Token")
-    if client.generate_secret:
-        if not isinstance(secret, str) or not hmac.compare_digest(
-            secret.encode(), str(client.secret).encode()
-        ):
-            raise CognitoError(
-                "NotAuthorizedException",
-                f"Client {client.id} is configured with a secret: ClientSecret is missing or wrong",
-            )
-    elif secret is not None:
-        raise CognitoError("NotAuthorizedException", f"Client {client.id} has no secret")
+    secret_ok = isinstance(secret, str) and hmac.compare_digest(
+        secret.encode(), str(client.secret).encode()
+    )
+    if client.generate_secret and not secret_ok:
+        raise CognitoError(
+            "NotAuthorizedException",
+            f"Client {client.id} is configured with a secret: ClientSecret is missing or wrong",
+        )
     if client.extended_config.get("EnableTokenRevocation") is False:
         raise CognitoError(
             "UnsupportedOperationException", "Token revocation is not enabled for this app client."

@@ -189,7 +189,7 @@ def after_password(
             "ChallengeParameters": {"USERNAME": user.username},
             "Session": session,
         }
-    challenge = mfa.challenge_after_password(backend, pool, user, client.id)
+    challenge = mfa.challenge_after_password(pool, user, client.id)
     if challenge is not None:
         return challenge
     result: dict[str, Any] = backend._log_user_in(pool, client, user.username)

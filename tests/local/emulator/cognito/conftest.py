@@ -4,7 +4,6 @@ refresh flows, user-existence errors prevented) on one emulator process per modu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +72,3 @@ def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
     made = LocalPool(emulator.endpoint_url, cognito, pool_id, "")
     made.client_id = made.new_client()
     return made
-
-
-ErrorCode = Callable[[Any], str]

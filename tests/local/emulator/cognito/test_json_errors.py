@@ -3,9 +3,13 @@ JSON error shape, and the emulator's log names the operation."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
 from tests.local.emulator.cognito.conftest import LocalPool
@@ -82,3 +86,85 @@ def test_custom_auth_without_triggers_is_refused_not_an_empty_success(pool: Loca
                 ClientId=pool.client_id, AuthFlow=flow, AuthParameters={"USERNAME": "a@b.c"}
             )
         assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+_TEXT = st.text(max_size=12)
+_PARAMETERS = st.dictionaries(
+    st.sampled_from(
+        [
+            "USERNAME",
+            "PASSWORD",
+            "SRP_A",
+            "REFRESH_TOKEN",
+            "SECRET_HASH",
+            "PASSWORD_CLAIM_SECRET_BLOCK",
+            "PASSWORD_CLAIM_SIGNATURE",
+            "TIMESTAMP",
+            "SOFTWARE_TOKEN_MFA_CODE",
+            "NEW_PASSWORD",
+        ]
+    ),
+    _TEXT,
+    max_size=5,
+)
+_FLOWS = st.sampled_from(
+    [
+        "USER_SRP_AUTH",
+        "USER_PASSWORD_AUTH",
+        "REFRESH_TOKEN_AUTH",
+        "REFRESH_TOKEN",
+        "CUSTOM_AUTH",
+        "X",
+    ]
+)
+_CHALLENGES = st.sampled_from(
+    [
+        "PASSWORD_VERIFIER",
+        "SOFTWARE_TOKEN_MFA",
+        "MFA_SETUP",
+        "NEW_PASSWORD_REQUIRED",
+        "SMS_MFA",
+        "X",
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    operation=st.sampled_from(
+        ["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken", "RevokeToken"]
+    ),
+    flow=_FLOWS,
+    challenge=_CHALLENGES,
+    parameters=_PARAMETERS,
+    session=st.one_of(st.none(), _TEXT),
+    known_client=st.booleans(),
+)
+def test_any_sign_in_input_is_a_json_answer_never_a_5xx(
+    pool: LocalPool,
+    operation: str,
+    flow: str,
+    challenge: str,
+    parameters: dict[str, str],
+    session: str | None,
+    known_client: bool,
+) -> None:
+    """GIVEN any mix of flow, challenge, parameters, session and client WHEN sent to the sign-in
+    operations THEN a JSON answer below 500, and never tokens for made-up input."""
+    body: dict[str, object] = {
+        "ClientId": pool.client_id if known_client else "nope",
+        "AuthFlow": flow,
+        "AuthParameters": parameters,
+        "ChallengeName": challenge,
+        "ChallengeResponses": parameters,
+        "RefreshToken": parameters.get("REFRESH_TOKEN", "x"),
+        "Token": parameters.get("REFRESH_TOKEN", "x"),
+    }
+    if session is not None:
+        body["Session"] = session
+    answer = _call(pool.endpoint_url, operation, json.dumps(body).encode())
+    assert answer.status_code < 500, answer.text
+    document = answer.json()
+    assert "AuthenticationResult" not in document

@@ -376,9 +376,7 @@ class HostedUi:
         if self.pool.username_is_email:
             user_attributes.append({"Name": "email", "Value": username})
         try:
-            await run_in_threadpool(
-                self._sign_up, auth.client, username, password, user_attributes
-            )
+            await run_in_threadpool(self._sign_up, auth.client, username, password, user_attributes)
         except SignInError as failure:
             return form_page(str(failure), values)
         return await self._sign_in_and_complete(auth, csrf, username, password)

@@ -78,8 +78,14 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint browser $(CHECKOV_VENV)/.installed
+test: setup lint browser $(CHECKOV_VENV)/.installed tests/sdk/node_modules/.installed
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
+
+# The third-party SDKs the tests drive against the local pool (Amplify JS v6), pinned by their
+# own lock file.
+tests/sdk/node_modules/.installed: tests/sdk/package.json tests/sdk/package-lock.json
+	cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # checkov pins boto3 1.35 (requirements-dev.txt has 1.44): it gets its own venv, made on demand.
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt

@@ -1,4 +1,5 @@
-"""`python -m local up|token|smoke`: run the whole product on this machine, get tokens, check it."""
+"""`python -m local up|token|smoke|outbox`: run the whole product on this machine, get tokens,
+check it, read the codes the local user pool sent."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from local.emulator import EmulatorError, EmulatorProcess
 from local.emulator.client import local_aws_environment, local_client
 from local.emulator.credentials import CredentialsError
 from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.outbox import OutboxError, read_outbox
 from local.emulator.process import HOSTED_UI_METADATA
 from local.emulator.token_shapes import Provider, demo_user
 from local.gateway.app import server_config
@@ -33,6 +35,7 @@ from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
+from local.pool_notices import PoolNotices, code_line
 from local.private_files import secure_tree
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
@@ -124,6 +127,7 @@ def _print_endpoints(
         print(f"local {issuer.settings.provider} issuer: keys at {issuer.settings.jwks_uri}")
     if outputs.auth is not None:
         print(f"user pool: {outputs.user_pool_id}  client: {outputs.client_id}")
+        print("  codes it sends are printed here, and listed by: .venv/bin/python -m local outbox")
     if browser is not None:
         query = urlencode(
             {
@@ -334,6 +338,9 @@ def up(args: argparse.Namespace) -> int:
             emulator, plane, on_restarted=write_state, on_give_up=give_up
         )
         stack.enter_context(_closing([supervisor.start()]))
+        if outputs.user_pool_id is not None:  # codes sent and operations missing, as they happen
+            notices = PoolNotices(emulator.endpoint_url, lambda: emulator.log_path)
+            stack.enter_context(_closing([notices.start()]))
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
         print(f"\n{ready}: serving on {base_url}")
         _print_endpoints(plane.api, base_url, outputs, issuer, browser)
@@ -472,6 +479,17 @@ def smoke_local(args: argparse.Namespace) -> int:
     return smoke(find_target)
 
 
+def outbox(args: argparse.Namespace) -> int:
+    """The codes the running local pool sent (sign-up, resend, forgot password), oldest first."""
+    state = _running_state(RunDir())
+    messages = read_outbox(state.endpoint_url, destination=args.email)
+    if not messages:
+        print("no messages" + (f" to {args.email}" if args.email else ""))
+    for message in messages:
+        print(code_line(message).strip())
+    return 0
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -512,6 +530,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--machine", action="store_true", help="a client_credentials token of the machine client"
     )
     get.add_argument("--scope", default=None, help="with --machine: scopes to ask for")
+
+    sent = commands.add_parser("outbox", help="list the codes the local user pool sent")
+    sent.add_argument("--email", default=None, help="only those sent to this address")
     return parser.parse_args(argv)
 
 
@@ -525,13 +546,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if args.command == "up":
         args.stage = _stage(args.context)
-    commands = {"up": up, "token": token, "smoke": smoke_local, "env": print_env}
+    commands = {
+        "up": up,
+        "token": token,
+        "smoke": smoke_local,
+        "env": print_env,
+        "outbox": outbox,
+    }
     try:
         return commands[args.command](args)
     except (UsageError, TokenError, StateError, IssuerError, CredentialsError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    except (EmulatorError, DeployError, DiscoveryError, OutputsError) as problem:
+    except (EmulatorError, DeployError, DiscoveryError, OutputsError, OutboxError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as problem:

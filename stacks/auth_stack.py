@@ -142,6 +142,13 @@ class AuthStack(StableIdStack):
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
+            # -c refreshTokenRotation=true: each refresh returns a new refresh token (clients
+            # then refresh with GetTokensFromRefreshToken; REFRESH_TOKEN_AUTH is refused).
+            refresh_token_rotation_grace_period=(
+                None
+                if cognito_config.refresh_token_rotation is None
+                else Duration.seconds(cognito_config.refresh_token_rotation)
+            ),
         )
 
     def _machine_client(self) -> cognito.UserPoolClient:

@@ -85,6 +85,9 @@ class CognitoConfig:
     password_auth: bool
     resource_server: str = DEFAULT_RESOURCE_SERVER
     machine_client: bool = False
+    # Refresh-token rotation on the user client: the old token's grace period in seconds, or
+    # None when rotation is off (each refresh then keeps the same refresh token).
+    refresh_token_rotation: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +181,24 @@ def _list(value: Any, key: str) -> tuple[str, ...]:
     else:
         raise ConfigError(f"context '{key}' must be a comma-separated string or a list")
     return tuple(item.strip() for item in items if item.strip())
+
+
+DEFAULT_ROTATION_GRACE_SECONDS = 10
+
+
+def _refresh_token_rotation(get: ContextReader) -> int | None:
+    """`refreshTokenRotation=true` turns rotation on; `refreshTokenGracePeriod` (0-60 s, as
+    Cognito allows) is how long a replaced refresh token still works, for concurrent refreshes."""
+    rotation = _flag(get("refreshTokenRotation"), "refreshTokenRotation", default=False)
+    grace = get("refreshTokenGracePeriod")
+    if grace is None:
+        return DEFAULT_ROTATION_GRACE_SECONDS if rotation else None
+    if not rotation:
+        raise ConfigError("context 'refreshTokenGracePeriod' needs -c refreshTokenRotation=true")
+    text = str(grace).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 60:
+        raise ConfigError(f"context 'refreshTokenGracePeriod' is '{grace}': use whole seconds 0-60")
+    return int(text)
 
 
 def _flag(value: Any, key: str, default: bool) -> bool:
@@ -516,12 +537,18 @@ def load_config(get: ContextReader) -> AppConfig:
             password_auth=_flag(get("passwordAuth"), "passwordAuth", default=stage is Stage.DEV),
             resource_server=_resource_server(get("resourceServer")),
             machine_client=machine_client,
+            refresh_token_rotation=_refresh_token_rotation(get),
         )
     else:
         if machine_client:
             raise ConfigError(
                 "context 'machineClient' creates a Cognito app client: with "
                 f"auth={auth.value} set -c adminScopes=... to add GET /profiles/{{sub}} instead"
+            )
+        if get("refreshTokenRotation") is not None or get("refreshTokenGracePeriod") is not None:
+            raise ConfigError(
+                "context 'refreshTokenRotation' configures the Cognito app client: with "
+                f"auth={auth.value} refresh tokens are your provider's setting"
             )
         external = _external_issuer(auth, get)
     # Dev keeps the tutorial's "either token works"; prod refuses ID tokens on every route.

@@ -19,7 +19,7 @@ for path in (ROOT, LAMBDA_ROOT):
 SHARED_FIXTURE_GROUPS = {
     "local_run": "local-run",  # emulator + real `cdk deploy` + data plane, ~10 s
     "swap_run": "issuer-swap",  # one such run per external provider, one after another
-    "scoped_run": "scoped-run",  # the same with requireScopes=true machineClient=true
+    "scoped_run": "scoped-run",  # the same with tests.local.conftest.SCOPED_CONTEXT
     "synthesized": "synth",  # every configuration synthesized, ~4 s of jsii
 }
 

@@ -4,7 +4,8 @@
 request: it registers CloudFormation types moto lacks (Cognito, API Gateway v2), adds the
 apigatewayv2 GetAuthorizers call, patches change-set handling (cfn_patches), makes
 Lambda's Code.Location downloadable (lambda_patches), serves the pool's OAuth token endpoint
-(cognito_oauth) and runs the pool's pre token generation trigger (pre_token). Nothing here
+(cognito_oauth), runs the pool's pre token generation trigger (pre_token) and makes the
+user pool's API as strict as Cognito's (cognito/). Nothing here
 imports aws_cdk.
 """
 
@@ -13,7 +14,15 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-from . import apigwv2_models, cfn_patches, cognito_models, cognito_oauth, lambda_patches, pre_token
+from . import (
+    apigwv2_models,
+    cfn_patches,
+    cognito,
+    cognito_models,
+    cognito_oauth,
+    lambda_patches,
+    pre_token,
+)
 
 _installed = False
 
@@ -33,6 +42,7 @@ def install() -> None:
     lambda_patches.apply()
     cognito_oauth.apply()  # the pool's /oauth2/token (client_credentials) and its discovery
     pre_token.apply()  # the pool's pre token generation trigger runs on every token
+    cognito.apply()  # SRP, refresh/rotation, revocation, codes + outbox, TOTP, JSON errors
     # moto caches the type -> model map on first use (lru_cache over __subclasses__()):
     # drop it so the classes defined by the imports above are part of it.
     parsing.get_model_list.cache_clear()

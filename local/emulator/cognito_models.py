@@ -96,7 +96,8 @@ class CfnUserPoolClient(CfnChildModel, CloudFormationModel):
     """AWS::Cognito::UserPoolClient. Ref = client id; GetAtt ClientId, ClientSecret, Name.
 
     All other properties (ExplicitAuthFlows, OAuth flows/scopes, callback URLs, token
-    validity, ...) are kept as the client's configuration, exactly as CreateUserPoolClient does.
+    validity, RefreshTokenRotation, ...) are kept as the client's configuration, exactly as
+    CreateUserPoolClient does; the local pool (local.emulator.cognito) honours them.
     """
 
     CFN_TYPE = "AWS::Cognito::UserPoolClient"
@@ -119,8 +120,23 @@ class CfnUserPoolClient(CfnChildModel, CloudFormationModel):
         client_name = self.client.extended_config.get("ClientName")  # GetAtt Name
         return None if client_name is None else str(client_name)
 
+    @staticmethod
+    def _check_rotation(props: dict[str, Any]) -> None:
+        """RefreshTokenRotation as Cognito validates it (the local pool then rotates)."""
+        rotation = props.get("RefreshTokenRotation")
+        if rotation is None:
+            return
+        feature = rotation.get("Feature") if isinstance(rotation, dict) else None
+        if feature not in ("ENABLED", "DISABLED"):
+            raise ValueError("RefreshTokenRotation.Feature must be ENABLED or DISABLED")
+        grace = rotation.get("RetryGracePeriodSeconds", 0)
+        if not str(grace).isdigit() or not 0 <= int(grace) <= 60:
+            raise ValueError("RefreshTokenRotation.RetryGracePeriodSeconds must be 0-60")
+        props["RefreshTokenRotation"] = {"Feature": feature, "RetryGracePeriodSeconds": int(grace)}
+
     @classmethod
     def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        cls._check_rotation(props)
         pool_id = props.pop("UserPoolId")
         generate_secret = as_bool(props.pop("GenerateSecret", False))
         props["ClientName"] = name
@@ -130,6 +146,7 @@ class CfnUserPoolClient(CfnChildModel, CloudFormationModel):
         return cls(client)
 
     def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        self._check_rotation(props)
         pool_id = props.pop("UserPoolId")
         props.pop("GenerateSecret", None)  # replacement-only in AWS; keep the existing secret
         props["ClientName"] = name

@@ -331,6 +331,16 @@ def _create_tokens_from_refresh_token(
         _pending.refreshing = False
 
 
+@contextlib.contextmanager
+def refreshing() -> Iterator[None]:
+    """Tokens built in this block come from a refresh: the trigger's source says so."""
+    _pending.refreshing = True
+    try:
+        yield
+    finally:
+        _pending.refreshing = False
+
+
 def _log_user_in(self: CognitoIdpBackend, user_pool: Any, client: Any, username: str) -> Any:
     _pending.signing_in = True
     try:

@@ -424,20 +424,22 @@ class HostedUi:
         if self.pool.username_is_email:
             user_attributes.append({"Name": "email", "Value": username})
         try:
-            await run_in_threadpool(
-                self._sign_up, auth.client.client_id, username, password, user_attributes
-            )
+            await run_in_threadpool(self._sign_up, auth.client, username, password, user_attributes)
         except SignInError as failure:
             return form_page(str(failure), values)
         return await self._sign_in_and_complete(auth, csrf, username, password)
 
     def _sign_up(
-        self, client_id: str, username: str, password: str, attributes: list[dict[str, str]]
+        self, client: AppClient, username: str, password: str, attributes: list[dict[str, str]]
     ) -> None:
         cognito = self.pool.cognito
         try:
             cognito.sign_up(
-                ClientId=client_id, Username=username, Password=password, UserAttributes=attributes
+                ClientId=client.client_id,
+                Username=username,
+                Password=password,
+                UserAttributes=attributes,
+                **client.secret_hash(username),
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")

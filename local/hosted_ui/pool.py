@@ -6,6 +6,9 @@ and scopes are always the deployed ones, as on Cognito.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +30,15 @@ class AppClient:
     flows: frozenset[str]  # "code", "implicit", "client_credentials"
     scopes: tuple[str, ...]
     oauth_enabled: bool
+
+    def secret_hash(self, username: str) -> dict[str, str]:
+        """`SecretHash` for the public user APIs (SignUp, ...) when the client has a secret."""
+        if self.secret is None:
+            return {}
+        digest = hmac.new(
+            self.secret.encode(), (username + self.client_id).encode(), hashlib.sha256
+        ).digest()
+        return {"SecretHash": base64.b64encode(digest).decode()}
 
     @classmethod
     def from_description(cls, described: dict[str, Any]) -> AppClient:

@@ -107,8 +107,14 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
     assert not (run.state_dir / "state.json").exists()
 
 
-# The one extra run of the session: route scopes on and a machine client (CONTEXT of `make local`).
-SCOPED_CONTEXT = ("requireScopes=true", "machineClient=true")
+# The one extra run of the session: route scopes on, a machine client, refresh-token rotation
+# and optional TOTP MFA (CONTEXT of `make local`).
+SCOPED_CONTEXT = (
+    "requireScopes=true",
+    "machineClient=true",
+    "refreshTokenRotation=true",  # the user client rotates (test_pool_rotation_and_mfa.py)
+    "mfa=true",  # optional TOTP, as prod has it
+)
 
 
 @pytest.fixture(scope="session")

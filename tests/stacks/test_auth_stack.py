@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from tests.stacks.conftest import Synthesized
+from tests.stacks.conftest import Synthesized, synthesize
 from tests.stacks.helpers import only_resource
 
 
@@ -123,3 +123,25 @@ def test_outputs_give_ids_issuer_and_a_ready_sign_up_url(cognito: Synthesized) -
     cognito.auth.has_output(  # type: ignore[union-attr]
         "Issuer", {"Value": {"Fn::GetAtt": [Match.any_value(), "ProviderURL"]}}
     )
+
+
+def test_user_client_rotates_refresh_tokens_only_when_asked(cognito: Synthesized) -> None:
+    """GIVEN the default context WHEN synthesized THEN no RefreshTokenRotation; GIVEN
+    -c refreshTokenRotation=true (and a grace period) WHEN synthesized THEN the user client has
+    Feature ENABLED with that RetryGracePeriodSeconds (10 s by default), the machine client none."""
+    client = only_resource(_auth(cognito), "AWS::Cognito::UserPoolClient")["Properties"]
+    assert "RefreshTokenRotation" not in client
+    for context, grace in (
+        ({"refreshTokenRotation": "true"}, 10),
+        ({"refreshTokenRotation": "true", "refreshTokenGracePeriod": "0"}, 0),
+    ):
+        rotating = synthesize(context | {"machineClient": "true"})
+        clients = _auth(rotating)["Resources"].values()
+        rotations = [
+            r["Properties"].get("RefreshTokenRotation")
+            for r in clients
+            if r["Type"] == "AWS::Cognito::UserPoolClient"
+        ]
+        assert sorted(rotations, key=str) == sorted(
+            [{"Feature": "ENABLED", "RetryGracePeriodSeconds": grace}, None], key=str
+        )

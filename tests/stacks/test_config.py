@@ -33,6 +33,19 @@ def test_defaults_build_a_dev_cognito_app() -> None:
     assert config.external_issuer is None
 
 
+def test_refresh_token_rotation_is_off_unless_asked_with_a_10_s_grace_period() -> None:
+    """GIVEN no context, refreshTokenRotation=true, and a grace period WHEN loaded THEN None,
+    10 s, and the given seconds."""
+    for context, expected in (
+        ({}, None),
+        ({"refreshTokenRotation": "true"}, 10),
+        ({"refreshTokenRotation": "true", "refreshTokenGracePeriod": "60"}, 60),
+    ):
+        cognito = config_from_mapping(context).cognito
+        assert cognito is not None
+        assert cognito.refresh_token_rotation == expected
+
+
 def test_auth0_issuer_gets_its_trailing_slash() -> None:
     """GIVEN an Auth0 domain WHEN loaded THEN the issuer is https://domain/ exactly."""
     config = config_from_mapping(AUTH0)
@@ -115,6 +128,17 @@ BAD_CONTEXTS: list[tuple[dict[str, Any], str]] = [
     ({"resourceServer": "profile api"}, "context 'resourceServer' is 'profile api'"),
     (AUTH0 | {"machineClient": "true"}, "context 'machineClient' creates a Cognito app client"),
     ({"machineClient": "2"}, "context 'machineClient' must be true or false"),
+    ({"refreshTokenRotation": "often"}, "context 'refreshTokenRotation' must be true or false"),
+    ({"refreshTokenGracePeriod": "5"}, "'refreshTokenGracePeriod' needs -c refreshTokenRotation"),
+    (
+        {"refreshTokenRotation": "true", "refreshTokenGracePeriod": "61"},
+        "context 'refreshTokenGracePeriod' is '61': use whole seconds 0-60",
+    ),
+    (AUTH0 | {"refreshTokenRotation": "true"}, "'refreshTokenRotation' configures the Cognito"),
+    (
+        {"refreshTokenRotation": "true", "refreshTokenGracePeriod": "-1"},
+        "use whole seconds 0-60",
+    ),
     ({"stage": ["dev"]}, "context 'stage' must be a string, got list"),
     # prod refuses a developer's machine as redirect target or browser origin
     ({"stage": "prod"}, "context 'callbackUrls' is 'https://localhost:3000' in prod"),

@@ -1,0 +1,93 @@
+"""TOTP MFA (RFC 6238: 30 s, 6 digits, SHA-1) with a real secret per user, checked by pyotp.
+
+`AssociateSoftwareToken` makes the user's secret (with an access token, or with the session
+of an MFA_SETUP challenge), `VerifySoftwareToken` checks a code from it and marks the token
+verified (moto's `token_verified`), `SetUserMFAPreference` (moto's) turns it on, and the
+`SOFTWARE_TOKEN_MFA` challenge after the password step needs a current code.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pyotp
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+
+from .errors import CognitoError, not_authorized
+from .models import pool_state
+
+SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: 3 minutes
+
+
+def new_session(pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str) -> str:
+    session = str(uuid.uuid4())
+    pool_state(pool).mfa_sessions[session] = (user.username, client_id, time.time())
+    return session
+
+
+def session_user(pool: CognitoIdpUserPool, session: Any, client_id: str | None) -> CognitoIdpUser:
+    """The user of a live challenge session of this pool (and client, when one is named)."""
+    entry = pool_state(pool).mfa_sessions.get(session) if isinstance(session, str) else None
+    if entry is None:
+        raise not_authorized("Invalid session for the user.")
+    username, session_client, created = entry
+    if time.time() > created + SESSION_SECONDS:
+        pool_state(pool).mfa_sessions.pop(session, None)
+        raise not_authorized("Invalid session for the user, session is expired.")
+    if client_id is not None and client_id != session_client:
+        raise not_authorized("Invalid session for the user.")
+    user = pool._get_user(username)
+    if user is None:
+        raise not_authorized("Invalid session for the user.")
+    return user
+
+
+def end_session(pool: CognitoIdpUserPool, session: str) -> None:
+    pool_state(pool).mfa_sessions.pop(session, None)
+
+
+def associate(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
+    """A new secret for the user (replacing an unverified one), base32 as Cognito returns it."""
+    secret = pyotp.random_base32(length=32)
+    pool_state(pool).totp_secrets[user.username] = secret
+    user.token_verified = False
+    return secret
+
+
+def code_is_valid(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bool:
+    secret = pool_state(pool).totp_secrets.get(user.username)
+    if secret is None or not isinstance(code, str) or not code.isdigit() or len(code) != 6:
+        return False
+    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+
+
+def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
+    if pool_state(pool).totp_secrets.get(user.username) is None:
+        raise CognitoError(
+            "InvalidParameterException",
+            "User has not associated a software token (AssociateSoftwareToken).",
+        )
+    if not code_is_valid(pool, user, code):
+        raise CognitoError("CodeMismatchException", "Invalid code received for user")
+    user.token_verified = True
+
+
+def challenge_after_password(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str
+) -> dict[str, Any] | None:
+    """The MFA challenge Cognito asks for after a correct password, or None for tokens."""
+    if user.software_token_mfa_enabled and user.token_verified:
+        return {
+            "ChallengeName": "SOFTWARE_TOKEN_MFA",
+            "ChallengeParameters": {},
+            "Session": new_session(pool, user, client_id),
+        }
+    if pool.mfa_config == "ON" and not user.software_token_mfa_enabled:
+        return {
+            "ChallengeName": "MFA_SETUP",
+            "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
+            "Session": new_session(pool, user, client_id),
+        }
+    return None

@@ -1,0 +1,241 @@
+"""Sign-in flows: USER_SRP_AUTH -> PASSWORD_VERIFIER (srp.py's math against the user's
+verifier), the MFA challenges after it (mfa.py), and which challenges are refused.
+
+InitiateAuth and AdminInitiateAuth start an SRP sign-in: the server's B and a random secret
+block, remembered (`SrpSignIn`) under the block. RespondToAuthChallenge /
+AdminRespondToAuthChallenge PASSWORD_VERIFIER takes the block once (reused or unknown: refused),
+checks the timestamp's format and the client's HMAC over pool name, user id, block and
+timestamp; a wrong password is `NotAuthorizedException` "Incorrect username or password.".
+An unknown user gets a decoy challenge when the client prevents user-existence errors, as
+Cognito does, and the same refusal afterwards. Device challenges are refused: this pool never
+remembers devices (it issues no NewDeviceMetadata).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import time
+import uuid
+from typing import Any
+
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    UserStatus,
+)
+from moto.cognitoidp.utils import check_secret_hash
+
+from . import mfa, srp
+from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
+from .models import SrpSignIn, pool_state, verifier_for
+
+DEVICE_CHALLENGES = frozenset({"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
+_DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+
+
+def flow_allowed(client: CognitoIdpUserPoolClient, flow: str) -> bool:
+    flows = client.extended_config.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
+    return f"ALLOW_{flow}" in flows
+
+
+def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: Any) -> None:
+    if client.generate_secret and not (
+        isinstance(secret_hash, str)
+        and check_secret_hash(client.secret, client.id, username, secret_hash)
+    ):
+        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+
+def _prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
+    return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+def start_srp(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER challenge for USER_SRP_AUTH."""
+    if not flow_allowed(client, "USER_SRP_AUTH"):
+        raise invalid_parameter("USER_SRP_AUTH flow not enabled for this client")
+    username = parameters.get("USERNAME")
+    if not isinstance(username, str) or not username:
+        raise invalid_parameter("Missing required parameter USERNAME")
+    try:
+        a = srp.parse_srp_a(parameters.get("SRP_A"))
+    except srp.SrpError:
+        raise invalid_parameter("SRP_A is not a valid SRP value") from None
+    check_secret(client, username, parameters.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    if user is None:
+        if not _prevents_existence_errors(client):
+            raise CognitoError("UserNotFoundException", "User does not exist.")
+        user_id = str(uuid.uuid4())  # a decoy: same shape, and refused after the answer
+        verifier = srp.make_verifier(pool.id, user_id, secrets.token_urlsafe(16))
+        known: str | None = None
+    else:
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        if user.status is UserStatus.UNCONFIRMED:
+            raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+        user_id = user.username
+        verifier = verifier_for(pool, user)
+        known = user.username
+    _forget_abandoned(pool)
+    b, big_b = srp.server_public(verifier)
+    secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
+    session = base64.b64encode(secrets.token_bytes(48)).decode()
+    pool_state(pool).srp[secret_block] = SrpSignIn(
+        session=session,
+        client_id=client.id,
+        username=known,
+        user_id=user_id,
+        verifier=verifier,
+        b=b,
+        big_b=big_b,
+        a=a,
+        created=time.time(),
+    )
+    return {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "Session": session,
+        "ChallengeParameters": {
+            "SALT": format(verifier.salt, "x"),
+            "SECRET_BLOCK": secret_block,
+            "SRP_B": format(big_b, "x"),
+            "USERNAME": user_id,
+            "USER_ID_FOR_SRP": user_id,
+        },
+    }
+
+
+ABANDONED_SECONDS = 15 * 60  # longer than any AuthSessionValidity (3-15 minutes)
+
+
+def _forget_abandoned(pool: CognitoIdpUserPool) -> None:
+    """Drop SRP sign-ins nobody answered: they could never succeed any more."""
+    state = pool_state(pool)
+    cutoff = time.time() - ABANDONED_SECONDS
+    for block in [b for b, sign_in in state.srp.items() if sign_in.created < cutoff]:
+        state.srp.pop(block, None)
+    for session in [s for s, entry in state.mfa_sessions.items() if entry[2] < cutoff]:
+        state.mfa_sessions.pop(session, None)
+
+
+def _session_seconds(client: CognitoIdpUserPoolClient) -> int:
+    return int(client.extended_config.get("AuthSessionValidity") or 3) * 60
+
+
+def password_verifier(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    session: Any,
+    answers: dict[str, Any],
+) -> dict[str, Any]:
+    """Check the client's proof; tokens, a further challenge, or Cognito's refusal."""
+    block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK")
+    if not isinstance(block, str) or not block:
+        raise invalid_parameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
+    sign_in = pool_state(pool).srp.pop(block, None)  # single use, whatever happens next
+    if sign_in is None or sign_in.client_id != client.id:
+        raise not_authorized(INCORRECT_PASSWORD)
+    if session is not None and not (
+        isinstance(session, str) and hmac.compare_digest(session.encode(), sign_in.session.encode())
+    ):
+        raise not_authorized("Invalid session for the user.")
+    if time.time() > sign_in.created + _session_seconds(client):
+        raise not_authorized("Invalid session for the user, session is expired.")
+    try:
+        timestamp = srp.check_timestamp(answers.get("TIMESTAMP"))
+    except srp.SrpError:
+        raise invalid_parameter("TIMESTAMP format is invalid") from None
+    username = answers.get("USERNAME")
+    if not isinstance(username, str) or not username:
+        raise invalid_parameter("Missing required parameter USERNAME")
+    check_secret(client, username, answers.get("SECRET_HASH"))
+    user = pool._get_user(username) if sign_in.username is not None else None
+    if user is None or user.username != sign_in.username:
+        raise not_authorized(INCORRECT_PASSWORD)
+    try:
+        block_bytes = base64.b64decode(block, validate=True)
+        key = srp.session_key(sign_in.verifier, sign_in.a, sign_in.b, sign_in.big_b)
+    except (ValueError, srp.SrpError):
+        raise not_authorized(INCORRECT_PASSWORD) from None
+    expected = srp.expected_signature(key, pool.id, sign_in.user_id, block_bytes, timestamp)
+    if not srp.signature_matches(expected, answers.get("PASSWORD_CLAIM_SIGNATURE")):
+        raise not_authorized(INCORRECT_PASSWORD)
+    if sign_in.verifier != verifier_for(pool, user):  # the password changed meanwhile
+        raise not_authorized(INCORRECT_PASSWORD)
+    return after_password(backend, pool, client, user)
+
+
+def after_password(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    user: CognitoIdpUser,
+) -> dict[str, Any]:
+    """What follows a proven password: a new-password or MFA challenge, or the tokens."""
+    if not user.enabled:
+        raise not_authorized("User is disabled.")
+    if user.status in (UserStatus.FORCE_CHANGE_PASSWORD, UserStatus.RESET_REQUIRED):
+        session = str(uuid.uuid4())
+        backend.sessions[session] = (user.username, pool)  # moto answers NEW_PASSWORD_REQUIRED
+        return {
+            "ChallengeName": "NEW_PASSWORD_REQUIRED",
+            "ChallengeParameters": {"USERNAME": user.username},
+            "Session": session,
+        }
+    challenge = mfa.challenge_after_password(pool, user, client.id)
+    if challenge is not None:
+        return challenge
+    result: dict[str, Any] = backend._log_user_in(pool, client, user.username)
+    return result
+
+
+def mfa_answer(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    challenge: str,
+    session: Any,
+    answers: dict[str, Any],
+) -> dict[str, Any]:
+    """SOFTWARE_TOKEN_MFA (a current TOTP code) or MFA_SETUP (a verified software token)."""
+    user = _challenge_user(backend, pool, session, client.id)
+    named = answers.get("USERNAME")
+    if isinstance(named, str) and named and pool._get_user(named) is not user:
+        raise not_authorized("Invalid session for the user.")
+    if client.generate_secret:
+        check_secret(client, named if isinstance(named, str) else "", answers.get("SECRET_HASH"))
+    if challenge == "SOFTWARE_TOKEN_MFA":
+        if not mfa.code_is_valid(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
+            raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
+    elif not user.token_verified:  # MFA_SETUP
+        raise invalid_parameter("User has not verified software token mfa")
+    else:
+        user.software_token_mfa_enabled = True
+        user.preferred_mfa_setting = user.preferred_mfa_setting or "SOFTWARE_TOKEN_MFA"
+    _end_challenge(backend, pool, session)
+    result: dict[str, Any] = backend._log_user_in(pool, client, user.username)
+    return result
+
+
+def _challenge_user(
+    backend: CognitoIdpBackend, pool: CognitoIdpUserPool, session: Any, client_id: str
+) -> CognitoIdpUser:
+    if isinstance(session, str) and session in backend.sessions:  # made by moto's password flow
+        username, session_pool = backend.sessions[session]
+        user = session_pool._get_user(username) if session_pool is pool else None
+        if user is None:
+            raise not_authorized("Invalid session for the user.")
+        return user
+    return mfa.session_user(pool, session, client_id)
+
+
+def _end_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, session: str) -> None:
+    backend.sessions.pop(session, None)
+    mfa.end_session(pool, session)

@@ -78,6 +78,7 @@ _CODES: dict[Failure | str, tuple[str, str, str, int]] = {
     ),
     Failure.UNSUPPORTED: ("NotImplementedException", "NotImplemented", "NotImplemented", 501),
     "forbidden": ("AccessDeniedException", "AccessDenied", "AccessDenied", 403),
+    "internal": ("InternalFailure", "InternalFailure", "InternalError", 500),
 }
 
 
@@ -89,20 +90,28 @@ class ErrorAnswer:
 
     @property
     def status_line(self) -> str:
-        reasons = {400: "Bad Request", 403: "Forbidden", 501: "Not Implemented"}
+        reasons = {
+            400: "Bad Request",
+            403: "Forbidden",
+            500: "Internal Server Error",
+            501: "Not Implemented",
+        }
         return f"{self.status} {reasons.get(self.status, 'Error')}"
 
 
 def error_answer(
     protocol: Protocol, failure: Failure | str, message: str, content_type: str = ""
 ) -> ErrorAnswer:
-    """AWS's answer for `failure` ("forbidden": a refused host or origin) in `protocol`; JSON
-    answers keep the request's `application/x-amz-json-1.0/1.1` (DynamoDB vs Cognito)."""
+    """AWS's answer for `failure` ("forbidden": a refused host or origin; "internal": the
+    endpoint itself failed) in `protocol`; JSON answers keep the request's
+    `application/x-amz-json-1.0/1.1` (DynamoDB vs Cognito)."""
     json_code, query_code, s3_code, s3_status = _CODES[failure]
     request_id = secrets.token_hex(16)
     if protocol in (Protocol.JSON, Protocol.REST_JSON):
         if failure == Failure.UNSUPPORTED:
             status = 501
+        elif failure == "internal":
+            status = 500
         elif protocol is Protocol.REST_JSON or failure == "forbidden":
             status = 403
         else:
@@ -121,7 +130,7 @@ def error_answer(
         return ErrorAnswer(status, headers, body)
     text = escape(message)
     if protocol is Protocol.QUERY:
-        status = 501 if failure == Failure.UNSUPPORTED else 403
+        status = {Failure.UNSUPPORTED: 501, "internal": 500}.get(failure, 403)
         xml = (
             "<ErrorResponse><Error><Type>Sender</Type>"
             f"<Code>{query_code}</Code><Message>{text}</Message></Error>"

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from local.emulator.client import local_http
+from local.emulator.credentials import CredentialsError
 
 OUTBOX_PATH = "/_local/outbox"
 
@@ -53,7 +54,7 @@ def _get(endpoint_url: str, path: str, timeout: float) -> bytes:
     try:
         with local_http(endpoint_url, timeout=timeout) as client:
             response = client.get(path)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, CredentialsError) as error:
         raise OutboxError(f"cannot read the outbox at {url}: {error}") from None
     if response.status_code != 200:
         raise OutboxError(f"{url} answered {response.status_code}: {response.text[:200]}")

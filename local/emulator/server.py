@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .addon import install
     from .issued_credentials import issued
+    from .json_errors import JsonErrorsOnly
     from .persistence import StateKeeper
     from .security import FrontDoor
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = DomainDispatcherApplication(create_backend_app)
     kept = app if keeper is None else keeper.wrap(app)
-    served = FrontDoor(kept, credentials, args.port, issued=issued)
+    served = FrontDoor(JsonErrorsOnly(kept), credentials, args.port, issued=issued)
     try:
         server = make_server(
             args.host, args.port, served, threaded=True, request_handler=MotoRequestHandler

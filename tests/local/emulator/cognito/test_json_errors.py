@@ -12,18 +12,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
+from local.emulator.credentials import credentials_for
+from local.emulator.sigv4 import sign_headers
 from tests.local.emulator.cognito.conftest import LocalPool
 
 TARGET = "AWSCognitoIdentityProviderService."
 
 
-def _call(endpoint_url: str, operation: str, body: bytes) -> httpx.Response:
-    return httpx.post(
-        endpoint_url + "/",
-        content=body,
-        headers={"X-Amz-Target": TARGET + operation, "Content-Type": "application/x-amz-json-1.1"},
-        timeout=10,
-    )
+def _call(
+    endpoint_url: str, operation: str, body: bytes, *, signed_for: str | None = None
+) -> httpx.Response:
+    """A raw JSON call, unsigned as a browser sends it, or signed with the run's credentials
+    for service `signed_for` (as SDKs sign the admin operations)."""
+    url = endpoint_url + "/"
+    headers = {"X-Amz-Target": TARGET + operation, "Content-Type": "application/x-amz-json-1.1"}
+    if signed_for is not None:
+        credentials = credentials_for(endpoint_url)
+        headers = sign_headers(credentials, "POST", url, headers, body, service=signed_for)
+    return httpx.post(url, content=body, headers=headers, timeout=10)
 
 
 def test_an_unimplemented_operation_answers_json_and_is_logged(
@@ -35,11 +41,27 @@ def test_an_unimplemented_operation_answers_json_and_is_logged(
         pool.cognito.admin_list_devices(UserPoolId=pool.pool_id, Username="x")
     assert raised.value.response["Error"]["Code"] == "UnsupportedOperationException"
     assert "AdminListDevices" in raised.value.response["Error"]["Message"]
-    answer = _call(pool.endpoint_url, "AdminListDevices", b"{}")
-    assert answer.status_code == 400
+    answer = _call(pool.endpoint_url, "AdminListDevices", b"{}", signed_for="cognito-idp")
+    assert answer.status_code == 400, answer.text
     assert answer.headers["x-amzn-errortype"] == "UnsupportedOperationException"
     assert answer.json()["__type"] == "UnsupportedOperationException"
     assert "AdminListDevices is not implemented" in emulator.log_text()
+
+
+def test_a_request_moto_cannot_route_answers_awss_json_not_html(
+    pool: LocalPool, emulator: EmulatorProcess
+) -> None:
+    """GIVEN a correctly signed call whose signature names a service the endpoint does not
+    serve (moto answered werkzeug's HTML 500) WHEN sent THEN AWS's InternalFailure as JSON with
+    x-amzn-ErrorType, naming the request, and a log line."""
+    answer = _call(pool.endpoint_url, "AdminListDevices", b"{}", signed_for="nosuchservice")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("application/x-amz-json-1.1")
+    assert answer.headers["x-amzn-errortype"] == "InternalFailure:"
+    assert answer.json()["__type"] == "InternalFailure"
+    assert "nosuchservice" in answer.json()["message"]
+    assert "<html" not in answer.text.lower()
+    assert "sent as AWS's InternalFailure" in emulator.log_text()
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"'])

@@ -106,8 +106,9 @@ class AuthStack(Stack):
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(
                     authorization_code_grant=True,
-                    # The tutorial's hosted-UI redirect returns the tokens in the URL fragment.
-                    implicit_code_grant=True,
+                    # The tutorial's hosted-UI redirect returns the tokens in the URL fragment;
+                    # dev only (CognitoConfig.implicit_grant): prod allows the code grant alone.
+                    implicit_code_grant=cognito_config.implicit_grant,
                 ),
                 scopes=[
                     cognito.OAuthScope.OPENID,

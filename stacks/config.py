@@ -85,6 +85,9 @@ class CognitoConfig:
     password_auth: bool
     resource_server: str = DEFAULT_RESOURCE_SERVER
     machine_client: bool = False
+    # The implicit grant puts tokens in the URL fragment (RFC 9700 says not to): dev keeps it
+    # for the tutorial's hosted-UI redirect, prod's app client allows the code grant only.
+    implicit_grant: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -516,6 +519,7 @@ def load_config(get: ContextReader) -> AppConfig:
             password_auth=_flag(get("passwordAuth"), "passwordAuth", default=stage is Stage.DEV),
             resource_server=_resource_server(get("resourceServer")),
             machine_client=machine_client,
+            implicit_grant=stage is Stage.DEV,
         )
     else:
         if machine_client:

@@ -82,6 +82,12 @@ def test_prod_client_allows_the_code_grant_only_never_the_implicit_grant(
     client = only_resource(_auth(cognito_prod), "AWS::Cognito::UserPoolClient")["Properties"]
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    outputs = _auth(cognito_prod)["Outputs"]
+    for name in ("HostedUiSignUpUrl", "HostedUiLoginUrl"):  # links a prod client can follow
+        parts = outputs[name]["Value"]["Fn::Join"][1]
+        text = "".join(part for part in parts if isinstance(part, str))
+        assert "response_type=code" in text
+        assert "response_type=token" not in text
 
 
 def test_dev_client_allows_srp_and_password_auth(cognito: Synthesized) -> None:

@@ -1,4 +1,5 @@
-"""The classic hosted UI's pages: login, sign-up and error, as plain server-rendered HTML.
+"""The classic hosted UI's pages: login, sign-up, confirm, the local outbox and error, as plain
+server-rendered HTML.
 
 Field names follow Cognito's classic pages (`username`, `password`, `_csrf`). Every value is
 escaped; the only style is one block whose hash the Content-Security-Policy allows.
@@ -34,6 +35,10 @@ def _error(message: str | None) -> str:
     return f"<p class=error role=alert id=error>{escape(message)}</p>" if message else ""
 
 
+def _notice(message: str | None) -> str:
+    return f"<p class=note role=status id=notice>{escape(message)}</p>" if message else ""
+
+
 def _email_input(value: str, autocomplete: str) -> str:
     return (
         "<input id=username name=username type=email required"
@@ -41,10 +46,17 @@ def _email_input(value: str, autocomplete: str) -> str:
     )
 
 
-def login_page(query: str, csrf: str, *, error: str | None = None, username: str = "") -> str:
+def login_page(
+    query: str,
+    csrf: str,
+    *,
+    error: str | None = None,
+    username: str = "",
+    notice: str | None = None,
+) -> str:
     return _page(
         "Sign in",
-        _error(error) + f'<form method=post action="/login?{escape(query)}">'
+        _notice(notice) + _error(error) + f'<form method=post action="/login?{escape(query)}">'
         f'<input type=hidden name=_csrf value="{escape(csrf)}">'
         "<label for=username>Email</label>"
         + _email_input(username, "username")
@@ -82,8 +94,52 @@ def signup_page(
         f"<p class=note>Password: {escape(policy)}.</p>"
         + extra
         + "<button type=submit name=signUpButton>Sign up</button></form>"
-        "<p class=note>Offline, new accounts are confirmed at once (no e-mail is sent).</p>"
+        "<p class=note>Offline, no e-mail is sent: the confirmation code is in the"
+        ' <a href="/_local/outbox">local outbox</a>.</p>'
         f'<p>Already have an account? <a href="/login?{escape(query)}">Sign in</a></p>',
+    )
+
+
+def confirm_page(
+    query: str,
+    csrf: str,
+    username: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+) -> str:
+    """Cognito's "confirm your account" step: the code the pool sent, or a new one."""
+    hidden = f'<input type=hidden name=_csrf value="{escape(csrf)}">'
+    return _page(
+        "Confirm your account",
+        _notice(notice or "We have sent a code by email. Enter it below to confirm your account.")
+        + _error(error)
+        + f'<form method=post action="/confirm?{escape(query)}">{hidden}'
+        "<label for=username>Email</label>"
+        + _email_input(username, "username")
+        + "<label for=code>Verification code</label>"
+        "<input id=code name=code inputmode=numeric autocomplete=one-time-code required>"
+        "<button type=submit name=confirm>Confirm account</button></form>"
+        f'<form method=post action="/resendcode?{escape(query)}">{hidden}'
+        f'<input type=hidden name=username value="{escape(username)}">'
+        "<button type=submit name=resend>Resend code</button></form>"
+        '<p class=note>Offline, the code is in the <a href="/_local/outbox">local outbox</a>.</p>',
+    )
+
+
+def outbox_page(rows: list[tuple[str, str, str, str, str]], *, error: str | None = None) -> str:
+    """The codes the local pool sent: (sent, to, kind, code, expires), newest first."""
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    head = "".join(f"<th>{name}</th>" for name in ("sent", "to", "kind", "code", "expires"))
+    table = f"<table id=outbox><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+    empty = "<p class=note>Nothing sent yet.</p>" if not rows and error is None else ""
+    return _page(
+        "Local outbox",
+        _error(error)
+        + "<p class=note>What the local user pool would have e-mailed (nothing leaves this"
+        " machine). Reload for new messages.</p>" + table + empty,
     )
 
 

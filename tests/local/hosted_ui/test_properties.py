@@ -41,7 +41,7 @@ FUZZ = settings(
 def signed_in(hosted_ui: UiUnderTest) -> Agent:
     """A browser with a session: a request that passes every check gets a code at once."""
     agent = hosted_ui.agent()
-    assert agent.sign_up(agent.params(PKCE), new_email()).status_code == 302
+    assert agent.join(agent.params(PKCE), new_email()).status_code == 302
     return agent
 
 

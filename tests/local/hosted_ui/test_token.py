@@ -111,7 +111,7 @@ def test_a_verifier_for_a_code_without_challenge_fails(hosted_ui: UiUnderTest) -
     WHEN none is sent THEN tokens (Cognito allows code without PKCE)."""
     agent = hosted_ui.agent()
     params = agent.params()
-    location = agent.sign_up(params, new_email()).headers["location"]
+    location = agent.join(params, new_email()).headers["location"]
     _refused(agent.redeem(query_of(location)["code"], Pkce.new()), "invalid_grant")
     again = agent.http.get("/oauth2/authorize", params=params).headers["location"]
     assert agent.redeem(query_of(again)["code"], None).status_code == 200
@@ -240,7 +240,7 @@ def test_user_info_answers_for_an_openid_access_token_only(hosted_ui: UiUnderTes
     agent, pkce = hosted_ui.agent(), Pkce.new()
     email = new_email()
     params = agent.params(pkce)
-    location = agent.sign_up(params, email).headers["location"]
+    location = agent.join(params, email).headers["location"]
     body = agent.redeem(query_of(location)["code"], pkce).json()
 
     def user_info(token: str | None) -> httpx.Response:

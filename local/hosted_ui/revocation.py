@@ -31,7 +31,6 @@ log = logging.getLogger("local.hosted_ui")
 
 # RevokeToken's `Token` pattern; anything else is no token the pool could have issued.
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9\-_=.]+")
-MAX_TOKEN_CHARS = 8192
 
 
 class UnsupportedTokenTypeError(errors.OAuth2Error):  # type: ignore[misc]
@@ -61,7 +60,7 @@ def revoke(pool: Pool, form: Mapping[str, str], basic: tuple[str, str] | None) -
         raise errors.InvalidRequestError(description="token revocation is off for this client")
     if _is_jwt(token):
         raise UnsupportedTokenTypeError(description="only refresh tokens can be revoked")
-    if len(token) > MAX_TOKEN_CHARS or not _TOKEN_PATTERN.fullmatch(token):
+    if not _TOKEN_PATTERN.fullmatch(token):
         return  # not a token the pool issued: nothing to revoke (200, as Cognito answers)
     extra = {} if client.secret is None else {"ClientSecret": client.secret}
     try:
@@ -79,7 +78,8 @@ def revoke(pool: Pool, form: Mapping[str, str], basic: tuple[str, str] | None) -
             raise errors.InvalidClientError(description=message) from None
         if code in ("InvalidParameterException", "ResourceNotFoundException"):
             return  # an unknown token: 200
-        log.error("hosted UI: the local pool's RevokeToken failed: %s %s", code, message)
+        first_line = message.strip().splitlines()[0][:200] if message.strip() else ""
+        log.error("hosted UI: the local pool's RevokeToken failed: %s %s", code, first_line)
         raise errors.OAuth2Error(
             error="server_error", description=f"the local pool could not revoke: {code}"
         ) from None

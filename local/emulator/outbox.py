@@ -1,90 +1,102 @@
-"""The caller's side of the local outbox: the codes the local pool "sent" (sign-up, resend,
-forgot password), as the emulator lists them at `GET /_local/outbox`.
+"""Reading the local pool's outbox (`GET /_local/outbox` on the emulator) from outside it.
 
-No e-mail leaves the machine; a developer (or a test) reads the code here instead. The emulator
-side (where codes are made and kept) is the pool's; this module only reads. It is the minimal
-reader the hosted UI needs, written to the outbox's documented shape:
-`{"messages": [{"userPoolId", "username", "destination", "kind", "code", "sentAt",
-"expiresAt"}]}`, oldest first.
+The one place callers (the CLI, `make local`'s printer, tests) read the codes a local pool
+'sent'. Every request goes through `_get`, so authenticating it is a one-function change.
 """
 
 from __future__ import annotations
 
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 OUTBOX_PATH = "/_local/outbox"
 
 
-class OutboxError(Exception):
-    """The outbox could not be read (the emulator is down, or does not serve it)."""
+class OutboxError(RuntimeError):
+    """The outbox could not be read (emulator down, or an answer that is not the outbox)."""
 
 
 @dataclass(frozen=True)
-class OutboxMessage:
+class Message:
     user_pool_id: str
     username: str
     destination: str
-    kind: str  # "signup", "resend", "forgot_password", ...
+    kind: str
     code: str
-    sent_at: str
-    expires_at: str
+    sent_at: float
+    expires_at: float
 
     @classmethod
-    def from_json(cls, item: dict[str, Any]) -> OutboxMessage:
+    def from_json(cls, item: dict[str, Any]) -> Message:
         return cls(
-            user_pool_id=str(item.get("userPoolId", "")),
-            username=str(item.get("username", "")),
-            destination=str(item.get("destination", "")),
-            kind=str(item.get("kind", "")),
-            code=str(item.get("code", "")),
-            sent_at=str(item.get("sentAt", "")),
-            expires_at=str(item.get("expiresAt", "")),
+            user_pool_id=str(item["userPoolId"]),
+            username=str(item["username"]),
+            destination=str(item["destination"]),
+            kind=str(item["kind"]),
+            code=str(item["code"]),
+            sent_at=float(item["sentAt"]),
+            expires_at=float(item["expiresAt"]),
         )
 
-    def is_for(self, username: str) -> bool:
-        """Sent to this user: by the pool's user name or the address typed at sign-up."""
-        return username in (self.username, self.destination)
 
-
-def _get(endpoint_url: str, path: str) -> Any:
-    """One GET of the emulator's own API (the one place to add its credentials)."""
+def _get(url: str, timeout: float) -> bytes:
+    """One GET of the emulator (the place to add the run's credentials)."""
     try:
-        answer = httpx.get(f"{endpoint_url.rstrip('/')}{path}", timeout=10)
-    except httpx.HTTPError as problem:
-        raise OutboxError(f"the local AWS endpoint did not answer: {problem}") from None
-    if answer.status_code != 200:
-        raise OutboxError(f"the local AWS endpoint answered {answer.status_code} for {path}")
-    try:
-        return answer.json()
-    except ValueError:
-        raise OutboxError(f"the local AWS endpoint's {path} is not JSON") from None
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own http URL
+            body: bytes = response.read()
+            return body
+    except (urllib.error.URLError, OSError) as error:
+        raise OutboxError(f"cannot read the outbox at {url}: {error}") from None
 
 
 def read_outbox(
-    endpoint_url: str, *, user_pool_id: str | None = None, username: str | None = None
-) -> list[OutboxMessage]:
-    """Every message the local pool sent, oldest first; only one pool's or user's if asked."""
-    body = _get(endpoint_url, OUTBOX_PATH)
-    items = body.get("messages") if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        raise OutboxError("the outbox answer has no message list")
-    messages = [OutboxMessage.from_json(item) for item in items if isinstance(item, dict)]
-    return [
-        message
-        for message in messages
-        if (user_pool_id is None or message.user_pool_id == user_pool_id)
-        and (username is None or message.is_for(username))
-    ]
+    endpoint_url: str,
+    *,
+    user_pool_id: str | None = None,
+    destination: str | None = None,
+    kind: str | None = None,
+    timeout: float = 5.0,
+) -> list[Message]:
+    """Every message the emulator's pools sent (oldest first), optionally filtered."""
+    query = {
+        key: value
+        for key, value in (
+            ("userPoolId", user_pool_id),
+            ("destination", destination),
+            ("kind", kind),
+        )
+        if value is not None
+    }
+    url = endpoint_url.rstrip("/") + OUTBOX_PATH
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    try:
+        document = json.loads(_get(url, timeout))
+        return [Message.from_json(item) for item in document["messages"]]
+    except (ValueError, KeyError, TypeError) as error:
+        raise OutboxError(f"{url} did not answer the outbox: {error}") from None
 
 
 def latest_code(
-    endpoint_url: str, *, user_pool_id: str | None = None, username: str | None = None
+    endpoint_url: str,
+    destination: str,
+    *,
+    kinds: tuple[str, ...] = ("signup", "resend"),
+    wait: float = 5.0,
 ) -> str:
-    """The code of the newest matching message; OutboxError when there is none."""
-    messages = read_outbox(endpoint_url, user_pool_id=user_pool_id, username=username)
-    if not messages:
-        raise OutboxError(f"no code in the local outbox for {username or 'anyone'}")
-    return messages[-1].code
+    """The newest code sent to `destination` of one of `kinds`, waiting up to `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        messages = [
+            m for m in read_outbox(endpoint_url, destination=destination) if m.kind in kinds
+        ]
+        if messages:
+            return messages[-1].code
+        if time.monotonic() >= deadline:
+            raise OutboxError(f"no {'/'.join(kinds)} code was sent to {destination}")
+        time.sleep(0.1)

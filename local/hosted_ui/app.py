@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -617,7 +618,7 @@ class HostedUi:
         except OutboxError as problem:
             return self._html(pages.outbox_page([], error=str(problem)), status=503)
         rows = [
-            (m.sent_at, m.destination or m.username, m.kind, m.code, m.expires_at)
+            (_utc(m.sent_at), m.destination or m.username, m.kind, m.code, _utc(m.expires_at))
             for m in reversed(messages)
         ]
         return self._html(pages.outbox_page(rows))
@@ -775,6 +776,10 @@ class HostedUi:
             target.redirect_uri, params | {"state": target.state}, fragment=target.in_fragment
         )
         return RedirectResponse(location, status_code=302, headers=_NO_STORE)
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def build_hosted_ui(

@@ -38,9 +38,7 @@ def _confirm(agent: Agent, params: dict[str, str], email: str, code: str) -> htt
 
 
 def _code(local_run: LocalRun, email: str) -> str:
-    return latest_code(
-        local_run.endpoint_url, user_pool_id=local_run.outputs.user_pool_id, username=email
-    )
+    return latest_code(local_run.endpoint_url, email)
 
 
 def test_the_confirm_form_needs_a_code_and_its_csrf_token(hosted_ui: UiUnderTest) -> None:
@@ -101,14 +99,14 @@ def test_resend_puts_a_new_code_in_the_outbox_that_confirms(
     new code went, the outbox holds one more message for the user, and its code confirms."""
     agent, params, email = _signed_up(hosted_ui)
     pool_id = local_run.outputs.user_pool_id
-    before = read_outbox(local_run.endpoint_url, user_pool_id=pool_id, username=email)
+    before = read_outbox(local_run.endpoint_url, user_pool_id=pool_id, destination=email)
     form = agent.http.get("/confirm", params=params)
     answer = agent.http.post(
         "/resendcode", params=params, data={"_csrf": csrf_of(form.text), "username": email}
     )
     assert answer.status_code == 200, answer.text
     assert "We have sent a new code to" in answer.text
-    after = read_outbox(local_run.endpoint_url, user_pool_id=pool_id, username=email)
+    after = read_outbox(local_run.endpoint_url, user_pool_id=pool_id, destination=email)
     assert len(after) == len(before) + 1
     assert _confirm(agent, params, email, after[-1].code).status_code == 302
 

@@ -78,8 +78,14 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint browser $(CHECKOV_VENV)/.installed
+test: setup lint browser $(CHECKOV_VENV)/.installed tests/oidc/node_modules/.installed
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
+
+# The strict OIDC client the tests drive against the local hosted UI (openid-client v6), pinned
+# by its own lock file.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # checkov pins boto3 1.35 (requirements-dev.txt has 1.44): it gets its own venv, made on demand.
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt

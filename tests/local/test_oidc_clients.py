@@ -1,13 +1,19 @@
-"""A strict third-party OIDC client against the real local run: Authlib's OAuth2 client does
-authorization code + PKCE + nonce from the pool's discovery document (as README's "Using
-Amplify / openid-client / Authlib against make local" says to), and Authlib's `CodeIDToken`
-validates the ID token with its nonce and at_hash checks: the checks that refused the local
-run's tokens before ('Missing claim: nonce'). The signature is checked by PyJWT against the
-JWKS the discovery document names, as a relying party would."""
+"""Two strict third-party OIDC clients against the real local run, configured from the pool's
+discovery document (README, "Using Amplify / openid-client / Authlib against make local"):
+
+* Authlib (Python): its OAuth2 client does authorization code + PKCE + nonce, its `CodeIDToken`
+  validates the ID token with the nonce and at_hash checks that refused the local run's tokens
+  before ('Missing claim: nonce'); PyJWT checks the signature against the discovery's JWKS.
+* openid-client v6 (Node, pinned by tests/oidc/package-lock.json): code + PKCE + nonce + state,
+  refresh, RFC 7009 revocation (tests/oidc/oidc_flow.mjs).
+"""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +27,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc.errors import InvalidClaimError, MissingClaimError
 
 from local.emulator.client import local_client
+from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 from tests.local.pool_features import needs_pool_revocation
@@ -176,3 +183,96 @@ def test_authlib_revokes_at_the_discovery_revocation_endpoint_and_refresh_is_ref
         "error": "invalid_grant",
         "error_description": "Refresh Token has been revoked",
     }
+
+
+# ---- openid-client v6 (Node), pinned by tests/oidc/package-lock.json ----
+
+OIDC_DIR = ROOT / "tests" / "oidc"
+
+
+def _node() -> str:
+    """Node from the pinned CDK toolchain first (Node 22), else the system's."""
+    pinned = ROOT / "node_modules" / ".bin" / "node"
+    found = str(pinned) if pinned.exists() else shutil.which("node")
+    assert found, "node is needed for the openid-client tests (make test installs it)"
+    assert (OIDC_DIR / "node_modules" / "openid-client").is_dir(), (
+        "run `make test` (npm ci in tests/oidc)"
+    )
+    return found
+
+
+@pytest.fixture(scope="module")
+def openid_client(local_run: LocalRun, provider: Provider) -> dict[str, Any]:
+    """One run of oidc_flow.mjs for a new confirmed user; its steps' results."""
+    email = new_email()
+    pool_id = local_run.outputs.user_pool_id
+    assert pool_id is not None
+    create_user(local_client("cognito-idp", local_run.endpoint_url), pool_id, email)
+    config = {
+        "discoveryUrl": f"{local_run.endpoint_url}/{pool_id}/.well-known/openid-configuration",
+        "clientId": provider.client_id,
+        "redirectUri": provider.redirect_uri,
+        "email": email,
+        "password": PASSWORD,
+    }
+    done = subprocess.run(
+        [_node(), "oidc_flow.mjs", json.dumps(config)],
+        cwd=OIDC_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    steps: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["steps"]
+    return steps | {"email": email}
+
+
+def test_openid_client_code_pkce_and_nonce_validates_and_refuses_another_nonce(
+    openid_client: dict[str, Any],
+) -> None:
+    """GIVEN openid-client v6 configured from the pool's discovery document (with
+    allowInsecureRequests for http on localhost) WHEN it runs code + PKCE + nonce + state THEN
+    authorizationCodeGrant accepts the ID token (it checks the nonce: before, it refused with
+    'JWT "nonce" (nonce) claim missing') with at_hash and email_verified true; a code checked
+    against another nonce is refused with openid-client's nonce mismatch."""
+    code = openid_client["code"]
+    assert code["nonceMatches"] is True
+    assert code["atHash"] is True
+    assert code["emailVerified"] is True
+    assert code["email"] == openid_client["email"]
+    wrong = openid_client["wrongNonce"]
+    assert wrong != "accepted"
+    assert wrong["claim"] == "nonce", wrong
+
+
+def test_openid_client_refresh_keeps_auth_time(openid_client: dict[str, Any]) -> None:
+    """GIVEN openid-client's tokens WHEN refreshTokenGrant runs THEN a new ID token with the
+    sign-in's auth_time (validated by openid-client: no nonce expected after a refresh)."""
+    assert openid_client["refresh"] == {
+        "authTime": openid_client["code"]["authTime"],
+        "idToken": True,
+    }
+
+
+def test_openid_client_discovery_reads_the_pools_document_with_its_aws_issuer(
+    openid_client: dict[str, Any], local_run: LocalRun
+) -> None:
+    """GIVEN the full discovery URL on the local AWS endpoint WHEN openid-client's discovery()
+    reads it (allowInsecureRequests: http on localhost) THEN its issuer is the AWS form the
+    tokens carry and the API's authorizer checks."""
+    pool_id = local_run.outputs.user_pool_id
+    assert openid_client["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+
+
+@needs_pool_revocation
+def test_openid_client_revokes_and_its_refresh_is_then_refused(
+    openid_client: dict[str, Any],
+) -> None:
+    """GIVEN openid-client's tokens WHEN tokenRevocation revokes the refresh token at the
+    discovery's revocation_endpoint THEN it succeeds, and refreshTokenGrant is then refused
+    with invalid_grant 'Refresh Token has been revoked'."""
+    assert openid_client["revoke"] == "revoked"
+    refused = openid_client["refreshAfterRevoke"]
+    assert refused["error"] == "invalid_grant"
+    assert refused["description"] == "Refresh Token has been revoked"

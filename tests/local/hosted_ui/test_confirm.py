@@ -154,5 +154,5 @@ def test_the_outbox_page_says_why_when_the_outbox_cannot_be_read(local_run: Loca
     with serving(ui.app, port):
         page = httpx.get(f"http://localhost:{port}/_local/outbox")
     assert page.status_code == 503
-    assert "the local AWS endpoint did not answer" in page_error(page.text)
+    assert "cannot read the outbox" in page_error(page.text)
     assert "Traceback" not in page.text

@@ -126,10 +126,14 @@ def test_revoke_takes_only_a_form_body(hosted_ui: UiUnderTest) -> None:
 
 
 @needs_pool_revocation
-def test_a_revoked_refresh_token_no_longer_refreshes(hosted_ui: UiUnderTest) -> None:
+def test_a_revoked_refresh_token_no_longer_refreshes(
+    hosted_ui: UiUnderTest, local_run: LocalRun
+) -> None:
     """GIVEN tokens from the code flow WHEN the refresh token is revoked THEN 200 with an empty
     body; the refresh grant then answers invalid_grant with the pool's 'Refresh Token has been
-    revoked'; revoking it again is 200 (RFC 7009: already revoked is no error)."""
+    revoked'; revoking it again is 200 (RFC 7009: already revoked is no error). The access
+    token still opens the API until it expires: the JWT authorizer verifies offline, as on AWS
+    (README says so)."""
     tokens = _tokens(hosted_ui)
     http = hosted_ui.agent().http
     form = {"client_id": hosted_ui.client_id, "token": tokens["refresh_token"]}
@@ -145,6 +149,11 @@ def test_a_revoked_refresh_token_no_longer_refreshes(hosted_ui: UiUnderTest) -> 
     _refused(answer, 400, "invalid_grant")
     assert answer.json()["error_description"] == "Refresh Token has been revoked"
     assert http.post("/oauth2/revoke", data=form).status_code == 200
+    api = httpx.get(
+        f"{local_run.base_url}/user/profile",
+        headers={"authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert api.status_code == 200, api.text
 
 
 @needs_pool_revocation

@@ -67,8 +67,9 @@ PENDING_SIGNUP_SECONDS = 900
 # OIDC leaves the nonce's form to the client (typically base64url, 22-86 characters); the local
 # bound: 1-512 visible ASCII characters, so it travels unchanged in a query and a JWT.
 _NONCE = re.compile(r"[\x21-\x7e]{1,512}")
-# What the pool answers a sign-up confirmation or resend the user can act on: shown on the page.
-_CONFIRM_ERRORS = {
+# What the pool answers a code step (sign-up confirmation, resend, forgot password) the user can
+# act on: shown on the page, in the pool's words (these are Cognito's, for a message-less answer).
+_CODE_ERRORS = {
     "CodeMismatchException": "Invalid verification code provided, please try again.",
     "ExpiredCodeException": "Invalid code provided, please request a code again.",
     "UserNotFoundException": "Username/client id combination not found.",
@@ -215,6 +216,12 @@ class HostedUi:
                 Route("/signup", self.signup, methods=["GET", "POST"]),
                 Route("/confirm", self.confirm, methods=["GET", "POST"]),
                 Route("/resendcode", self.resend_code, methods=["POST"]),
+                Route("/forgotPassword", self.forgot_password, methods=["GET", "POST"]),
+                Route(
+                    "/confirmForgotPassword",
+                    self.confirm_forgot_password,
+                    methods=["GET", "POST"],
+                ),
                 Route("/oauth2/token", self.token, methods=["POST"]),
                 Route("/oauth2/revoke", self.revoke, methods=["POST"]),
                 Route("/oauth2/userInfo", self.user_info, methods=["GET", "POST"]),
@@ -556,8 +563,11 @@ class HostedUi:
         except ClientError as error:
             details = error.response.get("Error", {})
             code = details.get("Code", "")
-            if code in _CONFIRM_ERRORS:
-                raise SignInError(details.get("Message") or _CONFIRM_ERRORS[code]) from None
+            if code == "InvalidPasswordException":  # the sign-up page's words, with the policy
+                policy = self.pool.password_policy.describe()
+                raise SignInError(f"Password did not conform with policy: {policy}.") from None
+            if code in _CODE_ERRORS:
+                raise SignInError(details.get("Message") or _CODE_ERRORS[code]) from None
             raise
 
     async def confirm(self, request: Request) -> Response:
@@ -606,6 +616,69 @@ class HostedUi:
         destination = (answer.get("CodeDeliveryDetails") or {}).get("Destination") or username
         notice = f"We have sent a new code to {destination}."
         return self._confirm_page(auth, csrf, username, notice=notice)
+
+    async def forgot_password(self, request: Request) -> Response:
+        """ForgotPassword: the pool sends a code; then the page that takes it."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        if request.method == "GET":
+            return self._html(pages.forgot_password_page(auth.query, csrf), csrf)
+        username = ""
+        try:
+            username, _ = await self._confirm_fields(request)
+            answer = await run_in_threadpool(
+                self._pool_call, "forgot_password", auth.client, username
+            )
+        except SignInError as failure:
+            page = pages.forgot_password_page(auth.query, csrf, username, error=str(failure))
+            return self._html(page, csrf, status=400)
+        destination = (answer.get("CodeDeliveryDetails") or {}).get("Destination") or username
+        notice = f"We have sent a password reset code to {destination}."
+        return self._reset_page(auth, csrf, username, notice=notice)
+
+    def _reset_page(
+        self,
+        auth: AuthorizeRequest,
+        csrf: str,
+        username: str,
+        *,
+        error: str | None = None,
+        notice: str | None = None,
+    ) -> HTMLResponse:
+        policy = self.pool.password_policy.describe()
+        body = pages.confirm_forgot_password_page(
+            auth.query, csrf, username, policy, error=error, notice=notice
+        )
+        return self._html(body, csrf, status=200 if error is None else 400)
+
+    async def confirm_forgot_password(self, request: Request) -> Response:
+        """ConfirmForgotPassword: the right code sets the new password; then the login page.
+        A wrong code or a password the policy refuses shows the pool's message."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        if request.method == "GET":
+            return self._reset_page(auth, csrf, "")
+        username = ""
+        try:
+            username, fields = await self._confirm_fields(request)
+            code, password = fields.get("code", "").strip(), fields.get("password", "")
+            if not code or len(code) > 64 or not password or len(password) > 256:
+                raise SignInError("Enter the code and a new password.")
+            await run_in_threadpool(
+                self._pool_call,
+                "confirm_forgot_password",
+                auth.client,
+                username,
+                ConfirmationCode=code,
+                Password=password,
+            )
+        except SignInError as failure:
+            return self._reset_page(auth, csrf, username, error=str(failure))
+        log.info("hosted UI: %s reset its password with the code", username)
+        notice = "Your password has been reset. Sign in with the new one."
+        return self._html(
+            pages.login_page(auth.query, csrf, username=username, notice=notice), csrf
+        )
 
     async def outbox(self, request: Request) -> Response:
         """The codes the local pool sent (no e-mail leaves the machine), newest first."""

@@ -63,6 +63,7 @@ def login_page(
         + "<label for=password>Password</label>"
         "<input id=password name=password type=password autocomplete=current-password required>"
         "<button type=submit name=signInSubmitButton>Sign in</button></form>"
+        f'<p><a href="/forgotPassword?{escape(query)}">Forgot your password?</a></p>'
         f'<p>Need an account? <a href="/signup?{escape(query)}">Sign up</a></p>',
     )
 
@@ -123,6 +124,50 @@ def confirm_page(
         f'<form method=post action="/resendcode?{escape(query)}">{hidden}'
         f'<input type=hidden name=username value="{escape(username)}">'
         "<button type=submit name=resend>Resend code</button></form>"
+        '<p class=note>Offline, the code is in the <a href="/_local/outbox">local outbox</a>.</p>',
+    )
+
+
+def forgot_password_page(
+    query: str, csrf: str, username: str = "", *, error: str | None = None
+) -> str:
+    """Cognito's "Forgot your password?": the pool sends a code to reset it."""
+    return _page(
+        "Forgot your password?",
+        _notice("Enter your email and we will send a code to reset your password.")
+        + _error(error)
+        + f'<form method=post action="/forgotPassword?{escape(query)}">'
+        f'<input type=hidden name=_csrf value="{escape(csrf)}">'
+        "<label for=username>Email</label>"
+        + _email_input(username, "username")
+        + "<button type=submit name=reset_my_password>Reset my password</button></form>",
+    )
+
+
+def confirm_forgot_password_page(
+    query: str,
+    csrf: str,
+    username: str,
+    policy: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+) -> str:
+    """The code the pool sent and the new password (ConfirmForgotPassword)."""
+    return _page(
+        "Reset your password",
+        _notice(notice)
+        + _error(error)
+        + f'<form method=post action="/confirmForgotPassword?{escape(query)}">'
+        f'<input type=hidden name=_csrf value="{escape(csrf)}">'
+        "<label for=username>Email</label>"
+        + _email_input(username, "username")
+        + "<label for=code>Code</label>"
+        "<input id=code name=code inputmode=numeric autocomplete=one-time-code required>"
+        "<label for=password>New password</label>"
+        "<input id=password name=password type=password autocomplete=new-password required>"
+        f"<p class=note>Password: {escape(policy)}.</p>"
+        "<button type=submit name=reset>Change password</button></form>"
         '<p class=note>Offline, the code is in the <a href="/_local/outbox">local outbox</a>.</p>',
     )
 

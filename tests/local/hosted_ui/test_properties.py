@@ -183,15 +183,22 @@ def test_any_raw_body_to_the_token_endpoint_and_the_forms_is_a_clean_4xx(
     hosted_ui: UiUnderTest, body: bytes, content_type: str
 ) -> None:
     """GIVEN any bytes under any content type WHEN posted to the token endpoint, the login,
-    sign-up, confirm or resend form THEN a 4xx (OAuth JSON error or the error page), never a
-    5xx or a token."""
+    sign-up, confirm, resend or password-reset form THEN a 4xx (OAuth JSON error or the error
+    page), never a 5xx or a token."""
     agent = hosted_ui.agent()
     params = agent.params(PKCE)
     headers = {"content-type": content_type} if content_type else {}
     token = agent.http.post("/oauth2/token", content=body, headers=headers)
     assert token.status_code in (400, 401), token.text
     assert not {"access_token", "id_token", "refresh_token"} & set(token.json())
-    for page in ("login", "signup", "confirm", "resendcode"):
+    for page in (
+        "login",
+        "signup",
+        "confirm",
+        "resendcode",
+        "forgotPassword",
+        "confirmForgotPassword",
+    ):
         answer = agent.http.post(f"/{page}", params=params, content=body, headers=headers)
         assert 400 <= answer.status_code < 500, answer.text
         assert "location" not in answer.headers

@@ -180,3 +180,40 @@ def test_a_confidential_client_revokes_with_basic_auth(hosted_ui: UiUnderTest) -
     assert revoked.status_code == 200, revoked.text
     refresh = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
     _refused(agent.http.post("/oauth2/token", data=refresh, headers=secret), 400, "invalid_grant")
+
+
+@needs_pool_revocation
+def test_with_rotation_each_refresh_answers_a_new_refresh_token_and_retires_the_old(
+    hosted_ui: UiUnderTest,
+) -> None:
+    """GIVEN an app client with refresh-token rotation (no grace period) WHEN the hosted UI's
+    refresh grant runs THEN it goes through GetTokensFromRefreshToken: the answer has a new
+    refresh token, the old one is then refused (invalid_grant) and the new one refreshes."""
+    cognito, pool_id = hosted_ui.ui.pool.cognito, hosted_ui.ui.pool.pool_id
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="tests-rotation",
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        CallbackURLs=[hosted_ui.redirect_uri],
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+    )["UserPoolClient"]
+    try:
+        client_id = client["ClientId"]
+        first = _tokens(hosted_ui, client_id)
+        http = hosted_ui.agent(client_id).http
+
+        def refresh(token: str) -> httpx.Response:
+            form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": token}
+            return http.post("/oauth2/token", data=form)
+
+        rotated = refresh(first["refresh_token"])
+        assert rotated.status_code == 200, rotated.text
+        new_token = rotated.json()["refresh_token"]
+        assert new_token != first["refresh_token"]
+        _refused(refresh(first["refresh_token"]), 400, "invalid_grant")
+        assert refresh(new_token).status_code == 200
+    finally:
+        cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])

@@ -1,5 +1,5 @@
-"""The hosted UI as a starlette app: authorize, login, signup (+ confirm, resend), token, revoke,
-userInfo, logout, discovery, and the local outbox page.
+"""The hosted UI as a starlette app: authorize, login, signup (+ confirm, resend), forgot
+password, token, revoke, userInfo, logout, discovery, and the local outbox page.
 
 Checks follow Cognito's order: an unknown client or a redirect_uri that is not registered
 exactly gets an error page (redirecting there would be an open redirect); once the redirect_uri
@@ -37,6 +37,7 @@ from starlette.routing import Route
 
 from local.emulator.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
+from local.hosted_ui.accounts import Accounts
 from local.hosted_ui.grants import (
     GrantHandler,
     Grants,
@@ -46,13 +47,7 @@ from local.hosted_ui.grants import (
 )
 from local.hosted_ui.pool import AppClient, Pool
 from local.hosted_ui.revocation import revoke
-from local.hosted_ui.tokens import (
-    RefreshRefusedError,
-    SignedIn,
-    SignInError,
-    TokenMinter,
-    secret_hash,
-)
+from local.hosted_ui.tokens import RefreshRefusedError, SignedIn, SignInError, TokenMinter
 
 log = logging.getLogger("local.hosted_ui")
 
@@ -67,19 +62,6 @@ PENDING_SIGNUP_SECONDS = 900
 # OIDC leaves the nonce's form to the client (typically base64url, 22-86 characters); the local
 # bound: 1-512 visible ASCII characters, so it travels unchanged in a query and a JWT.
 _NONCE = re.compile(r"[\x21-\x7e]{1,512}")
-# What the pool answers a code step (sign-up confirmation, resend, forgot password) the user can
-# act on: shown on the page, in the pool's words (these are Cognito's, for a message-less answer).
-_CODE_ERRORS = {
-    "CodeMismatchException": "Invalid verification code provided, please try again.",
-    "ExpiredCodeException": "Invalid code provided, please request a code again.",
-    "UserNotFoundException": "Username/client id combination not found.",
-    "NotAuthorizedException": "User cannot be confirmed.",
-    "LimitExceededException": "Attempt limit exceeded, please try after some time.",
-    "TooManyFailedAttemptsException": "Too many failed attempts, please try after some time.",
-    "InvalidParameterException": "Invalid parameter.",
-    "AliasExistsException": "An account with the email already exists.",
-    "CodeDeliveryFailureException": "The code could not be delivered.",
-}
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
@@ -204,6 +186,7 @@ class HostedUi:
         self.jwks_uri = jwks_uri
         self.endpoint_url = endpoint_url  # the local AWS endpoint, for the outbox page
         self.minter = TokenMinter(pool)
+        self.accounts = Accounts(pool)
         self.store = GrantStore()
         self.grants = Grants(self.store, extra_grants)
         self.sessions: dict[str, Session] = {}
@@ -463,7 +446,7 @@ class HostedUi:
             user_attributes.append({"Name": "email", "Value": username})
         try:
             confirmed = await run_in_threadpool(
-                self._sign_up, auth.client, username, password, user_attributes
+                self.accounts.sign_up, auth.client, username, password, user_attributes
             )
         except SignInError as failure:
             return form_page(str(failure), values)
@@ -486,42 +469,6 @@ class HostedUi:
             samesite="lax",
         )
         return response
-
-    @staticmethod
-    def _secret_hash(client: AppClient, username: str) -> dict[str, str]:
-        return {} if client.secret is None else {"SecretHash": secret_hash(client, username)}
-
-    def _sign_up(
-        self, client: AppClient, username: str, password: str, attributes: list[dict[str, str]]
-    ) -> bool:
-        """SignUp in the pool; True when the pool confirmed the user at once."""
-        cognito = self.pool.cognito
-        try:
-            answer = cognito.sign_up(
-                ClientId=client.client_id,
-                Username=username,
-                Password=password,
-                UserAttributes=attributes,
-                **self._secret_hash(client, username),
-            )
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code == "UsernameExistsException":
-                raise SignInError("An account with the given email already exists.") from None
-            if code == "InvalidPasswordException":
-                policy = self.pool.password_policy.describe()
-                raise SignInError(f"Password did not conform with policy: {policy}.") from None
-            if code == "InvalidParameterException":
-                message = error.response.get("Error", {}).get("Message") or "Invalid parameter."
-                raise SignInError(message) from None
-            raise
-        confirmed = bool(answer.get("UserConfirmed"))
-        log.info(
-            "hosted UI: signed up %s (%s)",
-            username,
-            "confirmed" if confirmed else "its code is in the local outbox",
-        )
-        return confirmed
 
     def _pending(self, request: Request) -> PendingSignUp | None:
         with self._sessions_lock:
@@ -549,27 +496,6 @@ class HostedUi:
             raise SignInError("Enter your email.")
         return username, fields
 
-    def _pool_call(self, operation: str, client: AppClient, username: str, **extra: str) -> Any:
-        """A sign-up confirmation or resend in the pool; its user-facing refusals as
-        SignInError with the pool's message."""
-        call = getattr(self.pool.cognito, operation)
-        try:
-            return call(
-                ClientId=client.client_id,
-                Username=username,
-                **self._secret_hash(client, username),
-                **extra,
-            )
-        except ClientError as error:
-            details = error.response.get("Error", {})
-            code = details.get("Code", "")
-            if code == "InvalidPasswordException":  # the sign-up page's words, with the policy
-                policy = self.pool.password_policy.describe()
-                raise SignInError(f"Password did not conform with policy: {policy}.") from None
-            if code in _CODE_ERRORS:
-                raise SignInError(details.get("Message") or _CODE_ERRORS[code]) from None
-            raise
-
     async def confirm(self, request: Request) -> Response:
         """Cognito's confirm step: the code the pool sent confirms the account (ConfirmSignUp);
         a wrong one shows the pool's message and changes nothing."""
@@ -583,13 +509,10 @@ class HostedUi:
             code = fields.get("code", "").strip()
             if not code or len(code) > 64:
                 raise SignInError("Enter the verification code.")
-            await run_in_threadpool(
-                self._pool_call, "confirm_sign_up", auth.client, username, ConfirmationCode=code
-            )
+            await run_in_threadpool(self.accounts.confirm_sign_up, auth.client, username, code)
         except SignInError as failure:
             name = pending.username if pending else ""
             return self._confirm_page(auth, csrf, name, error=str(failure))
-        log.info("hosted UI: %s confirmed its sign-up with the code", username)
         if pending and pending.username == username and pending.client_id == auth.client.client_id:
             with self._sessions_lock:
                 self.pending.pop(request.cookies.get(SIGNUP_COOKIE, ""), None)
@@ -608,12 +531,9 @@ class HostedUi:
         username = ""
         try:
             username, _ = await self._confirm_fields(request)
-            answer = await run_in_threadpool(
-                self._pool_call, "resend_confirmation_code", auth.client, username
-            )
+            destination = await run_in_threadpool(self.accounts.resend_code, auth.client, username)
         except SignInError as failure:
             return self._confirm_page(auth, csrf, username, error=str(failure))
-        destination = (answer.get("CodeDeliveryDetails") or {}).get("Destination") or username
         notice = f"We have sent a new code to {destination}."
         return self._confirm_page(auth, csrf, username, notice=notice)
 
@@ -626,13 +546,12 @@ class HostedUi:
         username = ""
         try:
             username, _ = await self._confirm_fields(request)
-            answer = await run_in_threadpool(
-                self._pool_call, "forgot_password", auth.client, username
+            destination = await run_in_threadpool(
+                self.accounts.forgot_password, auth.client, username
             )
         except SignInError as failure:
             page = pages.forgot_password_page(auth.query, csrf, username, error=str(failure))
             return self._html(page, csrf, status=400)
-        destination = (answer.get("CodeDeliveryDetails") or {}).get("Destination") or username
         notice = f"We have sent a password reset code to {destination}."
         return self._reset_page(auth, csrf, username, notice=notice)
 
@@ -665,16 +584,10 @@ class HostedUi:
             if not code or len(code) > 64 or not password or len(password) > 256:
                 raise SignInError("Enter the code and a new password.")
             await run_in_threadpool(
-                self._pool_call,
-                "confirm_forgot_password",
-                auth.client,
-                username,
-                ConfirmationCode=code,
-                Password=password,
+                self.accounts.confirm_forgot_password, auth.client, username, code, password
             )
         except SignInError as failure:
             return self._reset_page(auth, csrf, username, error=str(failure))
-        log.info("hosted UI: %s reset its password with the code", username)
         notice = "Your password has been reset. Sign in with the new one."
         return self._html(
             pages.login_page(auth.query, csrf, username=username, notice=notice), csrf

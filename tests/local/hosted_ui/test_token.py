@@ -263,3 +263,26 @@ def test_user_info_answers_for_an_openid_access_token_only(hosted_ui: UiUnderTes
     pkce = Pkce.new()
     narrow = agent.redeem(agent.code(pkce, email=email, scope="email"), pkce).json()
     assert user_info(narrow["access_token"]).status_code == 403
+
+
+def test_a_confidential_client_refreshes_with_basic_auth(hosted_ui: UiUnderTest) -> None:
+    """GIVEN a client with a secret and its code-grant tokens WHEN it refreshes with HTTP
+    Basic THEN new tokens (the pool's refresh gets the client's SECRET_HASH over the pool's
+    user name, as Cognito requires); WHEN the secret is wrong THEN 401 invalid_client."""
+    client = hosted_ui.secret_client
+    basic = httpx.BasicAuth(client["ClientId"], client["ClientSecret"])
+    agent, pkce = hosted_ui.agent(client["ClientId"]), Pkce.new()
+    code = agent.code(pkce, scope="openid email")
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": hosted_ui.redirect_uri,
+        "code_verifier": pkce.verifier,
+    }
+    body = agent.http.post("/oauth2/token", data=form, auth=basic).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    fresh = agent.http.post("/oauth2/token", data=refresh, auth=basic)
+    assert fresh.status_code == 200, fresh.text
+    assert {"access_token", "id_token"} <= set(fresh.json())
+    wrong = httpx.BasicAuth(client["ClientId"], "wrong-secret")
+    _refused(agent.http.post("/oauth2/token", data=refresh, auth=wrong), "invalid_client", 401)

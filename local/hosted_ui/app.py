@@ -348,7 +348,7 @@ class HostedUi:
         if session is not None:  # signed in already (as on Cognito): no form
             try:
                 result = await run_in_threadpool(
-                    self.minter.refresh, auth.client, session.refresh_token, session.signed_in.user
+                    self.minter.refresh, auth.client, session.refresh_token
                 )
             except (
                 ClientError,

@@ -40,7 +40,7 @@ class CodeGrant:
 class RefreshGrant:
     client_id: str
     scopes: tuple[str, ...]
-    signed_in: SignedIn  # whose token, since when (auth_time survives every refresh)
+    signed_in: SignedIn  # since when (auth_time survives every refresh)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class Grants:
         if grant is None or grant.client_id != request.client.client_id:
             raise errors.InvalidGrantError(description="Invalid Refresh Token")
         try:
-            result = request.minter.refresh(request.client, token, grant.signed_in.user)
+            result = request.minter.refresh(request.client, token)
         except RefreshRefusedError as refused:
             raise errors.InvalidGrantError(description=str(refused)) from None
         tokens = request.minter.for_flow(

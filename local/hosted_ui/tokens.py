@@ -55,10 +55,9 @@ _REFRESH_REFUSALS = frozenset({"NotAuthorizedException", "UserNotFoundException"
 
 @dataclass(frozen=True)
 class SignedIn:
-    """One password sign-in: the pool's user name (the access token's `username`, what the
-    pool's APIs and SECRET_HASH take) and when it happened (the tokens' `auth_time`)."""
+    """One password sign-in: when it happened (its tokens' `auth_time`, kept by every refresh
+    and signed-in-already authorize that follows)."""
 
-    user: str
     auth_time: int
 
 
@@ -118,28 +117,25 @@ class TokenMinter:
         return result
 
     def signed_in(self, result: dict[str, Any]) -> SignedIn:
-        """Who a fresh password sign-in's tokens are for, and since when."""
-        claims = self.verify(result["AccessToken"])
-        auth_time = claims.get("auth_time")
-        when = auth_time if isinstance(auth_time, int) else int(time.time())
-        return SignedIn(user=str(claims["username"]), auth_time=when)
+        """When a fresh password sign-in happened (the pool's auth_time, else now)."""
+        auth_time = self.verify(result["AccessToken"]).get("auth_time")
+        return SignedIn(auth_time=auth_time if isinstance(auth_time, int) else int(time.time()))
 
-    def refresh(self, client: AppClient, refresh_token: str, user: str) -> dict[str, Any]:
+    def refresh(self, client: AppClient, refresh_token: str) -> dict[str, Any]:
         """New tokens from the pool's refresh API for a refresh token this server issued:
         GetTokensFromRefreshToken for a client with rotation (it also answers the new refresh
-        token; Cognito refuses REFRESH_TOKEN_AUTH there), else REFRESH_TOKEN_AUTH.
-        RefreshRefusedError when the pool refuses the token."""
+        token; Cognito refuses REFRESH_TOKEN_AUTH there) or with a secret (it takes the secret
+        itself, where REFRESH_TOKEN_AUTH would need a SECRET_HASH over a user name), else
+        REFRESH_TOKEN_AUTH. RefreshRefusedError when the pool refuses the token."""
         cognito = self.pool.cognito
         try:
-            if client.refresh_rotation:
+            if client.refresh_rotation or client.secret is not None:
                 extra = {} if client.secret is None else {"ClientSecret": client.secret}
                 answer = cognito.get_tokens_from_refresh_token(
                     RefreshToken=refresh_token, ClientId=client.client_id, **extra
                 )
             else:
                 parameters = {"REFRESH_TOKEN": refresh_token}
-                if client.secret is not None:
-                    parameters["SECRET_HASH"] = secret_hash(client, user)
                 answer = cognito.admin_initiate_auth(
                     UserPoolId=self.pool.pool_id,
                     ClientId=client.client_id,

@@ -78,13 +78,17 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	touch $@
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
-test: setup lint browser $(CHECKOV_VENV)/.installed tests/sdk/node_modules/.installed
+test: setup lint browser $(CHECKOV_VENV)/.installed tests/sdk/node_modules/.installed tests/oidc/node_modules/.installed
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
 
-# The third-party SDKs the tests drive against the local pool (Amplify JS v6), pinned by their
-# own lock file.
+# The third-party clients the tests drive against the local pool (Amplify JS v6) and hosted UI
+# (openid-client v6), each pinned by its own lock file.
 tests/sdk/node_modules/.installed: tests/sdk/package.json tests/sdk/package-lock.json
 	cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # checkov pins boto3 1.35 (requirements-dev.txt has 1.44): it gets its own venv, made on demand.

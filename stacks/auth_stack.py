@@ -124,8 +124,9 @@ class AuthStack(StableIdStack):
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(
                     authorization_code_grant=True,
-                    # The tutorial's hosted-UI redirect returns the tokens in the URL fragment.
-                    implicit_code_grant=True,
+                    # The tutorial's hosted-UI redirect returns the tokens in the URL fragment;
+                    # dev only (CognitoConfig.implicit_grant): prod allows the code grant alone.
+                    implicit_code_grant=cognito_config.implicit_grant,
                 ),
                 scopes=[
                     cognito.OAuthScope.OPENID,
@@ -174,8 +175,10 @@ class AuthStack(StableIdStack):
 
     def _outputs(self, cognito_config: CognitoConfig) -> None:
         redirect_uri = quote(cognito_config.callback_urls[0], safe="")
+        # Without the implicit grant (prod) the links start the code flow: the app redeems it.
+        response_type = "token" if cognito_config.implicit_grant else "code"
         hosted_ui_query = (
-            f"client_id={self.client_id}&response_type=token"
+            f"client_id={self.client_id}&response_type={response_type}"
             f"&scope={'+'.join(OAUTH_SCOPES)}&redirect_uri={redirect_uri}"
         )
         CfnOutput(self, AuthOutput.USER_POOL_ID, value=self.user_pool.user_pool_id)
@@ -185,7 +188,9 @@ class AuthStack(StableIdStack):
         CfnOutput(
             self,
             AuthOutput.HOSTED_UI_SIGN_UP_URL,
-            description="Open in a browser, sign up, then copy id_token from the redirect URL",
+            description="Open in a browser, sign up, then copy id_token from the redirect URL"
+            if cognito_config.implicit_grant
+            else "Open in a browser, sign up: your app at the redirect URL redeems the code",
             value=f"{self.domain.base_url()}/signup?{hosted_ui_query}",
         )
         CfnOutput(

@@ -88,6 +88,9 @@ class CognitoConfig:
     # Refresh-token rotation on the user client: the old token's grace period in seconds, or
     # None when rotation is off (each refresh then keeps the same refresh token).
     refresh_token_rotation: int | None = None
+    # The implicit grant puts tokens in the URL fragment (RFC 9700 says not to): dev keeps it
+    # for the tutorial's hosted-UI redirect, prod's app client allows the code grant only.
+    implicit_grant: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -538,6 +541,7 @@ def load_config(get: ContextReader) -> AppConfig:
             resource_server=_resource_server(get("resourceServer")),
             machine_client=machine_client,
             refresh_token_rotation=_refresh_token_rotation(get),
+            implicit_grant=stage is Stage.DEV,
         )
     else:
         if machine_client:

@@ -191,8 +191,8 @@ _original_discovery = urls.url_paths[_DISCOVERY_URL_PATH]
 
 def discovery_document(request: Any, full_url: str, headers: Any) -> Response:
     """moto's document plus the pool's OAuth endpoints, as Cognito lists its domain's: those
-    of the local hosted UI when the run recorded one for this pool (`HOSTED_UI_METADATA`),
-    else the token endpoint on this server."""
+    of the local hosted UI (revocation included) when the run recorded one for this pool
+    (`HOSTED_UI_METADATA`), else the token endpoint on this server (which revokes nothing)."""
     status, response_headers, body = _original_discovery(request, full_url, headers)
     if status != 200:
         return status, response_headers, body
@@ -206,6 +206,8 @@ def discovery_document(request: Any, full_url: str, headers: Any) -> Response:
             "token_endpoint": f"{hosted_ui}{TOKEN_PATH}",
             "userinfo_endpoint": f"{hosted_ui}/oauth2/userInfo",
             "end_session_endpoint": f"{hosted_ui}/logout",
+            # RFC 7009 revocation (RFC 8414 metadata), as Cognito lists its domain's.
+            "revocation_endpoint": f"{hosted_ui}/oauth2/revoke",
         }
     else:
         document["token_endpoint"] = f"{url.scheme}://{url.netloc}/{pool_id}{TOKEN_PATH}"

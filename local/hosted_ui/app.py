@@ -1,4 +1,5 @@
-"""The hosted UI as a starlette app: authorize, login, signup, token, userInfo, logout, discovery.
+"""The hosted UI as a starlette app: authorize, login, signup (+ confirm, resend), forgot
+password, token, revoke, userInfo, logout, discovery, and the local outbox page.
 
 Checks follow Cognito's order: an unknown client or a redirect_uri that is not registered
 exactly gets an error page (redirecting there would be an open redirect); once the redirect_uri
@@ -13,11 +14,13 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -37,7 +40,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local.bounded_json import check_jwt_bounds
+from local.emulator.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
+from local.hosted_ui.accounts import Accounts
 from local.hosted_ui.grants import (
     GrantHandler,
     Grants,
@@ -46,7 +51,8 @@ from local.hosted_ui.grants import (
     authenticate_client,
 )
 from local.hosted_ui.pool import AppClient, Pool
-from local.hosted_ui.tokens import SignInError, TokenMinter
+from local.hosted_ui.revocation import revoke
+from local.hosted_ui.tokens import RefreshRefusedError, SignedIn, SignInError, TokenMinter
 
 log = logging.getLogger("local.hosted_ui")
 
@@ -56,6 +62,11 @@ MAX_FORM_FIELDS = 32
 SESSION_SECONDS = 3600
 CSRF_COOKIE = "XSRF-TOKEN"
 SESSION_COOKIE = "cognito"
+SIGNUP_COOKIE = "cognito-signup"  # a sign-up waiting for its code (to sign in once confirmed)
+PENDING_SIGNUP_SECONDS = 900
+# OIDC leaves the nonce's form to the client (typically base64url, 22-86 characters); the local
+# bound: 1-512 visible ASCII characters, so it travels unchanged in a query and a JWT.
+_NONCE = re.compile(r"[\x21-\x7e]{1,512}")
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
@@ -92,6 +103,7 @@ class AuthorizeRequest:
     scopes: tuple[str, ...]
     state: str | None
     code_challenge: str | None
+    nonce: str | None  # copied into the ID token (OIDC replay protection)
     query: str  # the original parameters, for the pages' links and form actions
 
     @property
@@ -148,6 +160,18 @@ class Session:
     client_id: str
     refresh_token: str
     expires_at: float
+    signed_in: SignedIn
+
+
+@dataclass(frozen=True)
+class PendingSignUp:
+    """A sign-up waiting for its code: once confirmed, the user is signed in as on Cognito's
+    classic hosted UI. In memory only, for PENDING_SIGNUP_SECONDS."""
+
+    username: str
+    password: str
+    client_id: str
+    expires_at: float
 
 
 class _NoSniff:
@@ -180,25 +204,39 @@ class HostedUi:
         base_url: str,
         jwks_uri: str,
         extra_grants: Mapping[str, GrantHandler] | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.jwks_uri = jwks_uri
+        self.endpoint_url = endpoint_url  # the local AWS endpoint, for the outbox page
         self.minter = TokenMinter(pool)
+        self.accounts = Accounts(pool)
         self.store = GrantStore()
         self.grants = Grants(self.store, extra_grants)
         self.sessions: dict[str, Session] = {}
         self._csrf_key = secrets.token_bytes(32)  # signs CSRF cookies and tokens, per run
+        self.pending: dict[str, PendingSignUp] = {}
         self._sessions_lock = threading.Lock()
         self.app = Starlette(
             routes=[
                 Route("/oauth2/authorize", self.authorize, methods=["GET"]),
                 Route("/login", self.login, methods=["GET", "POST"]),
                 Route("/signup", self.signup, methods=["GET", "POST"]),
+                Route("/confirm", self.confirm, methods=["GET", "POST"]),
+                Route("/resendcode", self.resend_code, methods=["POST"]),
+                Route("/forgotPassword", self.forgot_password, methods=["GET", "POST"]),
+                Route(
+                    "/confirmForgotPassword",
+                    self.confirm_forgot_password,
+                    methods=["GET", "POST"],
+                ),
                 Route("/oauth2/token", self.token, methods=["POST"]),
+                Route("/oauth2/revoke", self.revoke, methods=["POST"]),
                 Route("/oauth2/userInfo", self.user_info, methods=["GET", "POST"]),
                 Route("/logout", self.logout, methods=["GET"]),
                 Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
+                Route("/_local/outbox", self.outbox, methods=["GET"]),
             ],
             middleware=[
                 Middleware(_NoSniff),
@@ -243,6 +281,11 @@ class HostedUi:
         refused = [scope for scope in requested if scope not in client.scopes]
         if refused:
             raise RedirectError(target, "invalid_scope", f"scope not allowed: {refused[0][:64]}")
+        nonce = params.get("nonce")
+        if nonce is not None and not _NONCE.fullmatch(nonce):
+            raise RedirectError(
+                target, "invalid_request", "nonce must be 1-512 visible ASCII characters"
+            )
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method")
         if response_type == "code" and (challenge is not None or method is not None):
@@ -259,6 +302,7 @@ class HostedUi:
             scopes=tuple(dict.fromkeys(requested)),
             state=state,
             code_challenge=challenge if response_type == "code" else None,
+            nonce=nonce,
             query=urlencode(params),
         )
 
@@ -267,17 +311,29 @@ class HostedUi:
 
     # ---- issuing ----
 
-    def _complete(self, auth: AuthorizeRequest, result: dict[str, Any], refresh: str) -> str:
+    def _complete(
+        self, auth: AuthorizeRequest, result: dict[str, Any], refresh: str, signed_in: SignedIn
+    ) -> str:
         """The redirect that ends a successful sign-in: a code, or tokens in the fragment."""
+        when = signed_in.auth_time
         if auth.response_type == "code":
-            tokens = self.minter.for_flow(result, auth.scopes, refresh_token=refresh)
+            tokens = self.minter.for_flow(
+                result, auth.scopes, refresh_token=refresh, auth_time=when, nonce=auth.nonce
+            )
             code = self.store.new_code(
-                auth.client.client_id, auth.redirect_uri, auth.code_challenge, auth.scopes, tokens
+                auth.client.client_id,
+                auth.redirect_uri,
+                auth.code_challenge,
+                auth.scopes,
+                tokens,
+                signed_in,
             )
             return _with_params(
                 auth.redirect_uri, {"code": code, "state": auth.state}, fragment=False
             )
-        tokens = self.minter.for_flow(result, auth.scopes, refresh_token=None)
+        tokens = self.minter.for_flow(
+            result, auth.scopes, refresh_token=None, auth_time=when, nonce=auth.nonce
+        )
         fragment = {"id_token": tokens.id_token, "access_token": tokens.access_token}
         fragment |= {"expires_in": str(tokens.expires_in), "token_type": "Bearer"}
         return _with_params(auth.redirect_uri, fragment | {"state": auth.state}, fragment=True)
@@ -292,12 +348,17 @@ class HostedUi:
         return session if session.client_id == client_id else None
 
     def _start_session(
-        self, response: Response, username: str, client_id: str, refresh: str
+        self,
+        response: Response,
+        username: str,
+        client_id: str,
+        refresh: str,
+        signed_in: SignedIn,
     ) -> None:
         session_id = secrets.token_urlsafe(32)
         with self._sessions_lock:
             self.sessions[session_id] = Session(
-                username, client_id, refresh, time.monotonic() + SESSION_SECONDS
+                username, client_id, refresh, time.monotonic() + SESSION_SECONDS, signed_in
             )
         response.set_cookie(
             SESSION_COOKIE, session_id, max_age=SESSION_SECONDS, httponly=True, samesite="lax"
@@ -315,12 +376,19 @@ class HostedUi:
         if session is not None:  # signed in already (as on Cognito): no form
             try:
                 result = await run_in_threadpool(
-                    self.minter.refresh, auth.client.client_id, session.refresh_token
+                    self.minter.refresh, auth.client, session.refresh_token
                 )
-            except ClientError:  # the user or the session is gone in the pool: sign in again
+            except (
+                ClientError,
+                RefreshRefusedError,
+            ):  # the user or its token is gone: sign in again
                 self._end_session(request)
                 return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
-            location = await run_in_threadpool(self._complete, auth, result, session.refresh_token)
+            # With rotation the pool answered a new refresh token: the session keeps that one.
+            session.refresh_token = result.get("RefreshToken") or session.refresh_token
+            location = await run_in_threadpool(
+                self._complete, auth, result, session.refresh_token, session.signed_in
+            )
             return RedirectResponse(location, status_code=302, headers=_NO_STORE)
         return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
 
@@ -390,9 +458,10 @@ class HostedUi:
             body = pages.login_page(auth.query, csrf, error=str(failure), username=username)
             return self._html(body, csrf, status=400)
         refresh = result["RefreshToken"]
-        location = await run_in_threadpool(self._complete, auth, result, refresh)
+        signed_in = await run_in_threadpool(self.minter.signed_in, result)
+        location = await run_in_threadpool(self._complete, auth, result, refresh, signed_in)
         response = RedirectResponse(location, status_code=302, headers=_NO_STORE)
-        self._start_session(response, username, auth.client.client_id, refresh)
+        self._start_session(response, username, auth.client.client_id, refresh, signed_in)
         log.info("hosted UI: %s signed in to client %s", username, auth.client.client_id)
         return response
 
@@ -424,43 +493,169 @@ class HostedUi:
         if self.pool.username_is_email:
             user_attributes.append({"Name": "email", "Value": username})
         try:
-            await run_in_threadpool(self._sign_up, auth.client, username, password, user_attributes)
+            confirmed = await run_in_threadpool(
+                self.accounts.sign_up, auth.client, username, password, user_attributes
+            )
         except SignInError as failure:
             return form_page(str(failure), values)
-        return await self._sign_in_and_complete(auth, csrf, username, password)
+        if confirmed:  # e.g. a pre sign-up trigger confirmed it: nothing to wait for
+            return await self._sign_in_and_complete(auth, csrf, username, password)
+        pending_id = secrets.token_urlsafe(32)
+        with self._sessions_lock:
+            now = time.monotonic()
+            for stale in [k for k, v in self.pending.items() if v.expires_at < now]:
+                del self.pending[stale]
+            self.pending[pending_id] = PendingSignUp(
+                username, password, auth.client.client_id, now + PENDING_SIGNUP_SECONDS
+            )
+        response = RedirectResponse(f"/confirm?{auth.query}", status_code=302, headers=_NO_STORE)
+        response.set_cookie(
+            SIGNUP_COOKIE,
+            pending_id,
+            max_age=PENDING_SIGNUP_SECONDS,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
 
-    def _sign_up(
-        self, client: AppClient, username: str, password: str, attributes: list[dict[str, str]]
-    ) -> None:
-        cognito = self.pool.cognito
+    def _pending(self, request: Request) -> PendingSignUp | None:
+        with self._sessions_lock:
+            pending = self.pending.get(request.cookies.get(SIGNUP_COOKIE, ""))
+        if pending is None or pending.expires_at < time.monotonic():
+            return None
+        return pending
+
+    def _confirm_page(
+        self,
+        auth: AuthorizeRequest,
+        csrf: str,
+        username: str,
+        *,
+        error: str | None = None,
+        notice: str | None = None,
+    ) -> HTMLResponse:
+        body = pages.confirm_page(auth.query, csrf, username, error=error, notice=notice)
+        return self._html(body, csrf, status=200 if error is None else 400)
+
+    async def _confirm_fields(self, request: Request) -> tuple[str, dict[str, str]]:
+        fields = await self._form(request)
+        username = fields.get("username", "")
+        if not username or len(username) > 128:
+            raise SignInError("Enter your email.")
+        return username, fields
+
+    async def confirm(self, request: Request) -> Response:
+        """Cognito's confirm step: the code the pool sent confirms the account (ConfirmSignUp);
+        a wrong one shows the pool's message and changes nothing."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        pending = self._pending(request)
+        if request.method == "GET":
+            return self._confirm_page(auth, csrf, pending.username if pending else "")
         try:
-            cognito.sign_up(
-                ClientId=client.client_id,
-                Username=username,
-                Password=password,
-                UserAttributes=attributes,
-                **client.secret_hash(username),
+            username, fields = await self._confirm_fields(request)
+            code = fields.get("code", "").strip()
+            if not code or len(code) > 64:
+                raise SignInError("Enter the verification code.")
+            await run_in_threadpool(self.accounts.confirm_sign_up, auth.client, username, code)
+        except SignInError as failure:
+            name = pending.username if pending else ""
+            return self._confirm_page(auth, csrf, name, error=str(failure))
+        if pending and pending.username == username and pending.client_id == auth.client.client_id:
+            with self._sessions_lock:
+                self.pending.pop(request.cookies.get(SIGNUP_COOKIE, ""), None)
+            response = await self._sign_in_and_complete(auth, csrf, username, pending.password)
+            response.delete_cookie(SIGNUP_COOKIE)
+            return response
+        notice = "Your account is confirmed. Sign in."
+        return self._html(
+            pages.login_page(auth.query, csrf, username=username, notice=notice), csrf
+        )
+
+    async def resend_code(self, request: Request) -> Response:
+        """ResendConfirmationCode: a new code in the outbox; the confirm page again."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        username = ""
+        try:
+            username, _ = await self._confirm_fields(request)
+            destination = await run_in_threadpool(self.accounts.resend_code, auth.client, username)
+        except SignInError as failure:
+            return self._confirm_page(auth, csrf, username, error=str(failure))
+        notice = f"We have sent a new code to {destination}."
+        return self._confirm_page(auth, csrf, username, notice=notice)
+
+    async def forgot_password(self, request: Request) -> Response:
+        """ForgotPassword: the pool sends a code; then the page that takes it."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        if request.method == "GET":
+            return self._html(pages.forgot_password_page(auth.query, csrf), csrf)
+        username = ""
+        try:
+            username, _ = await self._confirm_fields(request)
+            destination = await run_in_threadpool(
+                self.accounts.forgot_password, auth.client, username
             )
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code == "UsernameExistsException":
-                raise SignInError("An account with the given email already exists.") from None
-            if code == "InvalidPasswordException":
-                policy = self.pool.password_policy.describe()
-                raise SignInError(f"Password did not conform with policy: {policy}.") from None
-            if code == "InvalidParameterException":
-                message = error.response.get("Error", {}).get("Message") or "Invalid parameter."
-                raise SignInError(message) from None
-            raise
-        # Offline there is no e-mail to receive a code: confirm at once, and say so.
-        cognito.admin_confirm_sign_up(UserPoolId=self.pool.pool_id, Username=username)
-        if self.pool.username_is_email:
-            cognito.admin_update_user_attributes(
-                UserPoolId=self.pool.pool_id,
-                Username=username,
-                UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+        except SignInError as failure:
+            page = pages.forgot_password_page(auth.query, csrf, username, error=str(failure))
+            return self._html(page, csrf, status=400)
+        notice = f"We have sent a password reset code to {destination}."
+        return self._reset_page(auth, csrf, username, notice=notice)
+
+    def _reset_page(
+        self,
+        auth: AuthorizeRequest,
+        csrf: str,
+        username: str,
+        *,
+        error: str | None = None,
+        notice: str | None = None,
+    ) -> HTMLResponse:
+        policy = self.pool.password_policy.describe()
+        body = pages.confirm_forgot_password_page(
+            auth.query, csrf, username, policy, error=error, notice=notice
+        )
+        return self._html(body, csrf, status=200 if error is None else 400)
+
+    async def confirm_forgot_password(self, request: Request) -> Response:
+        """ConfirmForgotPassword: the right code sets the new password; then the login page.
+        A wrong code or a password the policy refuses shows the pool's message."""
+        auth = await self._checked(request)
+        csrf = self._csrf(request)
+        if request.method == "GET":
+            return self._reset_page(auth, csrf, "")
+        username = ""
+        try:
+            username, fields = await self._confirm_fields(request)
+            code, password = fields.get("code", "").strip(), fields.get("password", "")
+            if not code or len(code) > 64 or not password or len(password) > 256:
+                raise SignInError("Enter the code and a new password.")
+            await run_in_threadpool(
+                self.accounts.confirm_forgot_password, auth.client, username, code, password
             )
-        log.info("hosted UI: signed up %s and confirmed it at once (offline: no e-mail)", username)
+        except SignInError as failure:
+            return self._reset_page(auth, csrf, username, error=str(failure))
+        notice = "Your password has been reset. Sign in with the new one."
+        return self._html(
+            pages.login_page(auth.query, csrf, username=username, notice=notice), csrf
+        )
+
+    async def outbox(self, request: Request) -> Response:
+        """The codes the local pool sent (no e-mail leaves the machine), newest first."""
+        if self.endpoint_url is None:
+            raise PageError("this hosted UI has no local AWS endpoint to read an outbox from", 404)
+        try:
+            messages = await run_in_threadpool(
+                read_outbox, self.endpoint_url, user_pool_id=self.pool.pool_id
+            )
+        except OutboxError as problem:
+            return self._html(pages.outbox_page([], error=str(problem)), status=503)
+        rows = [
+            (_utc(m.sent_at), m.destination or m.username, m.kind, m.code, _utc(m.expires_at))
+            for m in reversed(messages)
+        ]
+        return self._html(pages.outbox_page(rows))
 
     async def token(self, request: Request) -> Response:
         try:
@@ -476,7 +671,9 @@ class HostedUi:
             return JSONResponse(payload, status_code=status, headers=headers)
         return JSONResponse(body, headers=_NO_STORE)
 
-    async def _token(self, request: Request) -> dict[str, Any]:
+    @staticmethod
+    async def _client_form(request: Request) -> tuple[dict[str, str], tuple[str, str] | None]:
+        """A client's form post (token, revoke) and its HTTP Basic credentials, if sent."""
         try:
             fields = await _read_form(request)
         except PageError as problem:
@@ -487,6 +684,27 @@ class HostedUi:
             if not client_id:
                 raise errors.InvalidClientError(description="malformed Basic authorization")
             basic = (client_id, secret or "")
+        return fields, basic
+
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009 revocation of a refresh token, as Cognito answers it (revocation.py)."""
+        try:
+            fields, basic = await self._client_form(request)
+            await run_in_threadpool(revoke, self.pool, fields, basic)
+        except errors.OAuth2Error as error:
+            description = error.description or error.get_error_description()
+            payload = {"error": error.error, "error_description": description}
+            headers = dict(_NO_STORE)
+            status = 500 if error.error == "server_error" else 400
+            if isinstance(error, errors.InvalidClientError):
+                status = 401  # Cognito answers invalid_client with 401 here
+                if "authorization" in request.headers:
+                    headers["www-authenticate"] = 'Basic realm="revoke"'
+            return JSONResponse(payload, status_code=status, headers=headers)
+        return Response(status_code=200, headers=_NO_STORE)
+
+    async def _token(self, request: Request) -> dict[str, Any]:
+        fields, basic = await self._client_form(request)
         grant_type = fields.get("grant_type", "")
         if not grant_type:
             raise errors.InvalidRequestError(description="grant_type is required")
@@ -559,6 +777,7 @@ class HostedUi:
                 "token_endpoint": f"{base}/oauth2/token",
                 "userinfo_endpoint": f"{base}/oauth2/userInfo",
                 "end_session_endpoint": f"{base}/logout",
+                "revocation_endpoint": f"{base}/oauth2/revoke",
                 "jwks_uri": self.jwks_uri,
                 "response_types_supported": ["code", "token"],
                 "grant_types_supported": sorted(self.grants.table),
@@ -567,6 +786,11 @@ class HostedUi:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "none",
+                ],
+                "revocation_endpoint_auth_methods_supported": [
                     "client_secret_basic",
                     "client_secret_post",
                     "none",
@@ -590,6 +814,10 @@ class HostedUi:
         return RedirectResponse(location, status_code=302, headers=_NO_STORE)
 
 
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def build_hosted_ui(
     cognito: Any,
     pool_id: str,
@@ -601,4 +829,10 @@ def build_hosted_ui(
     """The hosted UI of one deployed pool; keys are served by the emulator at its JWKS path."""
     pool = Pool(cognito, pool_id)
     jwks_uri = f"{endpoint_url.rstrip('/')}/{pool_id}/.well-known/jwks.json"
-    return HostedUi(pool, base_url=base_url, jwks_uri=jwks_uri, extra_grants=extra_grants)
+    return HostedUi(
+        pool,
+        base_url=base_url,
+        jwks_uri=jwks_uri,
+        extra_grants=extra_grants,
+        endpoint_url=endpoint_url,
+    )

@@ -20,7 +20,7 @@ from authlib.oauth2.rfc6749 import errors
 from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN, compare_s256_code_challenge
 
 from local.hosted_ui.pool import AppClient, Pool
-from local.hosted_ui.tokens import IssuedTokens, TokenMinter
+from local.hosted_ui.tokens import IssuedTokens, RefreshRefusedError, SignedIn, TokenMinter
 
 CODE_LIFETIME_SECONDS = 300
 
@@ -33,12 +33,14 @@ class CodeGrant:
     scopes: tuple[str, ...]
     tokens: IssuedTokens
     expires_at: float
+    signed_in: SignedIn
 
 
 @dataclass(frozen=True)
 class RefreshGrant:
     client_id: str
     scopes: tuple[str, ...]
+    signed_in: SignedIn  # since when (auth_time survives every refresh)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class GrantStore:
         code_challenge: str | None,
         scopes: tuple[str, ...],
         tokens: IssuedTokens,
+        signed_in: SignedIn,
     ) -> str:
         code = str(generate_token(43))
         now = time.monotonic()
@@ -82,6 +85,7 @@ class GrantStore:
                 scopes,
                 tokens,
                 now + CODE_LIFETIME_SECONDS,
+                signed_in,
             )
         return code
 
@@ -90,11 +94,12 @@ class GrantStore:
             return self.codes.pop(code, None)
 
     def remember_refresh(
-        self, tokens: IssuedTokens, client_id: str, scopes: tuple[str, ...]
+        self, tokens: IssuedTokens, client_id: str, scopes: tuple[str, ...], signed_in: SignedIn
     ) -> None:
         if tokens.refresh_token is not None:
             with self.lock:
-                self.refresh_tokens[tokens.refresh_token] = RefreshGrant(client_id, scopes)
+                grant = RefreshGrant(client_id, scopes, signed_in)
+                self.refresh_tokens[tokens.refresh_token] = grant
 
     def refresh_grant(self, token: str) -> RefreshGrant | None:
         with self.lock:
@@ -146,16 +151,29 @@ class Grants:
             raise errors.InvalidGrantError(
                 description="the authorize request had no code_challenge"
             )
-        self.store.remember_refresh(grant.tokens, grant.client_id, grant.scopes)
+        self.store.remember_refresh(grant.tokens, grant.client_id, grant.scopes, grant.signed_in)
         return grant.tokens.as_json()
 
     def refresh_token(self, request: TokenRequest) -> dict[str, Any]:
+        """New tokens through the pool's refresh API: a token the pool revoked or rotated out is
+        `invalid_grant` with the pool's message. With rotation the answer has the new refresh
+        token, remembered with the same scopes and sign-in."""
         token = _required(request.form, "refresh_token")
         grant = self.store.refresh_grant(token)
         if grant is None or grant.client_id != request.client.client_id:
             raise errors.InvalidGrantError(description="Invalid Refresh Token")
-        result = request.minter.refresh(grant.client_id, token)
-        return request.minter.for_flow(result, grant.scopes, refresh_token=None).as_json()
+        try:
+            result = request.minter.refresh(request.client, token)
+        except RefreshRefusedError as refused:
+            raise errors.InvalidGrantError(description=str(refused)) from None
+        tokens = request.minter.for_flow(
+            result,
+            grant.scopes,
+            refresh_token=result.get("RefreshToken"),
+            auth_time=grant.signed_in.auth_time,
+        )
+        self.store.remember_refresh(tokens, grant.client_id, grant.scopes, grant.signed_in)
+        return tokens.as_json()
 
 
 def authenticate_client(

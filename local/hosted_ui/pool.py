@@ -30,6 +30,8 @@ class AppClient:
     flows: frozenset[str]  # "code", "implicit", "client_credentials"
     scopes: tuple[str, ...]
     oauth_enabled: bool
+    token_revocation: bool = True  # EnableTokenRevocation: Cognito's default for new clients
+    refresh_rotation: bool = False  # RefreshTokenRotation on: refresh through the rotating API
 
     def secret_hash(self, username: str) -> dict[str, str]:
         """`SecretHash` for the public user APIs (SignUp, ...) when the client has a secret."""
@@ -50,6 +52,9 @@ class AppClient:
             flows=frozenset(described.get("AllowedOAuthFlows") or ()),
             scopes=tuple(described.get("AllowedOAuthScopes") or ()),
             oauth_enabled=bool(described.get("AllowedOAuthFlowsUserPoolClient")),
+            token_revocation=described.get("EnableTokenRevocation") is not False,
+            refresh_rotation=(described.get("RefreshTokenRotation") or {}).get("Feature")
+            == "ENABLED",
         )
 
 

@@ -1,7 +1,9 @@
 """The tutorial's browser flow in headless Chromium, against a local run with scoped routes.
 
-Open the demo page, sign up on the hosted UI, come back with the claims shown, call the API with
-each token and with none (200, 201, 400, 401, 403 as the API answers), refresh, log out. The run
+Open the demo page, sign up on the hosted UI, read the confirmation code on the hosted UI's
+local outbox page and type it, come back with the claims shown, call the API with each token
+and with none (200, 201, 400, 401, 403 as the API answers), refresh, log out. The same page
+after a log-in of an existing user runs too (it needs no code). The run
 requires a scope on every route, so the access token from the code grant (which carries every
 scope the client may have) passes and the ID token (no scope claim) gets 403, as on AWS.
 
@@ -22,8 +24,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import stacks.contract
-from local.state import ROOT, LocalUp, start_local_up
-from tests.local.hosted_ui.oauth import PASSWORD, new_email
+from local.emulator.client import local_client
+from local.state import ROOT, LocalUp, RunDir, RunState, start_local_up
+from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
+from tests.local.pool_features import needs_pool_codes
 
 PROFILE = {
     "name": "Ada Lovelace",
@@ -75,16 +79,7 @@ def _api_answer(page: Page, expected_status: int) -> dict[str, object]:
     return answer
 
 
-def test_the_tutorials_browser_flow_end_to_end(
-    scoped_run: LocalUp, browser: Browser, tmp_path: Path
-) -> None:
-    """GIVEN `local up` with scoped routes WHEN a person uses the demo page THEN sign-up on the
-    hosted UI lands back on the page with the decoded tokens; GET shows profile null; POST
-    stores; GET shows it; a bad POST shows the API's 400; no token gets 401; the ID token gets
-    403; refresh issues new tokens; log out ends the hosted UI session; tokens never reach
-    web storage."""
-    started = time.perf_counter()
-    email = new_email()
+def _watched_page(browser: Browser) -> tuple[Page, list[str]]:
     page = browser.new_page()
     problems: list[str] = []
     # Script errors and CSP violations; the API's 4xx answers are the point, not problems.
@@ -98,20 +93,83 @@ def test_the_tutorials_browser_flow_end_to_end(
             else None
         ),
     )
+    return page, problems
 
-    first = page.goto(scoped_run.demo_url)
+
+def _open_demo_page(page: Page, run: LocalUp) -> None:
+    first = page.goto(run.demo_url)
     assert first is not None
     csp = first.headers["content-security-policy"]
     assert "script-src 'self'" in csp
-    assert f"connect-src 'self' {scoped_run.auth_url} {scoped_run.base_url}" in csp
+    assert f"connect-src 'self' {run.auth_url} {run.base_url}" in csp
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
+
+@needs_pool_codes
+def test_the_tutorials_browser_flow_end_to_end(
+    scoped_run: LocalUp, browser: Browser, tmp_path: Path
+) -> None:
+    """GIVEN `local up` with scoped routes WHEN a person uses the demo page THEN sign-up on the
+    hosted UI asks for the code; the hosted UI's outbox page (another tab) shows it; typing it
+    lands back on the page with the decoded tokens; then the demo page works (below)."""
+    started = time.perf_counter()
+    email = new_email()
+    page, problems = _watched_page(browser)
+    _open_demo_page(page, scoped_run)
     page.click("#signup")
     page.wait_for_url(f"{scoped_run.auth_url}/signup?*")
     page.fill("#username", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{scoped_run.auth_url}/confirm?*")
+    expect(page.locator("#username")).to_have_value(email)
+
+    outbox = browser.new_page()  # what a developer does: open the outbox, copy the code
+    listed = outbox.goto(f"{scoped_run.auth_url}/_local/outbox")
+    assert listed is not None
+    assert listed.status == 200, listed.text()
+    row = outbox.locator("#outbox tbody tr", has_text=email).first
+    code = row.locator("td").nth(3).inner_text().strip()
+    outbox.close()
+    assert code.isdigit(), code
+    assert len(code) == 6, code
+
+    page.fill("#code", code)
+    page.click("button[name=confirm]")
     page.wait_for_url(scoped_run.demo_url)  # the code and state are gone from the address bar
+    _use_the_demo_page(page, scoped_run, email, tmp_path, problems)
+    print(f"browser flow took {time.perf_counter() - started:.1f} s")
+
+
+def test_the_demo_page_after_logging_in_an_existing_user(
+    scoped_run: LocalUp, browser: Browser, tmp_path: Path
+) -> None:
+    """GIVEN `local up` with scoped routes and a confirmed user WHEN the person logs in through
+    the hosted UI from the demo page THEN the demo page works (below)."""
+    email = new_email()
+    outputs = RunState.read(RunDir(scoped_run.state_dir))
+    assert outputs is not None
+    pool_id = outputs.outputs.user_pool_id
+    assert pool_id is not None
+    create_user(local_client("cognito-idp", scoped_run.endpoint_url), pool_id, email)
+    page, problems = _watched_page(browser)
+    _open_demo_page(page, scoped_run)
+    page.click("#login")
+    page.wait_for_url(f"{scoped_run.auth_url}/login?*")
+    page.fill("#username", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(scoped_run.demo_url)
+    _use_the_demo_page(page, scoped_run, email, tmp_path, problems)
+
+
+def _use_the_demo_page(
+    page: Page, scoped_run: LocalUp, email: str, tmp_path: Path, problems: list[str]
+) -> None:
+    """Signed in on the demo page: the decoded tokens are shown; GET shows profile null; POST
+    stores; GET shows it; a bad POST shows the API's 400; no token gets 401; the ID token gets
+    403; refresh issues new tokens; log out ends the hosted UI session; tokens never reach
+    web storage; no script error or CSP violation on the way."""
     expect(page.locator("#status")).to_have_text(f"Signed in as {email}")
     claims = json.loads(page.locator("#id-token-claims").inner_text())
     assert claims["email"] == email
@@ -160,7 +218,7 @@ def test_the_tutorials_browser_flow_end_to_end(
     assert "eyJ" not in storage, "a token reached web storage"
     # Cookies ignore ports, so the hosted UI's own two (HttpOnly) are all there is on localhost.
     cookies = page.context.cookies(scoped_run.demo_url)
-    assert {c["name"] for c in cookies} <= {"XSRF-TOKEN", "cognito"}
+    assert {c["name"] for c in cookies} <= {"XSRF-TOKEN", "cognito", "cognito-signup"}
     assert all(c["httpOnly"] and "eyJ" not in c["value"] for c in cookies)
 
     page.click("#logout")
@@ -172,7 +230,6 @@ def test_the_tutorials_browser_flow_end_to_end(
     expect(page.locator("#password")).to_be_visible()
 
     assert problems == []
-    print(f"browser flow took {time.perf_counter() - started:.1f} s")
 
 
 def _screenshot_path(tmp_path: Path) -> Path:

@@ -36,20 +36,22 @@ def test_local_up_prints_the_demo_page_and_working_sign_up_and_login_urls(
 
 def test_discovery_lists_every_endpoint_locally_and_the_pools_keys(local_run: LocalRun) -> None:
     """GIVEN the local hosted UI WHEN its discovery document is read THEN authorize, token,
-    userInfo and logout are local URLs that answer, the issuer is the pool's (AWS form), and
-    jwks_uri serves the key that signs the pool's tokens."""
+    userInfo, logout and revocation are local URLs that answer, the issuer is the pool's (AWS
+    form), and jwks_uri serves the key that signs the pool's tokens."""
     document = httpx.get(f"{local_run.auth_url}/.well-known/openid-configuration").json()
     assert document["issuer"] == local_run.outputs.api["Issuer"]
     assert document["authorization_endpoint"] == f"{local_run.auth_url}/oauth2/authorize"
     assert document["token_endpoint"] == f"{local_run.auth_url}/oauth2/token"
     assert document["userinfo_endpoint"] == f"{local_run.auth_url}/oauth2/userInfo"
     assert document["end_session_endpoint"] == f"{local_run.auth_url}/logout"
+    assert document["revocation_endpoint"] == f"{local_run.auth_url}/oauth2/revoke"
     assert document["code_challenge_methods_supported"] == ["S256"]
     keys = httpx.get(document["jwks_uri"]).json()["keys"]
     assert [key["kid"] for key in keys] == ["dummy"]
     unauthenticated = httpx.post(document["token_endpoint"], data={"grant_type": "x"})
     assert unauthenticated.status_code == 400
     assert httpx.get(document["userinfo_endpoint"]).status_code == 401
+    assert httpx.post(document["revocation_endpoint"], data={"token": "x"}).status_code == 401
 
 
 def test_the_demo_page_is_configured_for_this_run_and_the_api_allows_its_origin(

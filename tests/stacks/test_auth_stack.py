@@ -73,6 +73,23 @@ def test_app_client_uses_code_and_implicit_grants_with_openid_and_user_scopes(
     )
 
 
+def test_prod_client_allows_the_code_grant_only_never_the_implicit_grant(
+    cognito_prod: Synthesized,
+) -> None:
+    """GIVEN stage=prod WHEN synthesized THEN the app client allows the authorization-code grant
+    alone: no implicit grant, whose tokens travel in the URL fragment (RFC 9700 says not to);
+    dev keeps it for the tutorial's redirect (the test above)."""
+    client = only_resource(_auth(cognito_prod), "AWS::Cognito::UserPoolClient")["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    outputs = _auth(cognito_prod)["Outputs"]
+    for name in ("HostedUiSignUpUrl", "HostedUiLoginUrl"):  # links a prod client can follow
+        parts = outputs[name]["Value"]["Fn::Join"][1]
+        text = "".join(part for part in parts if isinstance(part, str))
+        assert "response_type=code" in text
+        assert "response_type=token" not in text
+
+
 def test_dev_client_allows_srp_and_password_auth(cognito: Synthesized) -> None:
     """GIVEN dev WHEN synthesized THEN SRP and password auth flows are on (the token command),
     plus the IAM-only admin password flow that `make smoke` signs in with."""

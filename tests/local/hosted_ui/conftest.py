@@ -43,7 +43,10 @@ class UiUnderTest:
 
     def agent(self, client_id: str | None = None) -> Agent:
         http = httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=30)
-        return Agent(http, client_id or self.client_id, self.redirect_uri)
+        pool = self.ui.pool
+        return Agent(
+            http, client_id or self.client_id, self.redirect_uri, pool.cognito, pool.pool_id
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""A scripted user agent for the hosted UI: PKCE pairs, forms with their CSRF token, codes."""
+"""A scripted user agent for the hosted UI: PKCE pairs, forms with their CSRF token, codes,
+and users made in the pool as a confirmed sign-up leaves them."""
 
 from __future__ import annotations
 
@@ -32,6 +33,23 @@ def new_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@example.com"
 
 
+def create_user(cognito: Any, pool_id: str, email: str, password: str = PASSWORD) -> None:
+    """A user as a confirmed sign-up leaves it (CONFIRMED, e-mail verified), made with the
+    admin API: for tests about what comes after sign-up, which need no outbox code."""
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=password, Permanent=True
+    )
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name=_csrf value="([^"]+)"', html)
     assert match, f"no CSRF field in the page: {html[:300]}"
@@ -59,6 +77,8 @@ class Agent:
     http: httpx.Client  # no redirects followed: each hop is checked
     client_id: str
     redirect_uri: str
+    cognito: Any  # the pool's API, to make users
+    pool_id: str
 
     def params(self, pkce: Pkce | None = None, **overrides: Any) -> dict[str, str]:
         params = {
@@ -90,10 +110,15 @@ class Agent:
     ) -> httpx.Response:
         return self.submit("login", params, username=email, password=password)
 
+    def join(self, params: dict[str, str], email: str) -> httpx.Response:
+        """A new, confirmed user `email` signs in through the login form."""
+        create_user(self.cognito, self.pool_id, email)
+        return self.log_in(params, email)
+
     def code(self, pkce: Pkce, email: str | None = None, **overrides: Any) -> str:
         """A fresh authorization code for a new user (or `email`, signed up already)."""
         params = self.params(pkce, **overrides)
-        answer = self.sign_up(params, new_email()) if email is None else self.log_in(params, email)
+        answer = self.join(params, new_email()) if email is None else self.log_in(params, email)
         assert answer.status_code == 302, answer.text
         assert answer.headers["location"].startswith(self.redirect_uri)
         return query_of(answer.headers["location"])["code"]

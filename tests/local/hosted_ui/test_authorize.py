@@ -22,6 +22,7 @@ from tests.local.hosted_ui.oauth import (
     page_error,
     query_of,
 )
+from tests.local.pool_features import needs_pool_codes
 
 
 def _redirect_attacks(registered: str) -> list[str]:
@@ -111,7 +112,7 @@ def test_implicit_flow_errors_and_tokens_travel_in_the_fragment(hosted_ui: UiUnd
     )
     assert fragment_of(refused.headers["location"])["error"] == "invalid_scope"
 
-    answer = agent.sign_up(agent.params(response_type="token"), new_email())
+    answer = agent.join(agent.params(response_type="token"), new_email())
     assert answer.status_code == 302
     location = answer.headers["location"]
     assert location.startswith(f"{hosted_ui.redirect_uri}#")
@@ -181,7 +182,7 @@ def test_a_wrong_password_or_unknown_user_shows_one_message_and_issues_nothing(
     agent = hosted_ui.agent()
     params = agent.params(Pkce.new())
     email = new_email()
-    assert agent.sign_up(params, email).status_code == 302
+    assert agent.join(params, email).status_code == 302
     fresh = hosted_ui.agent()
     for username, password in ((email, PASSWORD + "x"), (new_email(), PASSWORD)):
         answer = fresh.log_in(params, username, password)
@@ -225,18 +226,41 @@ def test_signing_up_twice_says_the_account_exists(hosted_ui: UiUnderTest) -> Non
     assert page_error(again.text) == "An account with the given email already exists."
 
 
-def test_sign_up_confirms_at_once_offline(hosted_ui: UiUnderTest) -> None:
-    """GIVEN the offline pool (no e-mail) WHEN a user signs up THEN the user is CONFIRMED with a
-    verified e-mail, and can log in again on another browser."""
+def test_sign_up_asks_for_the_code_and_leaves_the_user_unconfirmed(hosted_ui: UiUnderTest) -> None:
+    """GIVEN the pool's e-mail verification WHEN a user signs up THEN, as Cognito's classic
+    hosted UI, 302 to the confirm page (same request, the e-mail filled in, a code field and a
+    resend button), no code or token for the callback, and the user is UNCONFIRMED."""
     email = new_email()
-    params = hosted_ui.agent().params(Pkce.new())
-    assert hosted_ui.agent().sign_up(params, email).status_code == 302
+    agent = hosted_ui.agent()
+    params = agent.params(Pkce.new())
+    answer = agent.sign_up(params, email)
+    assert answer.status_code == 302
+    location = answer.headers["location"]
+    assert location.startswith("/confirm?")
+    assert query_of(location) == params
+    page = agent.http.get(location)
+    assert page.status_code == 200
+    assert f'value="{email}"' in page.text
+    assert "name=code" in page.text
+    assert 'action="/resendcode?' in page.text
+    assert 'href="/_local/outbox"' in page.text
     user = hosted_ui.ui.pool.cognito.admin_get_user(
         UserPoolId=hosted_ui.ui.pool.pool_id, Username=email
     )
-    assert user["UserStatus"] == "CONFIRMED"
-    assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
-    assert hosted_ui.agent().log_in(params, email).status_code == 302
+    assert user["UserStatus"] == "UNCONFIRMED"
+
+
+@needs_pool_codes
+def test_an_unconfirmed_user_cannot_log_in(hosted_ui: UiUnderTest) -> None:
+    """GIVEN a sign-up without its code WHEN the user logs in THEN Cognito's 'User is not
+    confirmed.' and nothing issued (moto alone lets an unconfirmed user sign in)."""
+    email = new_email()
+    params = hosted_ui.agent().params(Pkce.new())
+    assert hosted_ui.agent().sign_up(params, email).headers["location"].startswith("/confirm?")
+    refused = hosted_ui.agent().log_in(params, email)
+    assert refused.status_code == 400
+    assert "location" not in refused.headers
+    assert page_error(refused.text) == "User is not confirmed."
 
 
 def test_a_repeated_parameter_is_refused(hosted_ui: UiUnderTest) -> None:
@@ -258,7 +282,7 @@ def test_a_session_skips_the_form_until_logout(hosted_ui: UiUnderTest) -> None:
     stays; WHEN it names the registered one THEN 302 there and the next authorize shows /login."""
     agent = hosted_ui.agent()
     params = agent.params(Pkce.new())
-    assert agent.sign_up(params, new_email()).status_code == 302
+    assert agent.join(params, new_email()).status_code == 302
     again = agent.http.get("/oauth2/authorize", params=params)
     assert "code" in query_of(again.headers["location"])
 
@@ -301,7 +325,7 @@ def test_a_session_whose_user_was_deleted_asks_for_sign_in_again(hosted_ui: UiUn
     agent = hosted_ui.agent()
     params = agent.params(Pkce.new())
     email = new_email()
-    assert agent.sign_up(params, email).status_code == 302
+    assert agent.join(params, email).status_code == 302
     hosted_ui.ui.pool.cognito.admin_delete_user(
         UserPoolId=hosted_ui.ui.pool.pool_id, Username=email
     )

@@ -7,8 +7,10 @@ passes; the token endpoint never issues for a made-up code or refresh token.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,7 @@ AUTHORIZE_KEYS = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
 ]
 FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -41,7 +44,7 @@ FUZZ = settings(
 def signed_in(hosted_ui: UiUnderTest) -> Agent:
     """A browser with a session: a request that passes every check gets a code at once."""
     agent = hosted_ui.agent()
-    assert agent.sign_up(agent.params(PKCE), new_email()).status_code == 302
+    assert agent.join(agent.params(PKCE), new_email()).status_code == 302
     return agent
 
 
@@ -54,6 +57,7 @@ def _valid_values(hosted_ui: UiUnderTest) -> dict[str, list[str]]:
         "state": ["abc"],
         "code_challenge": [PKCE.challenge],
         "code_challenge_method": ["S256"],
+        "nonce": ["n-0S6_WzA2Mj", "x" * 512],
     }
 
 
@@ -68,6 +72,8 @@ def _passes_every_check(params: dict[str, str], hosted_ui: UiUnderTest) -> bool:
     client = hosted_ui.ui.pool.client(hosted_ui.client_id)
     assert client is not None
     if not set((params.get("scope") or "openid").split()) <= set(client.scopes):
+        return False
+    if "nonce" in params and not re.fullmatch(r"[\x21-\x7e]{1,512}", params["nonce"]):
         return False
     if params.get("response_type") == "code" and (
         "code_challenge" in params or "code_challenge_method" in params
@@ -109,6 +115,9 @@ def test_any_authorize_parameters_never_5xx_never_open_redirect_never_unearned_c
     if issued:
         assert _passes_every_check(params, hosted_ui), (params, answered)
         assert "error" not in answered
+    if "id_token" in answered:  # the implicit flow: the nonce sent, or none at all
+        claims = jwt.decode(answered["id_token"], options={"verify_signature": False})
+        assert claims.get("nonce") == params.get("nonce")
     if params.get("state"):
         assert answered.get("state") == params["state"]
 
@@ -173,15 +182,23 @@ def test_any_token_request_without_a_real_grant_is_refused_without_5xx(
 def test_any_raw_body_to_the_token_endpoint_and_the_forms_is_a_clean_4xx(
     hosted_ui: UiUnderTest, body: bytes, content_type: str
 ) -> None:
-    """GIVEN any bytes under any content type WHEN posted to the token endpoint, the login or
-    the sign-up form THEN a 4xx (OAuth JSON error or the error page), never a 5xx or a token."""
+    """GIVEN any bytes under any content type WHEN posted to the token endpoint, the login,
+    sign-up, confirm, resend or password-reset form THEN a 4xx (OAuth JSON error or the error
+    page), never a 5xx or a token."""
     agent = hosted_ui.agent()
     params = agent.params(PKCE)
     headers = {"content-type": content_type} if content_type else {}
     token = agent.http.post("/oauth2/token", content=body, headers=headers)
     assert token.status_code in (400, 401), token.text
     assert not {"access_token", "id_token", "refresh_token"} & set(token.json())
-    for page in ("login", "signup"):
+    for page in (
+        "login",
+        "signup",
+        "confirm",
+        "resendcode",
+        "forgotPassword",
+        "confirmForgotPassword",
+    ):
         answer = agent.http.post(f"/{page}", params=params, content=body, headers=headers)
         assert 400 <= answer.status_code < 500, answer.text
         assert "location" not in answer.headers

@@ -19,6 +19,7 @@ from stacks.contract import (
 )
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce, new_email, query_of
+from tests.local.pool_features import needs_pool_revocation
 
 ISSUED = ("access_token", "id_token", "refresh_token")
 # The deployed pre token trigger adds the user scopes to every token of the user app client,
@@ -111,7 +112,7 @@ def test_a_verifier_for_a_code_without_challenge_fails(hosted_ui: UiUnderTest) -
     WHEN none is sent THEN tokens (Cognito allows code without PKCE)."""
     agent = hosted_ui.agent()
     params = agent.params()
-    location = agent.sign_up(params, new_email()).headers["location"]
+    location = agent.join(params, new_email()).headers["location"]
     _refused(agent.redeem(query_of(location)["code"], Pkce.new()), "invalid_grant")
     again = agent.http.get("/oauth2/authorize", params=params).headers["location"]
     assert agent.redeem(query_of(again)["code"], None).status_code == 200
@@ -240,7 +241,7 @@ def test_user_info_answers_for_an_openid_access_token_only(hosted_ui: UiUnderTes
     agent, pkce = hosted_ui.agent(), Pkce.new()
     email = new_email()
     params = agent.params(pkce)
-    location = agent.sign_up(params, email).headers["location"]
+    location = agent.join(params, email).headers["location"]
     body = agent.redeem(query_of(location)["code"], pkce).json()
 
     def user_info(token: str | None) -> httpx.Response:
@@ -263,3 +264,27 @@ def test_user_info_answers_for_an_openid_access_token_only(hosted_ui: UiUnderTes
     pkce = Pkce.new()
     narrow = agent.redeem(agent.code(pkce, email=email, scope="email"), pkce).json()
     assert user_info(narrow["access_token"]).status_code == 403
+
+
+@needs_pool_revocation
+def test_a_confidential_client_refreshes_with_basic_auth(hosted_ui: UiUnderTest) -> None:
+    """GIVEN a client with a secret and its code-grant tokens WHEN it refreshes with HTTP
+    Basic THEN new tokens (through the pool's GetTokensFromRefreshToken, which takes the client
+    secret itself); WHEN the secret is wrong THEN 401 invalid_client."""
+    client = hosted_ui.secret_client
+    basic = httpx.BasicAuth(client["ClientId"], client["ClientSecret"])
+    agent, pkce = hosted_ui.agent(client["ClientId"]), Pkce.new()
+    code = agent.code(pkce, scope="openid email")
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": hosted_ui.redirect_uri,
+        "code_verifier": pkce.verifier,
+    }
+    body = agent.http.post("/oauth2/token", data=form, auth=basic).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    fresh = agent.http.post("/oauth2/token", data=refresh, auth=basic)
+    assert fresh.status_code == 200, fresh.text
+    assert {"access_token", "id_token"} <= set(fresh.json())
+    wrong = httpx.BasicAuth(client["ClientId"], "wrong-secret")
+    _refused(agent.http.post("/oauth2/token", data=refresh, auth=wrong), "invalid_client", 401)

@@ -27,7 +27,6 @@ import stacks.contract
 from local.emulator.client import local_client
 from local.state import ROOT, LocalUp, RunDir, RunState, start_local_up
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
-from tests.local.pool_features import needs_pool_codes
 
 PROFILE = {
     "name": "Ada Lovelace",
@@ -105,7 +104,6 @@ def _open_demo_page(page: Page, run: LocalUp) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
-@needs_pool_codes
 def test_the_tutorials_browser_flow_end_to_end(
     scoped_run: LocalUp, browser: Browser, tmp_path: Path
 ) -> None:

@@ -30,7 +30,6 @@ from local.emulator.client import local_client
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
-from tests.local.pool_features import needs_pool_revocation
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,6 @@ def test_authlib_refresh_keeps_auth_time_and_validates_without_a_nonce(
         _validated(provider, fresh["id_token"], nonce=nonce, access_token=fresh["access_token"])
 
 
-@needs_pool_revocation
 def test_authlib_revokes_at_the_discovery_revocation_endpoint_and_refresh_is_refused(
     local_run: LocalRun, provider: Provider, oauth: OAuth2Client
 ) -> None:
@@ -265,7 +263,6 @@ def test_openid_client_discovery_reads_the_pools_document_with_its_aws_issuer(
     assert openid_client["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
 
 
-@needs_pool_revocation
 def test_openid_client_revokes_and_its_refresh_is_then_refused(
     openid_client: dict[str, Any],
 ) -> None:

@@ -22,7 +22,6 @@ from tests.local.hosted_ui.oauth import (
     page_error,
     query_of,
 )
-from tests.local.pool_features import needs_pool_codes
 
 
 def _redirect_attacks(registered: str) -> list[str]:
@@ -250,7 +249,6 @@ def test_sign_up_asks_for_the_code_and_leaves_the_user_unconfirmed(hosted_ui: Ui
     assert user["UserStatus"] == "UNCONFIRMED"
 
 
-@needs_pool_codes
 def test_an_unconfirmed_user_cannot_log_in(hosted_ui: UiUnderTest) -> None:
     """GIVEN a sign-up without its code WHEN the user logs in THEN Cognito's 'User is not
     confirmed.' and nothing issued (moto alone lets an unconfirmed user sign in)."""

@@ -16,7 +16,6 @@ from local.state import free_port
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest, serving
 from tests.local.hosted_ui.oauth import Agent, Pkce, csrf_of, new_email, page_error, query_of
-from tests.local.pool_features import needs_pool_codes
 
 
 def _status(hosted_ui: UiUnderTest, email: str) -> str:
@@ -53,7 +52,6 @@ def test_the_confirm_form_needs_a_code_and_its_csrf_token(hosted_ui: UiUnderTest
     assert _status(hosted_ui, email) == "UNCONFIRMED"
 
 
-@needs_pool_codes
 def test_the_code_from_the_outbox_confirms_and_signs_the_user_in(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -73,7 +71,6 @@ def test_the_code_from_the_outbox_confirms_and_signs_the_user_in(
     assert hosted_ui.ui.minter.verify(id_token, use="id")["email_verified"] is True
 
 
-@needs_pool_codes
 def test_a_wrong_code_shows_cognitos_message_and_changes_nothing(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -91,7 +88,6 @@ def test_a_wrong_code_shows_cognitos_message_and_changes_nothing(
     assert _confirm(agent, params, email, right).status_code == 302
 
 
-@needs_pool_codes
 def test_resend_puts_a_new_code_in_the_outbox_that_confirms(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -111,7 +107,6 @@ def test_resend_puts_a_new_code_in_the_outbox_that_confirms(
     assert _confirm(agent, params, email, after[-1].code).status_code == 302
 
 
-@needs_pool_codes
 def test_another_browser_confirms_then_signs_in_with_the_password(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -127,7 +122,6 @@ def test_another_browser_confirms_then_signs_in_with_the_password(
     assert other.log_in(params, email).status_code == 302
 
 
-@needs_pool_codes
 def test_the_outbox_page_lists_the_code_sent(hosted_ui: UiUnderTest, local_run: LocalRun) -> None:
     """GIVEN a fresh sign-up WHEN the hosted UI's /_local/outbox page is opened THEN it lists
     the message to that e-mail with its code, as an HTML page under the hosted UI's CSP."""

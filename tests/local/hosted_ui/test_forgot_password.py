@@ -17,7 +17,6 @@ from tests.local.hosted_ui.oauth import (
     new_email,
     page_error,
 )
-from tests.local.pool_features import needs_pool_codes
 
 NEW_PASSWORD = "Another-Horse-7-staple"
 
@@ -65,7 +64,6 @@ def _code(local_run: LocalRun, email: str) -> str:
     return latest_code(local_run.endpoint_url, email, kinds=("forgot_password",))
 
 
-@needs_pool_codes
 def test_the_outbox_code_and_a_new_password_reset_it(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -84,7 +82,6 @@ def test_the_outbox_code_and_a_new_password_reset_it(
     assert page_error(old.text) == "Incorrect username or password."
 
 
-@needs_pool_codes
 def test_a_wrong_code_or_a_weak_password_resets_nothing(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:

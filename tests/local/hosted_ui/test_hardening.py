@@ -157,10 +157,10 @@ def test_every_answer_says_nosniff_and_echoed_origins_vary(hosted_ui: UiUnderTes
 
 
 def test_the_code_flow_still_works_end_to_end(hosted_ui: UiUnderTest) -> None:
-    """GIVEN the hardened hosted UI WHEN a user signs up and the code is redeemed once THEN
+    """GIVEN the hardened hosted UI WHEN a new user signs in and the code is redeemed once THEN
     tokens; a second redemption THEN invalid_grant (regression guard for the changes)."""
     agent, pkce = hosted_ui.agent(), Pkce.new()
-    location = agent.sign_up(agent.params(pkce), new_email()).headers["location"]
+    location = agent.join(agent.params(pkce), new_email()).headers["location"]
     code = query_of(location)["code"]
     assert "access_token" in agent.redeem(code, pkce).json()
     assert agent.redeem(code, pkce).json()["error"] == "invalid_grant"

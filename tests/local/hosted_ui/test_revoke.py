@@ -13,7 +13,6 @@ import pytest
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce
-from tests.local.pool_features import needs_pool_revocation
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:
@@ -125,7 +124,6 @@ def test_revoke_takes_only_a_form_body(hosted_ui: UiUnderTest) -> None:
     _refused(answer, 400, "invalid_request")
 
 
-@needs_pool_revocation
 def test_a_revoked_refresh_token_no_longer_refreshes(
     hosted_ui: UiUnderTest, local_run: LocalRun
 ) -> None:
@@ -156,7 +154,6 @@ def test_a_revoked_refresh_token_no_longer_refreshes(
     assert api.status_code == 200, api.text
 
 
-@needs_pool_revocation
 def test_a_confidential_client_revokes_with_basic_auth(hosted_ui: UiUnderTest) -> None:
     """GIVEN a client with a secret and its tokens WHEN it revokes with HTTP Basic (Cognito's
     way for such clients) THEN 200, and its refresh grant then answers invalid_grant."""
@@ -182,7 +179,6 @@ def test_a_confidential_client_revokes_with_basic_auth(hosted_ui: UiUnderTest) -
     _refused(agent.http.post("/oauth2/token", data=refresh, headers=secret), 400, "invalid_grant")
 
 
-@needs_pool_revocation
 def test_with_rotation_each_refresh_answers_a_new_refresh_token_and_retires_the_old(
     hosted_ui: UiUnderTest,
 ) -> None:

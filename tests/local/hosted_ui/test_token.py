@@ -19,7 +19,6 @@ from stacks.contract import (
 )
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce, new_email, query_of
-from tests.local.pool_features import needs_pool_revocation
 
 ISSUED = ("access_token", "id_token", "refresh_token")
 # The deployed pre token trigger adds the user scopes to every token of the user app client,
@@ -266,7 +265,6 @@ def test_user_info_answers_for_an_openid_access_token_only(hosted_ui: UiUnderTes
     assert user_info(narrow["access_token"]).status_code == 403
 
 
-@needs_pool_revocation
 def test_a_confidential_client_refreshes_with_basic_auth(hosted_ui: UiUnderTest) -> None:
     """GIVEN a client with a secret and its code-grant tokens WHEN it refreshes with HTTP
     Basic THEN new tokens (through the pool's GetTokensFromRefreshToken, which takes the client

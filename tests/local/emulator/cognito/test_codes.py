@@ -232,3 +232,30 @@ def test_delete_user_removes_the_user_and_revokes_its_tokens(pool: LocalPool) ->
             ClientId=pool.client_id, RefreshToken=tokens["RefreshToken"]
         )
     assert _error(raised.value)[0] == "NotAuthorizedException"
+
+
+def test_an_unconfirmed_user_cannot_sign_in_through_the_admin_password_flow(
+    pool: LocalPool,
+) -> None:
+    """GIVEN a signed-up user who never entered the code WHEN AdminInitiateAuth
+    ADMIN_USER_PASSWORD_AUTH with the right password THEN UserNotConfirmedException (moto
+    issued tokens), and with a wrong one NotAuthorizedException, as Cognito answers."""
+    email = f"u-{uuid.uuid4().hex[:10]}@example.com"
+    pool.cognito.sign_up(
+        ClientId=pool.client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    for password, expected in (
+        (PASSWORD, "UserNotConfirmedException"),
+        ("Wrong-9!aaaa", "NotAuthorizedException"),
+    ):
+        with pytest.raises(ClientError) as raised:
+            pool.cognito.admin_initiate_auth(
+                UserPoolId=pool.pool_id,
+                ClientId=pool.client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )
+        assert _error(raised.value)[0] == expected

@@ -1,4 +1,5 @@
-"""The tutorial's browser flow in headless Chromium, against a local run with scoped routes.
+"""The tutorial's browser flow in headless Chromium, against the shared run with scoped routes
+(`scoped_run`: requireScopes=true machineClient=true, tests/local/conftest.py).
 
 Open the demo page, sign up on the hosted UI, come back with the claims shown, call the API with
 each token and with none (200, 201, 400, 401, 403 as the API answers), refresh, log out. The run
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-import stacks.contract
-from local.state import ROOT, LocalUp, start_local_up
+from local.state import ROOT
+from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, new_email
 
 PROFILE = {
@@ -30,11 +31,6 @@ PROFILE = {
     "bio": "Wrote the first program.",
     "website": "https://ada.example.com",
 }
-# Scoped routes: the resource-server scopes where the stack has them (requireScopes), else the
-# `scopes` context (every route requires openid).
-SCOPED_CONTEXT = (
-    "requireScopes=true" if hasattr(stacks.contract, "READ_SCOPE_NAME") else "scopes=openid"
-)
 SCREENSHOT = ROOT / "docs" / "demo-page.png"
 NO_BROWSER = (
     "no Chromium for the browser tests at {path}: run `make browser` "
@@ -48,16 +44,6 @@ def chromium_path() -> str:
     if not os.access(path, os.X_OK):
         pytest.fail(NO_BROWSER.format(path=path), pytrace=False)
     return path
-
-
-@pytest.fixture(scope="module")
-def scoped_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUp]:
-    tmp = tmp_path_factory.mktemp("scoped-run")
-    run = start_local_up(tmp / "state", tmp / "local-up.log", extra_args=["-c", SCOPED_CONTEXT])
-    try:
-        yield run
-    finally:
-        assert run.stop() == 0, run.log_text()[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +62,7 @@ def _api_answer(page: Page, expected_status: int) -> dict[str, object]:
 
 
 def test_the_tutorials_browser_flow_end_to_end(
-    scoped_run: LocalUp, browser: Browser, tmp_path: Path
+    scoped_run: LocalRun, browser: Browser, tmp_path: Path
 ) -> None:
     """GIVEN `local up` with scoped routes WHEN a person uses the demo page THEN sign-up on the
     hosted UI lands back on the page with the decoded tokens; GET shows profile null; POST

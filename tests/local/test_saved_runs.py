@@ -1,8 +1,10 @@
 """The suite's saved deployed states (tests/local/runs.py) are what they claim: a configuration
 deployed once, restarted from a copy without deploying, holding only what the deploy made.
 
-One configuration nobody else uses (auth=jwt with its own audience), with a saved-state folder
-of its own, so the first start here always deploys cold.
+The configuration is the issuer swap's auth=jwt case, on the swap's worker (xdist group
+"issuer-swap"): whichever of the two comes first in a session without saved states deploys it
+cold and saves it; the other starts from that copy. This module's own second run always starts
+from the saved copy.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stacks.contract import PROFILE_PATH
+from local.emulator.token_shapes import Provider
+from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import local_cli
 from tests.local.runs import (
     CACHE_ENV,
@@ -26,10 +29,13 @@ from tests.local.runs import (
     state_key,
     stop_cleanly,
 )
+from tests.local.test_issuer_swap import CASES
 
-pytestmark = pytest.mark.local
+pytestmark = [pytest.mark.local, pytest.mark.xdist_group("issuer-swap")]
 
-CONTEXT = ("auth=jwt", "issuer=https://idp.example.com/realms/saved", "audience=saved-runs")
+CONTEXT = context_pairs(
+    context_args(next(case.context for case in CASES if case.provider is Provider.OIDC))
+)
 
 
 def _user_token(state_dir: Path) -> str:
@@ -49,22 +55,25 @@ def _modes(root: Path) -> dict[str, int]:
 
 
 def test_a_saved_state_restarts_without_deploying_and_without_the_first_runs_data(
-    tmp_path: Path,
+    saved_states: SavedStates, tmp_path: Path
 ) -> None:
-    """GIVEN no saved state of a configuration WHEN a run of it starts THEN it deploys (the CDK
-    CLI runs) and its state is saved as the deploy left it, without the serving run's files;
-    a profile stored afterwards in that run is not in the saved state: WHEN a second run starts
-    from it THEN `local up` keeps the app (no CDK CLI), the same API answers, the profile is
-    absent, and every file and folder kept its mode."""
-    saved = SavedStates(tmp_path / "saved")
-    first = saved.start(CONTEXT, tmp_path / "first")
+    """GIVEN a run of a configuration (deployed by the CDK CLI and saved, or started from the
+    saved state) THEN the saved state is the deploy's, without the serving run's files, and a
+    profile stored afterwards in that run is not in it: WHEN a second run starts from it THEN
+    `local up` keeps the app (no CDK CLI ran), the same API answers, the profile is absent, and
+    every file and folder kept its mode."""
+    if saved_states.root is None:
+        pytest.fail(f"{CACHE_ENV}=off: this test proves the saved states, run it without that")
+    key = state_key(CONTEXT)
+    first = saved_states.start(CONTEXT, tmp_path / "first")
     try:
-        assert KEPT_LINE not in first.log_text()
-        assert (first.state_dir / "cdk.log").stat().st_size > 0  # the real CDK CLI deployed
-        entry = tmp_path / "saved" / state_key(CONTEXT)
-        assert (entry / SAVED_FILE).is_file()
-        kept = entry / "state"
+        deployed = key in saved_states.deployed
+        assert deployed or key in saved_states.restored
+        assert (KEPT_LINE in first.log_text()) is not deployed
+        kept = saved_states.root / key / "state"
+        assert (kept.parent / SAVED_FILE).is_file()
         assert (kept / "aws" / "snapshot.bin").is_file()
+        assert (kept / "cdk.log").stat().st_size > 0  # the real CDK CLI deployed it
         assert not (kept / "state.json").exists(), "a saved state must not say a run serves"
         assert not (kept / "issuer-key.pem").exists(), "the run's private key was saved"
         saved_modes, serving = _modes(kept), _modes(first.state_dir)
@@ -80,11 +89,12 @@ def test_a_saved_state_restarts_without_deploying_and_without_the_first_runs_dat
         api_id = first.outputs.api_id
     finally:
         stop_cleanly(first)
-    assert saved.deployed == [state_key(CONTEXT)]
-    assert stat.S_IMODE((tmp_path / "saved").stat().st_mode) == 0o700
+    assert stat.S_IMODE(saved_states.root.stat().st_mode) == 0o700
 
-    second = saved.start(CONTEXT, tmp_path / "second")
+    restored_before = saved_states.restored.count(key)
+    second = saved_states.start(CONTEXT, tmp_path / "second")
     try:
+        assert saved_states.restored.count(key) == restored_before + 1
         assert KEPT_LINE in second.log_text(), second.log_text()[-2000:]
         cdk_log = (second.state_dir / "cdk.log").stat().st_mtime_ns
         assert cdk_log == (kept / "cdk.log").stat().st_mtime_ns  # no CDK CLI ran
@@ -98,7 +108,6 @@ def test_a_saved_state_restarts_without_deploying_and_without_the_first_runs_dat
         assert {k: restored[k] for k in common} == {k: saved_modes[k] for k in common}
     finally:
         stop_cleanly(second)
-    assert saved.restored == [state_key(CONTEXT)]
 
 
 def test_the_key_follows_the_configuration() -> None:

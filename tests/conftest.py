@@ -15,11 +15,10 @@ for path in (ROOT, LAMBDA_ROOT):
 
 
 # Session fixtures that are expensive to build: tests using one stay on one xdist worker, so it
-# is built once per session, not once per worker.
+# is built once per session, not once per worker. Shared local runs (tests/local/runs.py:
+# local_run, scoped_run and any made by shared_run_fixture) add themselves here.
 SHARED_FIXTURE_GROUPS = {
-    "local_run": "local-run",  # emulator + real `cdk deploy` + data plane, ~10 s
-    "swap_run": "issuer-swap",  # one such run per external provider, one after another
-    "scoped_run": "scoped-run",  # the same with requireScopes=true machineClient=true
+    "swap_run": "issuer-swap",  # one run per external provider, one after another
     "synthesized": "synth",  # every configuration synthesized, ~4 s of jsii
 }
 

@@ -65,10 +65,12 @@ def test_a_saved_state_restarts_without_deploying_and_without_the_first_runs_dat
     if saved_states.root is None:
         pytest.fail(f"{CACHE_ENV}=off: this test proves the saved states, run it without that")
     key = state_key(CONTEXT)
+    before = (saved_states.deployed.count(key), saved_states.restored.count(key))
     first = saved_states.start(CONTEXT, tmp_path / "first")
     try:
-        deployed = key in saved_states.deployed
-        assert deployed or key in saved_states.restored
+        after = (saved_states.deployed.count(key), saved_states.restored.count(key))
+        deployed = after == (before[0] + 1, before[1])
+        assert deployed or after == (before[0], before[1] + 1)
         assert (KEPT_LINE in first.log_text()) is not deployed
         kept = saved_states.root / key / "state"
         assert (kept.parent / SAVED_FILE).is_file()

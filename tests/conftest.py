@@ -20,6 +20,7 @@ for path in (ROOT, LAMBDA_ROOT):
 SHARED_FIXTURE_GROUPS = {
     "swap_run": "issuer-swap",  # one run per external provider, one after another
     "synthesized": "synth",  # every configuration synthesized, ~4 s of jsii
+    "cli_synth": "synth",  # one real `cdk synth` of the dev configuration
 }
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import yaml  # type: ignore[import-untyped]
 
 from tests.conftest import ROOT
 from tests.stacks.configurations import GATED_CONFIGURATIONS
-from tests.stacks.conftest import Synthesized
+from tests.stacks.conftest import CliSynth, Synthesized
 
 CONFIG_FILE = ROOT / ".checkov.yaml"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -105,14 +105,9 @@ def _write_templates(every: dict[str, Synthesized], directory: Path) -> set[str]
     return written
 
 
-def _cli_synth(directory: Path) -> set[str]:
-    """The real CDK CLI's `cdk synth -o` of the dev configuration, as a user runs it."""
-    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
-    env = os.environ | {"PATH": os.pathsep.join([*bins, os.environ["PATH"]]), "CI": "true"}
-    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
-    command = ["cdk", "synth", "--quiet", "--output", str(directory / CLI_SYNTH)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
+def _cli_templates(cli: CliSynth, directory: Path) -> set[str]:
+    """The CLI's `cdk synth -o` output of the dev configuration, every file as written."""
+    shutil.copytree(cli.outdir, directory / CLI_SYNTH)
     return {f"{CLI_SYNTH}/{p.name}" for p in (directory / CLI_SYNTH).glob("*.template.json")}
 
 
@@ -134,10 +129,14 @@ def _run_checkov(directory: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def scan(
-    every_issuer_and_stage: dict[str, Synthesized], tmp_path_factory: pytest.TempPathFactory
+    every_issuer_and_stage: dict[str, Synthesized],
+    cli_synth: CliSynth,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Scan:
     directory = tmp_path_factory.mktemp("checkov")
-    written = _write_templates(every_issuer_and_stage, directory) | _cli_synth(directory)
+    written = _write_templates(every_issuer_and_stage, directory) | _cli_templates(
+        cli_synth, directory
+    )
     report = _run_checkov(directory)
     results = report["results"]
     failures: list[Failure] = []

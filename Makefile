@@ -77,9 +77,9 @@ $(VENV)/.bench-installed: requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-## test: lint, type-check and run the whole test suite (what CI runs)
+## test: lint, type-check and run the whole test suite (what CI runs), then its 10 slowest steps
 test: setup lint browser $(CHECKOV_VENV)/.installed tests/sdk/node_modules/.installed tests/oidc/node_modules/.installed
-	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest
+	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest --durations=10
 
 # The third-party clients the tests drive against the local pool (Amplify JS v6) and hosted UI
 # (openid-client v6), each pinned by its own lock file.
@@ -97,9 +97,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-## checkov: scan the templates of `make synth` (cdk.out/*) with the skips of .checkov.yaml
-checkov: synth $(CHECKOV_VENV)/.installed
-	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -d cdk.out --skip-download --compact --quiet
+## checkov: scan what `cdk synth` writes for every configuration in dev and prod (cdk.out/gated/*)
+## with the skips of .checkov.yaml, as the test gate does (tests/stacks/test_checkov.py)
+checkov: setup $(CHECKOV_VENV)/.installed
+	$(PY) -m tools.synth_report --gated cdk.out/gated
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -d cdk.out/gated --skip-download --compact --quiet
 
 lint: setup
 	$(PY) -m ruff check .

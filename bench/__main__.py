@@ -75,7 +75,8 @@ def measure(sections: list[str], rounds: int, suite_rounds: int, workdir: Path) 
     if "suite" in sections:
         suite_result = suite.run(suite_rounds, workdir)
         results["suite"] = {
-            "suite": _seconds(suite_result.suite),
+            "suites": {name: _seconds(s) for name, s in suite_result.suites.items()},
+            "cold": suite_result.cold,
             "bare": _seconds(suite_result.bare),
             "summaries": suite_result.summaries,
             "durations": suite_result.durations,
@@ -89,7 +90,9 @@ def main() -> None:
         "--only", default=",".join(SECTIONS), help=f"comma-separated sections: {SECTIONS}"
     )
     parser.add_argument("--rounds", type=int, default=8, help="interleaved synth rounds (8)")
-    parser.add_argument("--suite-rounds", type=int, default=2, help="whole-suite runs (2)")
+    parser.add_argument(
+        "--suite-rounds", type=int, default=2, help="whole-suite rounds on 2 and 1 workers (2)"
+    )
     parser.add_argument("--report-only", action="store_true", help="re-render from results.json")
     args = parser.parse_args()
 

@@ -135,6 +135,47 @@ SYNTH_CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
 }
 
 
+# Every optional part at once: a custom domain with a Route 53 alias, alarms with an e-mail.
+EXTRAS_DOMAIN = "api.example.com"
+EXTRAS_CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+EXTRAS: Mapping[str, str] = {
+    "apiDomain": EXTRAS_DOMAIN,
+    "certificateArn": EXTRAS_CERTIFICATE_ARN,
+    "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "hostedZoneName": "example.com",
+    "alarms": "true",
+    "alarmEmail": "ops@example.com",
+}
+# What the security gates check (cdk-nag, cfn-lint, checkov in the tests and `make checkov`).
+CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
+    **SYNTH_CONFIGURATIONS,
+    "extras": {
+        "auth": "jwt",
+        "issuer": JWT_ISSUER,
+        "audience": "profile-api",
+        "readScopes": "api.read",
+        "writeScopes": "api.write",
+        **EXTRAS,
+    },
+}
+
+
+def in_both_stages(configurations: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every configuration in dev and in prod (PROD_CONTEXT in prod: it refuses localhost
+    callback URLs), named `<configuration>-<stage>`."""
+    both: dict[str, dict[str, Any]] = {}
+    for name, context in configurations.items():
+        for stage in ("dev", "prod"):
+            prod = dict(PROD_CONTEXT) if stage == "prod" else {}
+            both[f"{name.removesuffix('-prod')}-{stage}"] = dict(context) | prod | {"stage": stage}
+    return both
+
+
+GATED_CONFIGURATIONS = in_both_stages(CONFIGURATIONS)
+
+
 def context_args(context: Mapping[str, Any]) -> list[str]:
     """A context set as CDK CLI arguments: ["-c", "key=value", ...]."""
     return [arg for key, value in context.items() for arg in ("-c", f"{key}={value}")]

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import jwt
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import errors
 from authlib.oauth2.rfc6749.util import extract_basic_authorization, scope_to_list
 from authlib.oauth2.rfc7636.challenge import CODE_CHALLENGE_PATTERN
@@ -130,6 +131,13 @@ def _single(items: list[tuple[str, Any]], *, where: str) -> dict[str, str]:
             raise PageError(f"{where} parameter '{key[:64]}' is longer than {MAX_PARAM_CHARS}")
         params[key] = value
     return params
+
+
+def _oauth_text(text: str) -> str:
+    """An error_description may hold only RFC 6749's characters (printable ASCII but '"' and
+    '\\'): a parameter name echoed from the request gets '?' for any other."""
+    forbidden = set(invalid_error_characters(text))
+    return "".join("?" if char in forbidden else char for char in text)
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -677,7 +685,7 @@ class HostedUi:
         try:
             fields = await _read_form(request)
         except PageError as problem:
-            raise errors.InvalidRequestError(description=str(problem)) from None
+            raise errors.InvalidRequestError(description=_oauth_text(str(problem))) from None
         basic: tuple[str, str] | None = None
         if "authorization" in request.headers:
             client_id, secret = extract_basic_authorization(request.headers)

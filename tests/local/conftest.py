@@ -1,16 +1,16 @@
 """The offline product end to end: `python -m local up` as a user runs it, against real HTTP.
 
-One local run per test session (the emulator, the real CDK CLI deploy, the data plane), shared
-by every test here. A second, in-process data plane over the same emulator reads its keys from
-a test issuer, so the bad-token catalogue (which needs keys the tests hold) runs over real HTTP
-too, with a count of function invocations to prove no handler ran.
+One local run per configuration and worker (the emulator, the real CDK CLI deploy or the saved
+state of one, the data plane), shared by every test here (tests/local/runs.py; another
+configuration's shared run: `shared_run_fixture`). A second, in-process data plane over the
+same emulator reads its keys from a test issuer, so the bad-token catalogue (which needs keys
+the tests hold) runs over real HTTP too, with a count of function invocations to prove no
+handler ran.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -27,12 +26,14 @@ import uvicorn
 
 from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
+from local.state import free_port
 from stacks.contract import ApiOutput
 from tests.conftest import ROOT
 from tests.local.gateway.authorizer.bad_tokens import SigningMaterial
 from tests.local.gateway.authorizer.jwks_server import JWKS_PATH, FakeIssuer
-from tools.outputs import StageOutputs
+from tests.local.runs import LocalRun as LocalRun
+from tests.local.runs import SavedStates, SharedRuns, shared_run_fixture
+from tests.local.runs import port_is_free as port_is_free
 
 
 def local_cli(
@@ -55,57 +56,24 @@ def local_cli(
     )
 
 
-def port_is_free(port: int) -> bool:
-    """Could a new server listen here? (SO_REUSEADDR, as servers set: TIME_WAIT is no owner.)"""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-class LocalRun(LocalUp):
-    """A running `python -m local up` (started by this session), with what the tests read."""
-
-    @property
-    def state(self) -> RunState:
-        state = RunState.read(RunDir(self.state_dir))
-        assert state is not None, "the local run wrote no state"
-        return state
-
-    @property
-    def outputs(self) -> StageOutputs:
-        return self.state.outputs
-
-    def access_log(self, request_id: str) -> dict[str, Any]:
-        """The data plane's JSON log line for one request (by the apigw-requestid header)."""
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            for line in self.log_text().splitlines():
-                if line.startswith("{") and f'"requestId":"{request_id}"' in line:
-                    entry: dict[str, Any] = json.loads(line)
-                    return entry
-            time.sleep(0.05)
-        raise AssertionError(f"no access log line for request {request_id}")
+@pytest.fixture(scope="session")
+def saved_states() -> SavedStates:
+    """Deployed states kept by configuration (tests/local/runs.py; LOCAL_TEST_STATES)."""
+    return SavedStates.from_environment()
 
 
 @pytest.fixture(scope="session")
-def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
-    tmp = tmp_path_factory.mktemp("local-run")
-    run = LocalRun(**vars(start_local_up(tmp / "state", tmp / "local-up.log")))
-    try:
-        yield run
-    finally:
-        exit_code = run.stop()
-    # Ctrl-C is the documented way to stop: it must end cleanly and free both ports.
-    assert exit_code == 0, run.log_text()[-2000:]
-    assert STOPPED_LINE in run.log_text()
-    for url in (run.base_url, run.endpoint_url):
-        assert port_is_free(int(url.rsplit(":", 1)[1])), f"{url} still answers after Ctrl-C"
-    assert not (run.state_dir / "state.json").exists()
+def shared_runs(
+    saved_states: SavedStates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedRuns]:
+    """This worker's shared runs, one per configuration; each must stop cleanly at the end."""
+    runs = SharedRuns(saved_states, tmp_path_factory.mktemp("shared-runs"))
+    yield runs
+    runs.stop_all()
 
+
+# The default configuration, as `make local` deploys it: most end-to-end tests share this run.
+local_run = shared_run_fixture("local_run", (), group="local-run")
 
 # The one extra run of the session: route scopes on, a machine client, refresh-token rotation
 # and optional TOTP MFA (CONTEXT of `make local`).
@@ -115,18 +83,7 @@ SCOPED_CONTEXT = (
     "refreshTokenRotation=true",  # the user client rotates (test_pool_rotation_and_mfa.py)
     "mfa=true",  # optional TOTP, as prod has it
 )
-
-
-@pytest.fixture(scope="session")
-def scoped_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
-    tmp = tmp_path_factory.mktemp("scoped-run")
-    extra = [arg for pair in SCOPED_CONTEXT for arg in ("-c", pair)]
-    run = LocalRun(**vars(start_local_up(tmp / "state", tmp / "local-up.log", extra_args=extra)))
-    try:
-        yield run
-    finally:
-        exit_code = run.stop()
-    assert exit_code == 0, run.log_text()[-2000:]
+scoped_run = shared_run_fixture("scoped_run", SCOPED_CONTEXT, group="scoped-run")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The tutorial's browser flow in headless Chromium, against a local run with scoped routes.
+"""The tutorial's browser flow in headless Chromium, against the shared run with scoped routes
+(`scoped_run`, tests/local/conftest.py: requireScopes=true machineClient=true and more).
 
 Open the demo page, sign up on the hosted UI, read the confirmation code on the hosted UI's
 local outbox page and type it, come back with the claims shown, call the API with each token
@@ -23,9 +24,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-import stacks.contract
 from local.emulator.client import local_client
-from local.state import ROOT, LocalUp, RunDir, RunState, start_local_up
+from local.state import ROOT, RunDir, RunState
+from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 
 PROFILE = {
@@ -33,11 +34,6 @@ PROFILE = {
     "bio": "Wrote the first program.",
     "website": "https://ada.example.com",
 }
-# Scoped routes: the resource-server scopes where the stack has them (requireScopes), else the
-# `scopes` context (every route requires openid).
-SCOPED_CONTEXT = (
-    "requireScopes=true" if hasattr(stacks.contract, "READ_SCOPE_NAME") else "scopes=openid"
-)
 SCREENSHOT = ROOT / "docs" / "demo-page.png"
 NO_BROWSER = (
     "no Chromium for the browser tests at {path}: run `make browser` "
@@ -51,16 +47,6 @@ def chromium_path() -> str:
     if not os.access(path, os.X_OK):
         pytest.fail(NO_BROWSER.format(path=path), pytrace=False)
     return path
-
-
-@pytest.fixture(scope="module")
-def scoped_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUp]:
-    tmp = tmp_path_factory.mktemp("scoped-run")
-    run = start_local_up(tmp / "state", tmp / "local-up.log", extra_args=["-c", SCOPED_CONTEXT])
-    try:
-        yield run
-    finally:
-        assert run.stop() == 0, run.log_text()[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +81,7 @@ def _watched_page(browser: Browser) -> tuple[Page, list[str]]:
     return page, problems
 
 
-def _open_demo_page(page: Page, run: LocalUp) -> None:
+def _open_demo_page(page: Page, run: LocalRun) -> None:
     first = page.goto(run.demo_url)
     assert first is not None
     csp = first.headers["content-security-policy"]
@@ -105,7 +91,7 @@ def _open_demo_page(page: Page, run: LocalUp) -> None:
 
 
 def test_the_tutorials_browser_flow_end_to_end(
-    scoped_run: LocalUp, browser: Browser, tmp_path: Path
+    scoped_run: LocalRun, browser: Browser, tmp_path: Path
 ) -> None:
     """GIVEN `local up` with scoped routes WHEN a person uses the demo page THEN sign-up on the
     hosted UI asks for the code; the hosted UI's outbox page (another tab) shows it; typing it
@@ -140,7 +126,7 @@ def test_the_tutorials_browser_flow_end_to_end(
 
 
 def test_the_demo_page_after_logging_in_an_existing_user(
-    scoped_run: LocalUp, browser: Browser, tmp_path: Path
+    scoped_run: LocalRun, browser: Browser, tmp_path: Path
 ) -> None:
     """GIVEN `local up` with scoped routes and a confirmed user WHEN the person logs in through
     the hosted UI from the demo page THEN the demo page works (below)."""
@@ -162,7 +148,7 @@ def test_the_demo_page_after_logging_in_an_existing_user(
 
 
 def _use_the_demo_page(
-    page: Page, scoped_run: LocalUp, email: str, tmp_path: Path, problems: list[str]
+    page: Page, scoped_run: LocalRun, email: str, tmp_path: Path, problems: list[str]
 ) -> None:
     """Signed in on the demo page: the decoded tokens are shown; GET shows profile null; POST
     stores; GET shows it; a bad POST shows the API's 400; no token gets 401; the ID token gets

@@ -1,5 +1,6 @@
 """A local run with a custom domain: the real `python -m local up -c apiDomain=...` deploys the
-domain name and API mapping into the emulator and still serves the API on localhost."""
+domain name and API mapping into the emulator and still serves the API on localhost (from the
+saved deployed state of this configuration when there is one: tests/local/runs.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from local.emulator.client import local_client
-from local.state import start_local_up
+from tests.local.runs import SavedStates
 from tests.stacks.configurations import CERTIFICATE_ARN
 
 pytestmark = pytest.mark.local
@@ -17,17 +18,13 @@ DOMAIN = "api.example.com"
 
 
 def test_local_run_with_a_custom_domain_deploys_it_and_serves_on_localhost(
-    tmp_path: Path,
+    tmp_path: Path, saved_states: SavedStates
 ) -> None:
     """GIVEN -c apiDomain + certificateArn WHEN `local up` starts THEN the emulator holds the
     domain name with that certificate, mapped to the deployed API's $default stage; the
     ApiStack outputs name the custom URL; and the API answers on localhost (401 without a
     token), then stops cleanly on Ctrl-C."""
-    run = start_local_up(
-        tmp_path / "state",
-        tmp_path / "local-up.log",
-        extra_args=["-c", f"apiDomain={DOMAIN}", "-c", f"certificateArn={CERTIFICATE_ARN}"],
-    )
+    run = saved_states.start((f"apiDomain={DOMAIN}", f"certificateArn={CERTIFICATE_ARN}"), tmp_path)
     try:
         unauthorized = httpx.get(f"{run.base_url}/user/profile", timeout=30)
         assert (unauthorized.status_code, unauthorized.json()) == (

@@ -1,7 +1,8 @@
 """The issuer swap end to end: `local up -c auth=auth0|okta|jwt ...` and `local token`.
 
 One real local run per provider (module-scoped, so one at a time; the three runs share one
-xdist group, see tests/conftest.py): the real CDK deploy of ApiStack with that issuer, the
+xdist group, see tests/conftest.py), from the saved deployed state of that configuration when
+there is one (tests/local/runs.py), else the real CDK deploy of ApiStack with that issuer, the
 stand-in issuer serving discovery and keys on localhost, the data plane fetching them, and the
 token command printing provider-shaped tokens. Variants (wrong audience, wrong issuer form,
 expired) are re-signed with the run's own key, so only the checked claim is wrong.
@@ -23,9 +24,9 @@ from local.emulator.issuers import LocalIssuer
 from local.emulator.token_shapes import Provider
 from local.gateway.authorizer.jwt_authorizer import E_AUDIENCE, E_EXPIRED, E_ISSUER, E_SIGNATURE
 from local.gateway.discovery import route_scopes
-from local.state import start_local_up
 from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import LocalRun, local_cli
+from tests.local.runs import SavedStates, context_pairs
 from tools.forge import forged_copy
 
 pytestmark = pytest.mark.local
@@ -150,14 +151,13 @@ def _printed(output: str, name: str) -> str:
 
 @pytest.fixture(scope="module", params=CASES, ids=lambda case: str(case.provider))
 def swap_run(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    saved_states: SavedStates,
 ) -> Iterator[SwapRun]:
     case: SwapCase = request.param
     tmp = tmp_path_factory.mktemp(f"swap-{case.provider}")
-    started = start_local_up(
-        tmp / "state", tmp / "local-up.log", extra_args=context_args(case.context)
-    )
-    run = LocalRun(**vars(started))
+    run = saved_states.start(context_pairs(context_args(case.context)), tmp)
     try:
         output = _token_command(run)
         assert run.state.issuer is not None, "the run recorded no stand-in issuer"

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -75,3 +79,25 @@ def every_issuer_and_stage(synthesized: dict[str, Synthesized]) -> dict[str, Syn
         name: by_context.get(json.dumps(context, sort_keys=True)) or synthesize(context)
         for name, context in GATED_CONFIGURATIONS.items()
     }
+
+
+@dataclass(frozen=True)
+class CliSynth:
+    """What the pinned CDK CLI's `cdk synth -o DIR` wrote for the dev configuration."""
+
+    outdir: Path
+    env: dict[str, str]  # the environment it ran in (pinned CLI and this interpreter first)
+
+
+@pytest.fixture(scope="session")
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> CliSynth:
+    """One real `cdk synth` per session, as a user runs it: the checkov gate scans its output
+    beside the in-process templates, the CLI test lists its stacks."""
+    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
+    env = os.environ | {"PATH": os.pathsep.join([*bins, os.environ["PATH"]]), "CI": "true"}
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    outdir = tmp_path_factory.mktemp("cli-synth") / "cdk.out"
+    command = ["cdk", "synth", "--quiet", "--output", str(outdir)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return CliSynth(outdir, env)

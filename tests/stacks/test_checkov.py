@@ -6,6 +6,12 @@ a comment). checkov runs once per session, without the skips, over all templates
 known-bad canary template; the gate then applies the skip list exactly as checkov's
 `skip-check` does (by check id). That single run proves the gate, that each skip still fires
 somewhere, and that the scanner is live.
+
+The session's templates are synthesized in process; `cdk synth` writes more (each resource's
+`aws:cdk:path` and asset metadata, the CDKMetadata resource, the region it resolved). So the
+same run also scans what the real CLI writes for the dev configuration (the folder a direct
+`checkov -d` of `cdk synth -o DIR` scans, assets included), and a test holds the two to the same
+findings; `make checkov` scans the CLI's output of every gated configuration.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +30,13 @@ import yaml  # type: ignore[import-untyped]
 
 from tests.conftest import ROOT
 from tests.stacks.configurations import GATED_CONFIGURATIONS
-from tests.stacks.conftest import Synthesized
+from tests.stacks.conftest import CliSynth, Synthesized
 
 CONFIG_FILE = ROOT / ".checkov.yaml"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 CANARY = "canary"
+CLI_SYNTH = "cli-synth"  # `cdk synth -o` of the dev configuration, as written
+CLI_COUNTERPART = "cognito-dev"
 # A table without point-in-time recovery: checkov's CKV_AWS_28 must report it.
 CANARY_TEMPLATE = {
     "Resources": {
@@ -96,6 +105,12 @@ def _write_templates(every: dict[str, Synthesized], directory: Path) -> set[str]
     return written
 
 
+def _cli_templates(cli: CliSynth, directory: Path) -> set[str]:
+    """The CLI's `cdk synth -o` output of the dev configuration, every file as written."""
+    shutil.copytree(cli.outdir, directory / CLI_SYNTH)
+    return {f"{CLI_SYNTH}/{p.name}" for p in (directory / CLI_SYNTH).glob("*.template.json")}
+
+
 def _run_checkov(directory: Path) -> dict[str, Any]:
     if not CHECKOV.exists():
         pytest.fail(f"checkov is not installed at {CHECKOV}: run `make test` (or `make checkov`)")
@@ -114,10 +129,14 @@ def _run_checkov(directory: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def scan(
-    every_issuer_and_stage: dict[str, Synthesized], tmp_path_factory: pytest.TempPathFactory
+    every_issuer_and_stage: dict[str, Synthesized],
+    cli_synth: CliSynth,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Scan:
     directory = tmp_path_factory.mktemp("checkov")
-    written = _write_templates(every_issuer_and_stage, directory)
+    written = _write_templates(every_issuer_and_stage, directory) | _cli_templates(
+        cli_synth, directory
+    )
     report = _run_checkov(directory)
     results = report["results"]
     failures: list[Failure] = []
@@ -168,7 +187,7 @@ def test_stage_scoped_skips_fail_in_dev_only(scan: Scan) -> None:
         stages = {
             f.configuration.rsplit("-", 1)[1]
             for f in scan.failures
-            if f.check_id == check_id and f.configuration != CANARY
+            if f.check_id == check_id and f.configuration not in (CANARY, CLI_SYNTH)
         }
         assert stages == {"dev"}, check_id
 
@@ -184,3 +203,21 @@ def test_the_scanner_reports_a_known_bad_template(scan: Scan) -> None:
     checkov reports CKV_AWS_28 for it (the gate is live)."""
     canary = {f.check_id for f in scan.failures if f.configuration == CANARY}
     assert CANARY_CHECK in canary
+
+
+def test_what_cdk_synth_writes_has_the_findings_of_the_gates_templates(scan: Scan) -> None:
+    """GIVEN the dev configuration as `cdk synth -o DIR` writes it (what a direct checkov scan
+    of DIR reads) WHEN scanned in the same run as the gate's templates THEN every template was
+    parsed and the failed checks, by check and resource, are exactly those of the gate's own
+    dev templates: the gate and a direct scan cannot disagree."""
+
+    def found(configuration: str) -> set[tuple[str, str, str]]:
+        return {
+            (f.check_id, f.template, f.resource)
+            for f in scan.failures
+            if f.configuration == configuration
+        }
+
+    cli = {t for t in scan.written if t.startswith(f"{CLI_SYNTH}/")}
+    assert len(cli) == 2, cli  # AuthStack and ApiStack
+    assert found(CLI_SYNTH) == found(CLI_COUNTERPART)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.stacks.configurations import CERTIFICATE_ARN
+from tests.stacks.conftest import CliSynth
 
 CDK_BIN = ROOT / "node_modules" / ".bin"
 
@@ -44,20 +45,26 @@ def test_bad_context_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> N
 
 
 @pytest.mark.skipif(not (CDK_BIN / "cdk").exists(), reason="npm ci has not installed the CLI")
-def test_pinned_cli_lists_both_stacks_and_reports_bad_context(tmp_path: Path) -> None:
-    """GIVEN the pinned CDK CLI WHEN `cdk ls` runs THEN it lists AuthStack and ApiStack; with an
-    unknown auth value it fails and shows our one-line message."""
-    # cdk.json runs `python3 app.py`: the test's own interpreter must be the one found first.
-    path = os.pathsep.join([str(CDK_BIN), str(Path(sys.executable).parent), os.environ["PATH"]])
+def test_pinned_cli_lists_both_stacks_and_reports_bad_context(
+    cli_synth: CliSynth, tmp_path: Path
+) -> None:
+    """GIVEN the pinned CDK CLI's `cdk synth` of the app (the session's one, cdk.json's app
+    command) WHEN `cdk ls` reads it THEN it lists AuthStack and ApiStack; with an unknown auth
+    value the CLI's synth fails and shows our one-line message."""
     # CDK_VALIDATION=false skips the template validation engine (~1.8 s): listing needs none.
-    env = os.environ | {"PATH": path, "CI": "true", "CDK_VALIDATION": "false"}
-    command = ["cdk", "ls", "--output", str(tmp_path)]
+    env = cli_synth.env | {"CDK_VALIDATION": "false"}
+    command = ["cdk", "ls", "--app", str(cli_synth.outdir)]
     listed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == ["JwtProfileAuthDev", "JwtProfileApiDev"]
 
     bad = subprocess.run(
-        [*command, "-c", "auth=keycloak"], cwd=ROOT, env=env, capture_output=True, text=True
+        ["cdk", "ls", "--output", str(tmp_path), "-c", "auth=keycloak"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode != 0
     assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in bad.stderr

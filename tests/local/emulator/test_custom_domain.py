@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from local.emulator import EmulatorProcess
+from local.emulator.client import LocalClients
 from local.emulator.verify import check_deployment
+from local.state import free_port
 from tests.local.emulator import templates
 from tests.local.emulator.conftest import AwsClient
 from tests.local.emulator.test_cloudformation_addon import deploy, outputs
@@ -60,13 +62,15 @@ def test_route53_alias_points_at_the_regional_domain_name(
     assert alias["AliasTarget"]["HostedZoneId"] == domain_out["RegionalHostedZoneId"]
 
 
-def test_verify_finds_the_domain_and_mapping_and_deleting_the_stack_removes_them(
-    aws: AwsClient, emulator: EmulatorProcess, domain_out: dict[str, str]
-) -> None:
-    """GIVEN the deployed stack WHEN verify checks it THEN no problem; WHEN the stack is deleted
-    THEN the domain name and its mapping are gone."""
-    assert check_deployment(emulator.endpoint_url, [STACK]) == []
-    aws("cloudformation").delete_stack(StackName=STACK)
-    apigw = aws("apigatewayv2")
-    assert apigw.get_domain_names()["Items"] == []
-    assert apigw.get_api_mappings(DomainName=templates.CUSTOM_DOMAIN)["Items"] == []
+def test_verify_finds_the_domain_and_mapping_and_deleting_the_stack_removes_them() -> None:
+    """GIVEN the stack deployed WHEN verify checks it THEN no problem; WHEN the stack is deleted
+    THEN the domain name and its mapping are gone. (An emulator of its own: the deletion must
+    not take the module's stack from the tests that read it, in whatever order they run.)"""
+    with EmulatorProcess(free_port()) as emulator:
+        aws = LocalClients(emulator.endpoint_url)
+        assert deploy(aws, STACK, templates.DOMAIN) == "CREATE_COMPLETE"
+        assert check_deployment(emulator.endpoint_url, [STACK]) == []
+        aws("cloudformation").delete_stack(StackName=STACK)
+        apigw = aws("apigatewayv2")
+        assert apigw.get_domain_names()["Items"] == []
+        assert apigw.get_api_mappings(DomainName=templates.CUSTOM_DOMAIN)["Items"] == []

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import jwt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.local.hosted_ui.conftest import UiUnderTest
@@ -179,6 +179,8 @@ def test_any_token_request_without_a_real_grant_is_refused_without_5xx(
         ]
     ),
 )
+# Found by this test: a repeated field whose name OAuth may not echo (a control character).
+@example(body=b"%00=a&%00=b", content_type="application/x-www-form-urlencoded")
 def test_any_raw_body_to_the_token_endpoint_and_the_forms_is_a_clean_4xx(
     hosted_ui: UiUnderTest, body: bytes, content_type: str
 ) -> None:

@@ -101,7 +101,6 @@ class EmulatorProcess:
             self.credentials = load_or_create(self.state_dir)
         elif self.credentials is None:
             self.credentials = RunCredentials.generate()
-        register(self.endpoint_url, self.credentials)
         command = [self.python, "-m", "local.emulator.server", "--port", str(self.port)]
         if self.quiet:
             command.append("--quiet")
@@ -126,6 +125,9 @@ class EmulatorProcess:
         except BaseException:
             self.stop()
             raise
+        # Only a server that answers as ours owns the URL: one that failed to start (its port
+        # taken by another) must not re-key that other server's clients with its credentials.
+        register(self.endpoint_url, self.credentials)
         return self
 
     def _wait_until_ready(self) -> None:

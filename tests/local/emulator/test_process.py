@@ -45,12 +45,14 @@ def test_process_start_on_a_taken_port_raises_with_the_reason(emulator: Emulator
     """GIVEN a port the running emulator already holds
     WHEN EmulatorProcess starts on it
     THEN it raises EmulatorError quoting the server's reason (not a timeout, not a foreign
-    server mistaken for ours)."""
+    server mistaken for ours), and clients of the running one still sign with its credentials."""
     with (
         pytest.raises(EmulatorError, match=r"code 2: error: port \d+ is already in use"),
         EmulatorProcess(emulator.port),
     ):
         pass
+    with local_http(emulator.endpoint_url) as http:
+        assert http.get("/moto-api/").status_code == 200
 
 
 def test_stopped_process_frees_its_port_and_state_is_fresh_on_restart() -> None:

@@ -184,9 +184,10 @@ class LocalUp:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 30) -> int:
-        """Ctrl-C, the documented way to stop a run; kill only if it does not end in time."""
+        """Ctrl-C, the documented way to stop a run, as a terminal sends it: to the run's whole
+        process group (its function workers too); kill only if it does not end in time."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 return self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -220,7 +221,12 @@ def start_local_up(
     command += ["--auth-port", str(auth_port), "--demo-port", str(demo_port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*command, *extra_args], cwd=ROOT, env=environment, stdout=log, stderr=log
+            [*command, *extra_args],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group, as a terminal gives it
         )
     run = LocalUp(process, port, aws_port, state_dir, log_path, auth_port, demo_port)
     deadline = time.monotonic() + timeout

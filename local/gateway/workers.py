@@ -43,6 +43,7 @@ import multiprocessing
 import os
 import pickle
 import select
+import signal
 import socket
 import struct
 import sys
@@ -160,6 +161,9 @@ def _worker_main(
     channel: Connection, spec_fields: dict[str, Any], environment: dict[str, str]
 ) -> None:
     """A worker process: become the function, say so, then serve invocations until EOF."""
+    # Ctrl-C reaches the whole process group; the server stops its workers itself (EOF, then
+    # kill), so a worker ignores it instead of printing a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _load_worker(spec_fields, environment)
     except BaseException as error:  # an import error shows at start-up, not as a 500 later

@@ -187,10 +187,14 @@ class SavedStates:
 
 
 def stop_cleanly(run: LocalRun) -> None:
-    """Ctrl-C, the documented way to stop: it must end with exit 0 and free both ports."""
+    """Ctrl-C, the documented way to stop (to the run's process group, as a terminal sends it):
+    it must end with exit 0, print no traceback while stopping, and free both ports."""
+    before = len(run.log_text())
     exit_code = run.stop()
     assert exit_code == 0, run.log_text()[-2000:]
     assert STOPPED_LINE in run.log_text()
+    stopping = run.log_text()[before:]
+    assert "Traceback" not in stopping, stopping[-3000:]
     for url in (run.base_url, run.endpoint_url):
         assert port_is_free(int(url.rsplit(":", 1)[1])), f"{url} still answers after Ctrl-C"
     assert not (run.state_dir / "state.json").exists()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.common import Samples, log, tool_environment
 from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from local.state import RunDir, free_port, start_local_up
 
 TARGET_WARM_SECONDS = 5.0  # the target for a warm restart on this machine

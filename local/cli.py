@@ -24,8 +24,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local.deploy import DeployError, Deployment, deploy_app
 from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.client import local_aws_environment, local_client
-from local.emulator.credentials import CredentialsError
 from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
 from local.emulator.outbox import OutboxError, read_outbox
 from local.emulator.process import HOSTED_UI_METADATA
@@ -37,6 +35,8 @@ from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
 from local.pool_notices import PoolNotices, code_line
 from local.private_files import secure_tree
+from local.runtime.client import local_aws_environment, local_client
+from local.runtime.credentials import CredentialsError
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput

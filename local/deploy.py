@@ -26,8 +26,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.emulator.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
 from local.emulator.verify import DeployedStack, inspect_deployment
+from local.runtime.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
 from local.state import ROOT
 
 

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from local.emulator.credentials import CredentialsError, credentials_path, load, register
 from local.emulator.issuers import IssuerSettings
 from local.private_files import write_private
+from local.runtime.credentials import CredentialsError, credentials_path, load, register
 from tools.outputs import StageOutputs
 
 ROOT = Path(__file__).resolve().parent.parent

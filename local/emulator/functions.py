@@ -10,19 +10,18 @@ and the local AWS endpoint, its timeout, and a crash that cannot take the emulat
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import shutil
 import tempfile
 import threading
-import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto import settings
 
-if TYPE_CHECKING:
-    from local.gateway.workers import FunctionRunner
+from local.runtime.client import local_aws_environment
+from local.runtime.functions import function_spec, unpack_code
+from local.runtime.workers import FunctionRunner, WorkerStartError
 
 
 class FunctionError(Exception):
@@ -60,9 +59,6 @@ class DeployedFunctions:
     def _runner(self, arn: str) -> FunctionRunner:
         from moto.awslambda.models import lambda_backends
 
-        from local.emulator.client import local_aws_environment
-        from local.gateway.workers import FunctionRunner, FunctionSpec, WorkerStartError
-
         parts = arn.split(":")
         if len(parts) < 7 or parts[2] != "lambda":
             raise FunctionError(f"'{arn}' is not a function ARN")
@@ -78,19 +74,9 @@ class DeployedFunctions:
                 return runner
             if self._code_root is None:
                 self._code_root = Path(tempfile.mkdtemp(prefix="local-functions-"))
-            code_dir = self._code_root / key[1].replace("/", "_")[:32]
-            if not code_dir.exists():
-                with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as package:
-                    package.extractall(code_dir)  # zipfile drops absolute and '..' paths
-            spec = FunctionSpec(
-                name=function.function_name,
-                arn=arn,
-                handler=str(function.handler),
-                code_dir=code_dir,
-                environment=dict(function.environment_vars or {}),
-                timeout_seconds=float(function.timeout),
-                memory_mb=int(function.memory_size),
-            )
+            code = bytes(function.code_bytes)
+            code_dir = unpack_code(self._code_root, key[1], lambda: code)
+            spec = function_spec(function.get_configuration(), code_dir, arn=arn)
             endpoint = f"http://localhost:{settings.moto_server_port()}"
             runner = FunctionRunner(spec, local_aws_environment(endpoint), workers=1)
             # Start the worker and import the handler outside the function's timeout, as

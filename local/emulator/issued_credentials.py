@@ -13,7 +13,7 @@ from moto.core.utils import utcnow
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
-from .credentials import RunCredentials
+from local.runtime.credentials import RunCredentials
 
 
 def issued(access_key_id: str) -> RunCredentials | None:

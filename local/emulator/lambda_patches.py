@@ -17,7 +17,7 @@ from botocore.config import Config
 from moto import settings
 from moto.awslambda.models import LambdaFunction
 
-from local.emulator.credentials import credentials_for
+from local.runtime.credentials import credentials_for
 
 _original_get_code = LambdaFunction.get_code
 PRESIGNED_SECONDS = 600

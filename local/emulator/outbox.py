@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from local.emulator.client import local_http
-from local.emulator.credentials import CredentialsError
+from local.runtime.client import local_http
+from local.runtime.credentials import CredentialsError
 
 OUTBOX_PATH = "/_local/outbox"
 

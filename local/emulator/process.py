@@ -28,9 +28,8 @@ from typing import Any
 import httpx
 
 from local.private_files import secure_tree
-
-from .credentials import RunCredentials, load_or_create, register
-from .sigv4 import sign_headers
+from local.runtime.credentials import RunCredentials, load_or_create, register
+from local.runtime.signing import sign_headers
 
 # Kept state (local.emulator.persistence): its file, the server's lines about it (the run
 # repeats them) and the path of the run's control calls.
@@ -73,7 +72,7 @@ class EmulatorProcess:
         self.python = python
         self._process: subprocess.Popen[bytes] | None = None
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
-        # The run's credentials (local.emulator.credentials): kept in the state folder, or
+        # The run's credentials (local.runtime.credentials): kept in the state folder, or
         # new for an endpoint without kept state; the same across restart().
         self.credentials: RunCredentials | None = None
 
@@ -199,8 +198,8 @@ class EmulatorProcess:
         return self._control("POST", f"{CONTROL_PATH}/metadata", metadata)
 
     def _control(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        """A call to the run's `/_local/*` paths, signed (local.emulator.client.local_http)."""
-        from .client import local_http
+        """A call to the run's `/_local/*` paths, signed (local.runtime.client.local_http)."""
+        from local.runtime.client import local_http
 
         try:
             with local_http(self.endpoint_url) as http:

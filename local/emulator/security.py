@@ -12,7 +12,7 @@ needs no preflight. So, before moto sees a request (WSGI middleware around it):
    CORS answers Cognito gives a browser app (any origin, `*`, no credentials);
 3. everything else (every admin and control-plane call, moto's `/moto-api`, our `/_local`
    paths) must carry a SigV4 signature made with the run's credentials
-   (local.emulator.credentials), verified by local.emulator.sigv4, and gets no CORS headers:
+   (local.runtime.credentials), verified by local.emulator.sigv4, and gets no CORS headers:
    moto's global CORS is off (MOTO_DISABLE_GLOBAL_CORS, set by server.py).
 
 A refusal is AWS's error for the caller's protocol (local.emulator.aws_errors) and one log line.
@@ -29,10 +29,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from local.runtime.credentials import RunCredentials
 from tools.loopback import configured_hosts, host_allowed
 
 from .aws_errors import ErrorAnswer, error_answer, protocol_of
-from .credentials import RunCredentials
 from .sigv4 import ArrivedRequest, Failure, SignatureRejected, is_signed, verify
 
 log = logging.getLogger("local.emulator.security")

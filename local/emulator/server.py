@@ -73,9 +73,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT; exit code 2 when the port is taken."""
     args = _parse_args(argv)
+    from local.runtime.credentials import RunCredentials
     from tools.loopback import check_bind_address
-
-    from .credentials import RunCredentials
 
     try:
         check_bind_address(args.host)

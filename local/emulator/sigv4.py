@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from botocore.auth import SigV4Auth
@@ -24,7 +23,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from .credentials import RunCredentials
+from local.runtime.credentials import RunCredentials
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -339,27 +338,3 @@ def verify(arrived: ArrivedRequest, resolve: Resolver, now: datetime) -> str:
             claimed.service,
         )
     return claimed.service
-
-
-def sign_headers(
-    credentials: RunCredentials,
-    method: str,
-    url: str,
-    headers: dict[str, str],
-    body: bytes,
-    *,
-    service: str = "local",
-) -> dict[str, str]:
-    """The headers that sign a request (for callers with no boto3 client for it: the run's
-    control calls, the endpoint's health probe)."""
-    request = AWSRequest(method=method, url=url, data=body, headers=headers)
-    signer = SigV4Auth(
-        Credentials(
-            credentials.access_key_id, credentials.secret_access_key, credentials.session_token
-        ),
-        service,
-        "us-east-1",
-    )
-    signer.add_auth(request)
-    signed: dict[str, Any] = dict(request.headers.items())
-    return {str(name): str(value) for name, value in signed.items()}

@@ -21,7 +21,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError
 
-from local.emulator.client import LocalClients as _Clients
+from local.runtime.client import LocalClients as _Clients
 
 _DONE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 # Types moto's CloudFormation accepts without creating anything, that nothing local depends on:

@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import stacks.contract
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from local.state import ROOT, LocalUp, RunDir, RunState, start_local_up
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from local.emulator.client import local_aws_environment
+from local.runtime.client import local_aws_environment
 from local.state import ROOT, free_port
 from tests.local.conftest import LocalRun
 from tests.local.test_browser_flow import NO_BROWSER, chromium_path

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from local.state import start_local_up
 from tests.stacks.configurations import CERTIFICATE_ARN
 

@@ -25,7 +25,7 @@ import jwt
 import pytest
 
 from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free

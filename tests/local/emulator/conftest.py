@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from local.emulator import EmulatorProcess
-from local.emulator.client import LocalClients
+from local.runtime.client import LocalClients
 from local.state import free_port
 
 AwsClient = Callable[[str], Any]

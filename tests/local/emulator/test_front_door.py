@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
-from local.emulator.client import LOCAL_REGION, local_client
-from local.emulator.credentials import RunCredentials, credentials_for
+from local.runtime.client import LOCAL_REGION, local_client
+from local.runtime.credentials import RunCredentials, credentials_for
 
 JSON_10 = "application/x-amz-json-1.0"
 

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.emulator import EmulatorProcess
 from local.emulator import persistence as kept
-from local.emulator.client import local_client
 from local.emulator.process import SNAPSHOT_NAME
+from local.runtime.client import local_client
 from local.state import free_port
 from tests.conftest import ROOT
 from tests.local.conftest import port_is_free
@@ -296,7 +296,7 @@ _ORPHANING_PARENT = """
 import os, sys, time
 from pathlib import Path
 from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 emulator = EmulatorProcess(int(sys.argv[1]), state_dir=Path(sys.argv[2]), parent_pid=os.getpid())
 emulator.start()
 local_client("dynamodb", emulator.endpoint_url).create_table(

@@ -16,8 +16,8 @@ import httpx
 import pytest
 import uvicorn
 
-from local.emulator.client import local_client
 from local.hosted_ui import HostedUi, build_hosted_ui
+from local.runtime.client import local_client
 from local.state import free_port
 from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import Agent

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from local.emulator.client import local_client
 from local.emulator.outbox import latest_code, read_outbox
 from local.hosted_ui import build_hosted_ui
+from local.runtime.client import local_client
 from local.state import free_port
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest, serving

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.emulator import EmulatorProcess
-from local.emulator.credentials import credentials_for
-from local.emulator.sigv4 import sign_headers
+from local.runtime.credentials import credentials_for
+from local.runtime.signing import sign_headers
 from tests.local.emulator.cognito.conftest import LocalPool
 
 TARGET = "AWSCognitoIdentityProviderService."

@@ -17,9 +17,10 @@ server process; their GIL hand-offs cost more than the echo function itself.) A 
 overruns the function's timeout is killed and replaced, as Lambda ends a timed-out
 environment; one that dies is replaced too.
 
-For an API route the worker also maps the result to the HTTP response (payload format 2.0,
-the same `map_marshalled` API Gateway's side would run): the server is one thread serving every
-connection, the workers are many, so the work goes where there is room.
+A runner may be handed a result mapper (the gateway hands in API Gateway's payload 2.0
+mapping): the worker then runs it on the marshalled result and sends back what it returns. The
+server is one thread serving every connection, the workers are many, so the work goes where
+there is room; the runner itself knows nothing of HTTP.
 
 Hand-off by polling. Putting a sleeping process back on a CPU costs more on a virtual machine
 than the echo function itself (a wake-up inter-processor interrupt, a context switch). When the
@@ -56,13 +57,18 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
 
-from local.gateway.payload import HttpResponse, map_marshalled, marshal_result
+from local.runtime.marshal import marshal_result
 
-log = logging.getLogger("local.gateway.workers")
+log = logging.getLogger("local.runtime.workers")
+
+# Runs in the worker on the marshalled JSON text; what it returns is sent back as
+# Invocation.mapped. A module-level function: a spawned worker gets it pickled by reference.
+ResultMapper = Callable[[str], Any]
 
 # The module-level state of one worker process: its function's handler and identity.
 _handler: Any = None
 _identity: dict[str, Any] = {}
+_mapper: ResultMapper | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,11 +87,11 @@ class FunctionSpec:
 @dataclass(frozen=True)
 class Invocation:
     """The outcome of one invoke: the handler's return value as the runtime marshals it (JSON
-    text; for an API route, the HTTP response API Gateway maps it to instead), or the error
-    Lambda would log."""
+    text; with a result mapper, what the mapper made of it instead), or the error Lambda would
+    log."""
 
     payload: str | None = None
-    response: HttpResponse | None = None
+    mapped: Any = None
     error: str | None = None
     duration_ms: float = 0.0
 
@@ -107,9 +113,12 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _load_worker(spec_fields: dict[str, Any], environment: dict[str, str]) -> None:
+def _load_worker(
+    spec_fields: dict[str, Any], environment: dict[str, str], mapper: ResultMapper | None
+) -> None:
     """Worker initializer: become the function (environment, code, imported handler)."""
-    global _handler, _identity
+    global _handler, _identity, _mapper
+    _mapper = mapper
     os.environ.update(environment)
     sys.path.insert(0, spec_fields["code_dir"])
     module_name, _, function_name = spec_fields["handler"].rpartition(".")
@@ -120,11 +129,11 @@ def _load_worker(spec_fields: dict[str, Any], environment: dict[str, str]) -> No
 
 # What a worker sends back: (kind, value, duration in ms), a plain tuple because pickling
 # one costs a third of pickling a dataclass. kind "payload": the marshalled JSON text;
-# "response": the mapped HTTP response as (status, headers, body); "error": Lambda's error text.
+# "mapped": what the result mapper returned for it; "error": Lambda's error text.
 Answer = tuple[str, Any, float]
 
 
-def _invoke_in_worker(event: dict[str, Any], map_to_http: bool) -> Answer:
+def _invoke_in_worker(event: dict[str, Any]) -> Answer:
     started = time.monotonic()
     context = LambdaContext(_identity, str(uuid.uuid4()), started + _identity["timeout_seconds"])
     try:
@@ -141,10 +150,9 @@ def _invoke_in_worker(event: dict[str, Any], map_to_http: bool) -> Answer:
         detail = f"Runtime.MarshalError: Unable to marshal response: {error}"
         return "error", detail, (time.monotonic() - started) * 1000
     duration_ms = (time.monotonic() - started) * 1000
-    if not map_to_http:
+    if _mapper is None:
         return "payload", payload, duration_ms
-    response = map_marshalled(payload)
-    return "response", (response.status_code, response.headers, response.body), duration_ms
+    return "mapped", _mapper(payload), duration_ms
 
 
 def _poll_for_event(poller: select.poll, seconds: float) -> None:
@@ -157,11 +165,14 @@ def _poll_for_event(poller: select.poll, seconds: float) -> None:
 
 
 def _worker_main(
-    channel: Connection, spec_fields: dict[str, Any], environment: dict[str, str]
+    channel: Connection,
+    spec_fields: dict[str, Any],
+    environment: dict[str, str],
+    mapper: ResultMapper | None,
 ) -> None:
     """A worker process: become the function, say so, then serve invocations until EOF."""
     try:
-        _load_worker(spec_fields, environment)
+        _load_worker(spec_fields, environment, mapper)
     except BaseException as error:  # an import error shows at start-up, not as a 500 later
         channel.send_bytes(pickle.dumps(("failed", "".join(traceback.format_exception(error)))))
         return
@@ -178,10 +189,10 @@ def _worker_main(
         except (EOFError, OSError):
             return  # the server closed its end: stop
         came_after = time.perf_counter() - answered
-        event, map_to_http, allowed = pickle.loads(request)  # noqa: S301 (our server, our pair)
+        event, allowed = pickle.loads(request)  # noqa: S301 (our server, our pair)
         # Poll next time only if allowed and polling would have caught this event.
         poll_seconds = allowed if came_after <= allowed else 0.0
-        channel.send_bytes(pickle.dumps(_invoke_in_worker(event, map_to_http)))
+        channel.send_bytes(pickle.dumps(_invoke_in_worker(event)))
         answered = time.perf_counter()
 
 
@@ -274,11 +285,16 @@ class _Channel(asyncio.Protocol):
 class _Worker:
     """One worker process and the server's end of its socket pair."""
 
-    def __init__(self, spec_fields: dict[str, Any], environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        spec_fields: dict[str, Any],
+        environment: dict[str, str],
+        mapper: ResultMapper | None,
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe(duplex=True)  # a Unix socket pair on POSIX
         self.process = context.Process(
-            target=_worker_main, args=(theirs, spec_fields, environment), daemon=True
+            target=_worker_main, args=(theirs, spec_fields, environment, mapper), daemon=True
         )
         self.process.start()
         theirs.close()
@@ -353,8 +369,16 @@ class FunctionRunner:
     # How long either end of a lone invocation's hand-off polls before sleeping (module doc).
     POLL_SECONDS = 0.001
 
-    def __init__(self, spec: FunctionSpec, aws_environment: dict[str, str], workers: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        aws_environment: dict[str, str],
+        workers: int,
+        *,
+        mapper: ResultMapper | None = None,
+    ) -> None:
         self.spec = spec
+        self.mapper = mapper
         self._environment = self._function_environment(spec, aws_environment)
         self._fields = {
             "name": spec.name,
@@ -388,7 +412,8 @@ class FunctionRunner:
     def warm_up(self) -> None:
         """Start every worker and import the handler now, so the first request is not slow and
         an import error shows at start-up (WorkerStartError) instead of as a 500 later."""
-        starting = [_Worker(self._fields, self._environment) for _ in range(self._size)]
+        fields, environment, mapper = self._fields, self._environment, self.mapper
+        starting = [_Worker(fields, environment, mapper) for _ in range(self._size)]
         try:
             for worker in starting:
                 worker.wait_ready(self.START_TIMEOUT_SECONDS)
@@ -418,15 +443,13 @@ class FunctionRunner:
         channel.on_message = partial(self._answered, worker)
         channel.on_lost = partial(self._lost, worker)
 
-    async def invoke(
-        self, event: dict[str, Any], *, map_to_http: bool = False, alone: bool = False
-    ) -> Invocation:
-        """Run the function on `event`. `map_to_http`: answer with the HTTP response API
-        Gateway maps the result to (payload format 2.0) instead of the JSON payload. `alone`:
-        the caller has nothing else in flight, so both ends may poll instead of sleeping."""
+    async def invoke(self, event: dict[str, Any], *, alone: bool = False) -> Invocation:
+        """Run the function on `event` (answered as `mapped` when the runner has a mapper).
+        `alone`: the caller has nothing else in flight, so both ends may poll instead of
+        sleeping."""
         await self._serving()
         poll = self.POLL_SECONDS if alone else 0.0
-        payload = pickle.dumps((event, map_to_http, poll))
+        payload = pickle.dumps((event, poll))
         call = _Call(payload, asyncio.get_running_loop().create_future())
         self._submit(call)
         if poll and self._last_duration < poll:
@@ -446,10 +469,8 @@ class FunctionRunner:
         self._last_duration = duration_ms / 1000
         if kind == "payload":
             return Invocation(payload=value, duration_ms=duration_ms)
-        if kind == "response":
-            status, headers, body = value
-            response = HttpResponse(status_code=status, headers=headers, body=body)
-            return Invocation(response=response, duration_ms=duration_ms)
+        if kind == "mapped":
+            return Invocation(mapped=value, duration_ms=duration_ms)
         return Invocation(error=value, duration_ms=duration_ms)
 
     @staticmethod
@@ -551,7 +572,9 @@ class FunctionRunner:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, dead.process.join)
         while True:
-            fresh = await loop.run_in_executor(None, _Worker, self._fields, self._environment)
+            fresh = await loop.run_in_executor(
+                None, _Worker, self._fields, self._environment, self.mapper
+            )
             try:
                 await fresh.wait_ready_async(self.START_TIMEOUT_SECONDS)
             except (WorkerStartError, TimeoutError, OSError):

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from local.gateway.workers import FunctionRunner, FunctionSpec, WorkerStartError
+from local.gateway.payload import from_worker, map_in_worker
+from local.runtime.workers import FunctionRunner, FunctionSpec, WorkerStartError
 
-ECHO_DIR = Path(__file__).parent / "echo_function"
+ECHO_DIR = Path(__file__).parent.parent / "gateway" / "echo_function"
 
 
 def _spec(timeout: float = 5.0, handler: str = "echo_handler.handler") -> FunctionSpec:
@@ -178,23 +179,29 @@ def test_waiting_invocations_get_the_worker_in_arrival_order() -> None:
         runner.close()
 
 
-def test_an_api_route_invocation_comes_back_as_the_mapped_http_response(
-    runner: FunctionRunner,
-) -> None:
-    """GIVEN map_to_http WHEN the function answers THEN the worker returns API Gateway's
-    mapped response (status, headers, body bytes), no JSON payload; a result that cannot be
-    marshalled is still Lambda's error, and a lone caller's polling hand-off answers the same."""
+def test_a_runner_handed_the_gateways_mapper_answers_with_the_mapped_http_response() -> None:
+    """GIVEN a runner handed the gateway's result mapper WHEN the function answers THEN the
+    worker returns API Gateway's mapped response (status, headers, body bytes), no JSON
+    payload; a result that cannot be marshalled is still Lambda's error (the mapper never
+    runs), and a lone caller's polling hand-off answers the same."""
+    runner = FunctionRunner(
+        _spec(timeout=1.0), {"AWS_REGION": "us-east-1"}, workers=1, mapper=map_in_worker
+    )
+    runner.warm_up()
 
     async def scenario() -> list[Any]:
-        mapped = [await runner.invoke(_event(), map_to_http=True, alone=True) for _ in range(5)]
-        failed = await runner.invoke(_event(shorthand="set"), map_to_http=True, alone=True)
+        mapped = [await runner.invoke(_event(), alone=True) for _ in range(5)]
+        failed = await runner.invoke(_event(shorthand="set"), alone=True)
         return [*mapped, failed]
 
-    *mapped, failed = asyncio.run(scenario())
+    try:
+        *mapped, failed = asyncio.run(scenario())
+    finally:
+        runner.close()
     for invocation in mapped:
         assert invocation.payload is None
-        assert invocation.response is not None
-        assert invocation.response.status_code == 200
-        assert "pid" in json.loads(invocation.response.body)
-    assert failed.response is None
+        response = from_worker(invocation.mapped)
+        assert response.status_code == 200
+        assert "pid" in json.loads(response.body)
+    assert failed.mapped is None
     assert (failed.error or "").startswith("Runtime.MarshalError")

@@ -2,7 +2,7 @@
 
 The endpoint refuses unsigned and foreign-signed requests (local.emulator.security); every
 boto3 client, CLI, handler process and HTTP call of a local run signs with the run's own
-credentials, found by local.emulator.credentials.credentials_for (never a developer's real
+credentials, found by local.runtime.credentials.credentials_for (never a developer's real
 AWS keys, never moto's public `testing` pair).
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import httpx
 
-from .credentials import credentials_for
-from .sigv4 import sign_headers
+from local.runtime.credentials import credentials_for
+from local.runtime.signing import sign_headers
 
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"

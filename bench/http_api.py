@@ -24,7 +24,7 @@ from typing import Any
 import jwt
 
 from bench.common import PYTHON, load_in_own_process, log, percentile, tool_environment
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from local.runtime.client import local_client
 from local.state import RunDir, RunState, free_port, start_local_up
 from stacks.contract import PROFILE_PATH, ApiOutput

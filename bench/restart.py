@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import Samples, log, tool_environment
-from local.emulator import EmulatorProcess
+from local.emulator.caller import EmulatorProcess
 from local.runtime.client import local_client
 from local.state import RunDir, free_port, start_local_up
 

@@ -23,11 +23,11 @@ import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.deploy import DeployError, Deployment, deploy_app
-from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
-from local.emulator.outbox import OutboxError, read_outbox
-from local.emulator.process import HOSTED_UI_METADATA
-from local.emulator.token_shapes import Provider, demo_user
+from local.emulator.caller import EmulatorError, EmulatorProcess
+from local.emulator.caller.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.caller.outbox import OutboxError, read_outbox
+from local.emulator.caller.token_shapes import Provider, demo_user
+from local.emulator.wire import HOSTED_UI_METADATA
 from local.gateway.app import server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes

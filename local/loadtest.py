@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from local.runtime.client import local_client
 from local.state import LaunchError, RunDir, RunState, StateError, start_local_up
 from stacks.contract import PROFILE_PATH

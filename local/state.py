@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from local.emulator.issuers import IssuerSettings
+from local.emulator.caller.issuers import IssuerSettings
 from local.private_files import write_private
 from local.runtime.credentials import CredentialsError, credentials_path, load, register
 from tools.outputs import StageOutputs
@@ -66,7 +66,7 @@ class RunDir:
 
     @property
     def aws_state(self) -> Path:
-        """The local AWS endpoint's kept state (local.emulator.persistence), across runs."""
+        """The local AWS endpoint's kept state (local.emulator.server.persistence), across runs."""
         return self.root / "aws"
 
     @property

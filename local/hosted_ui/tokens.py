@@ -32,7 +32,7 @@ import jwt
 from authlib.oidc.core.util import create_half_hash
 from botocore.exceptions import ClientError
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from local.hosted_ui.pool import AppClient, Pool
 
 # What InitiateAuth tokens carry; never part of an OAuth flow's scopes.

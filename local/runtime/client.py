@@ -1,6 +1,6 @@
 """Talking to the local AWS endpoint: its fixed account and region, the run's credentials.
 
-The endpoint refuses unsigned and foreign-signed requests (local.emulator.security); every
+The endpoint refuses unsigned and foreign-signed requests (local.emulator.server.security); every
 boto3 client, CLI, handler process and HTTP call of a local run signs with the run's own
 credentials, found by local.runtime.credentials.credentials_for (never a developer's real
 AWS keys, never moto's public `testing` pair).

@@ -1,6 +1,6 @@
 """The local AWS endpoint's credentials: random per run, private, found by every caller.
 
-The endpoint refuses what AWS would refuse unsigned (local.emulator.security), so it needs
+The endpoint refuses what AWS would refuse unsigned (local.emulator.server.security), so it needs
 credentials no web page can know: moto's public `testing` pair would sign anything. A run with
 kept state keeps one pair in `<state>/aws-credentials.json` (0600 in a 0700 folder), so its
 restarts and the tools in other terminals use the same; a run without kept state makes a new

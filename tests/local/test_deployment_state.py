@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.emulator.verify import check_deployment
+from local.emulator.caller.verify import check_deployment
 from local.runtime.client import LOCAL_REGION, local_client
 from tests.local.conftest import LocalRun
 

@@ -24,7 +24,7 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator import EmulatorProcess
+from local.emulator.caller import EmulatorProcess
 from local.runtime.client import local_client
 from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
 from local.supervisor import MAX_RESTARTS

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from local.emulator.outbox import latest_code
+from local.emulator.caller.outbox import latest_code
 from local.runtime.client import local_client
 from tests.local.conftest import LocalRun
 

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 

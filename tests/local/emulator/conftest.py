@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.emulator import EmulatorProcess
+from local.emulator.caller import EmulatorProcess
 from local.runtime.client import LocalClients
 from local.state import free_port
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from local.emulator import EmulatorProcess
-from local.emulator.verify import check_deployment
+from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.verify import check_deployment
 from tests.local.emulator import templates
 from tests.local.emulator.conftest import AwsClient
 from tests.local.emulator.test_cloudformation_addon import deploy, outputs

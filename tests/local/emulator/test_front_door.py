@@ -21,7 +21,7 @@ from botocore.credentials import Credentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local.emulator import EmulatorProcess
+from local.emulator.caller import EmulatorProcess
 from local.runtime.client import LOCAL_REGION, local_client
 from local.runtime.credentials import RunCredentials, credentials_for
 
@@ -164,7 +164,7 @@ def test_credentials_the_endpoint_issued_by_assume_role_are_accepted(
 def test_the_unsigned_operations_are_exactly_the_sdks_no_auth_ones() -> None:
     """GIVEN botocore's Cognito models WHEN the allow-list is built THEN it holds the public
     operations the issue-20 branch implements and none of the admin ones."""
-    from local.emulator.security import unsigned_operations
+    from local.emulator.server.security import unsigned_operations
 
     names = {name.rsplit(".", 1)[1] for name in unsigned_operations()}
     public = {

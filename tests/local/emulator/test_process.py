@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local.emulator import EmulatorError, EmulatorProcess
+from local.emulator.caller import EmulatorError, EmulatorProcess
 from local.runtime.client import local_client, local_http
 from local.state import free_port
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from local.emulator.outbox import latest_code, read_outbox
+from local.emulator.caller.outbox import latest_code, read_outbox
 from local.hosted_ui import build_hosted_ui
 from local.runtime.client import local_client
 from local.state import free_port

@@ -10,7 +10,7 @@ import time
 import jwt
 import pytest
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce, csrf_of, new_email, page_error, query_of
 

@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from local.emulator import EmulatorProcess
-from local.emulator.outbox import read_outbox
+from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.outbox import read_outbox
 from local.runtime.client import local_client
 from local.state import free_port
 

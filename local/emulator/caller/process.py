@@ -5,7 +5,7 @@
 
 Without `state_dir` every start is a new, empty account (moto cannot reliably destroy and
 redeploy in one process). With it the server loads the state kept there and keeps saving it
-(local.emulator.persistence); `notices` are its lines about that state, `state_status()` and
+(local.emulator.server.persistence); `notices` are its lines about that state, `state_status()` and
 `record()` read and extend what it keeps about the run.
 
 The server runs in its own session: a Ctrl-C in the terminal reaches only the run that owns
@@ -27,22 +27,12 @@ from typing import Any
 
 import httpx
 
+from local.emulator.wire import CONTROL_PATH, NOTICE_PREFIX, READY_MARKER, SNAPSHOT_NAME
 from local.private_files import secure_tree
 from local.runtime.credentials import RunCredentials, load_or_create, register
 from local.runtime.signing import sign_headers
 
-# Kept state (local.emulator.persistence): its file, the server's lines about it (the run
-# repeats them) and the path of the run's control calls.
-SNAPSHOT_NAME = "snapshot.bin"
-NOTICE_PREFIX = "local state: "
-CONTROL_PATH = "/_local/state"
-# Run metadata key: {pool id: the local hosted UI's base URL}, recorded by `local up`; the
-# pool's discovery document then lists the hosted UI's OAuth endpoints.
-HOSTED_UI_METADATA = "hostedUi"
-
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-# server.py prints this once it has bound its port; a foreign server on the port would not.
-READY_MARKER = "local emulator ready on"
+_REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class EmulatorError(RuntimeError):

@@ -20,7 +20,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from .errors import CognitoError
 from .models import Code, OutboxMessage, pool_state
 
-log = logging.getLogger("local.emulator.cognito")
+log = logging.getLogger("local.emulator.server.cognito")
 
 SIGN_UP = "signup"
 FORGOT_PASSWORD = "forgot_password"  # noqa: S105 - a purpose, not a password

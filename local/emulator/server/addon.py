@@ -3,10 +3,9 @@
 `install()` must run in the process that serves moto, before the first CloudFormation
 request: it registers CloudFormation types moto lacks (Cognito, API Gateway v2), adds the
 apigatewayv2 GetAuthorizers call, patches change-set handling (cfn_patches), makes
-Lambda's Code.Location downloadable (lambda_patches), serves the pool's OAuth token endpoint
-(cognito_oauth), runs the pool's pre token generation trigger (pre_token) and makes the
-user pool's API as strict as Cognito's (cognito/). Nothing here
-imports aws_cdk.
+Lambda's Code.Location downloadable (lambda_patches), runs the pool's pre token generation
+trigger (pre_token) and makes the user pool's API as strict as Cognito's, with its OAuth token
+endpoint (cognito/). Nothing here imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from . import (
     cfn_patches,
     cognito,
     cognito_models,
-    cognito_oauth,
     lambda_patches,
     pre_token,
 )
@@ -40,9 +38,10 @@ def install() -> None:
     cfn_patches.apply()
     apigwv2_models.apply_patches()
     lambda_patches.apply()
-    cognito_oauth.apply()  # the pool's /oauth2/token (client_credentials) and its discovery
     pre_token.apply()  # the pool's pre token generation trigger runs on every token
-    cognito.apply()  # SRP, refresh/rotation, revocation, codes + outbox, TOTP, JSON errors
+    # SRP, refresh/rotation, revocation, codes + outbox, TOTP, JSON errors, and the pool's
+    # /oauth2/token (client_credentials) with its place in discovery
+    cognito.apply()
     # moto caches the type -> model map on first use (lru_cache over __subclasses__()):
     # drop it so the classes defined by the imports above are part of it.
     parsing.get_model_list.cache_clear()

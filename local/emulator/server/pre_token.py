@@ -24,9 +24,9 @@ from joserfc import jwt
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
-from local.emulator.functions import DeployedFunctions, FunctionError
+from local.emulator.server.functions import DeployedFunctions, FunctionError
 
-log = logging.getLogger("local.emulator.pre_token")
+log = logging.getLogger("local.emulator.server.pre_token")
 
 # Claims Cognito does not let a trigger add, override or suppress (Cognito drops such changes).
 PROTECTED_CLAIMS = frozenset(

@@ -15,10 +15,9 @@ from typing import Any
 
 import httpx
 
+from local.emulator.wire import OUTBOX_PATH
 from local.runtime.client import local_http
 from local.runtime.credentials import CredentialsError
-
-OUTBOX_PATH = "/_local/outbox"
 
 
 class OutboxError(RuntimeError):

@@ -5,7 +5,7 @@ Every sign-in makes a refresh token (moto's `create_refresh_token`); here it als
 `auth_time` stays the sign-in's across refreshes, revoking the refresh token revokes the
 access tokens issued from it, and GlobalSignOut revokes every family of the user. ID tokens
 get `email_verified` as a boolean, as Cognito writes it. The claims go in as moto's
-`extra_data`, so the pool's pre token trigger (local.emulator.pre_token) still sees and may
+`extra_data`, so the pool's pre token trigger (local.emulator.server.pre_token) still sees and may
 override them as on Cognito.
 """
 

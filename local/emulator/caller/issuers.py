@@ -8,7 +8,7 @@ string: an RSA key generated for this run, and an HTTP server on localhost that 
 discovery URL; the issuer the tokens must name is unchanged.
 
 The private key is written to the run's state directory (mode 0600) so `local token`, another
-process, can sign tokens in the provider's shape (:mod:`local.emulator.token_shapes`). It is
+process, can sign tokens in the provider's shape (:mod:`local.emulator.caller.token_shapes`). It is
 deleted when the run stops and is worth nothing outside this run.
 """
 

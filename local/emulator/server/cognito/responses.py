@@ -30,7 +30,7 @@ from . import codes, mfa, refresh, revocation, sign_in
 from .errors import CognitoError, invalid_parameter, not_authorized
 from .models import all_pools, pool_by_id, pool_of_client
 
-log = logging.getLogger("local.emulator.cognito")
+log = logging.getLogger("local.emulator.server.cognito")
 
 _original_call_action = CognitoIdpResponse.call_action
 _original = {

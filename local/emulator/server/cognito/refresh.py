@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient, UserStatus
 
-from local.emulator import pre_token
+from local.emulator.server import pre_token
 
 from .errors import REFRESH_REVOKED, CognitoError, not_authorized
 from .models import RefreshFamily, pool_state

@@ -37,7 +37,7 @@ CHUNK_SIGNED_BODIES = frozenset(
 
 
 class Failure(Enum):
-    """Why a request is refused; local.emulator.aws_errors maps each to AWS's error shape."""
+    """Why a request is refused; local.emulator.server.aws_errors maps each to AWS's error shape."""
 
     MISSING = "missing"
     INCOMPLETE = "incomplete"

@@ -1,15 +1,16 @@
 """Run moto's server with the local add-on: `python -m local.emulator.server --port 4566`.
 
-With --state-dir the AWS state is kept there (local.emulator.persistence): loaded before the
+With --state-dir the AWS state is kept there (local.emulator.server.persistence): loaded before the
 first request, saved every --save-interval seconds when something changed and on a clean stop
 (SIGTERM/SIGINT, or the parent given by --parent-pid going away).
 
 Clients must use `http://localhost:PORT` (not 127.0.0.1): moto resolves the S3 template URLs
 the CDK CLI sends only when their host is `localhost`.
 
-Every request passes local.emulator.security first (this machine's Host names only, SigV4 with
-the run's credentials from LOCAL_AWS_* in the environment, CORS only for what AWS serves to
-browsers); moto's own answer-everyone CORS is switched off. It binds to loopback only.
+Every request passes local.emulator.server.security first (this machine's Host names only,
+SigV4 with the run's credentials from LOCAL_AWS_* in the environment, CORS only for what AWS
+serves to browsers); moto's own answer-everyone CORS is switched off. It binds to loopback
+only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from .process import READY_MARKER
+from local.emulator.wire import READY_MARKER
 
 DEFAULT_PORT = 4566
 

@@ -3,7 +3,7 @@
 moto keeps users, clients and plain passwords; Cognito also keeps password verifiers, SRP
 sign-ins in progress, confirmation codes (and the messages that carried them), refresh-token
 families and revocations, and TOTP secrets. They live on the pool (`pool_state(pool)`), so the
-kept-state pickle (local.emulator.persistence) saves and restores them with the pool.
+kept-state pickle (local.emulator.server.persistence) saves and restores them with the pool.
 """
 
 from __future__ import annotations

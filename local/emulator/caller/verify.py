@@ -1,6 +1,6 @@
 """The one post-deploy verifier: what a local `cdk deploy` really created, not the CLI's word.
 
-    python -m local.emulator.verify --endpoint-url http://localhost:4566 [STACK ...]
+    python -m local.emulator.caller.verify --endpoint-url http://localhost:4566 [STACK ...]
 
 Every stack (default: all but CDKToolkit) must be CREATE_COMPLETE or UPDATE_COMPLETE, every
 resource its template declares must exist, each resource of a checked type must answer its

@@ -47,30 +47,24 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from local.emulator.wire import CONTROL_PATH, NOTICE_PREFIX, SNAPSHOT_NAME
+
 # The file name, the prefix of the lines the run repeats, the control path: shared with the
 # run's side (process.py), which must not import moto.
 from local.private_files import write_private
-
-from .process import CONTROL_PATH, NOTICE_PREFIX, SNAPSHOT_NAME
 
 MAGIC = b"local-aws-state\n"
 FORMAT_VERSION = 1
 
 _ADDON_DIR = Path(__file__).resolve().parent
-# Modules of this package that never define or patch objects kept in a snapshot (the run's
-# side, the server's start-up, clients): editing them keeps the saved state usable.
-# Run-side modules: they never shape what moto keeps, so editing them keeps the saved state.
+# Modules of this package that never define or patch objects kept in a snapshot (the
+# server's start-up, its front door): editing them keeps the saved state usable. (The caller's
+# side, local.emulator.caller, and local.runtime are outside this package: never counted.)
 _NOT_IN_SNAPSHOTS = frozenset(
     {
         "__init__.py",
-        "client.py",
-        "keys.py",
-        "process.py",
-        "server.py",
-        "verify.py",
-        "issuers.py",
-        "token_shapes.py",
-        "credentials.py",
+        "__main__.py",
+        "main.py",
         "sigv4.py",
         "aws_errors.py",
         "security.py",

@@ -97,7 +97,7 @@ class CfnUserPoolClient(CfnChildModel, CloudFormationModel):
 
     All other properties (ExplicitAuthFlows, OAuth flows/scopes, callback URLs, token
     validity, RefreshTokenRotation, ...) are kept as the client's configuration, exactly as
-    CreateUserPoolClient does; the local pool (local.emulator.cognito) honours them.
+    CreateUserPoolClient does; the local pool (local.emulator.server.cognito) honours them.
     """
 
     CFN_TYPE = "AWS::Cognito::UserPoolClient"

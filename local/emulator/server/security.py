@@ -12,10 +12,11 @@ needs no preflight. So, before moto sees a request (WSGI middleware around it):
    CORS answers Cognito gives a browser app (any origin, `*`, no credentials);
 3. everything else (every admin and control-plane call, moto's `/moto-api`, our `/_local`
    paths) must carry a SigV4 signature made with the run's credentials
-   (local.runtime.credentials), verified by local.emulator.sigv4, and gets no CORS headers:
+   (local.runtime.credentials), verified by local.emulator.server.sigv4, and gets no CORS headers:
    moto's global CORS is off (MOTO_DISABLE_GLOBAL_CORS, set by server.py).
 
-A refusal is AWS's error for the caller's protocol (local.emulator.aws_errors) and one log line.
+A refusal is AWS's error for the caller's protocol (local.emulator.server.aws_errors) and one
+log line.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tools.loopback import configured_hosts, host_allowed
 from .aws_errors import ErrorAnswer, error_answer, protocol_of
 from .sigv4 import ArrivedRequest, Failure, SignatureRejected, is_signed, verify
 
-log = logging.getLogger("local.emulator.security")
+log = logging.getLogger("local.emulator.server.security")
 
 # The services whose noAuth operations pass unsigned, by their X-Amz-Target prefix. STS's two
 # noAuth calls (AssumeRoleWith*) are not here: the credentials they return are not the run's,

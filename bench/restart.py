@@ -26,7 +26,8 @@ from pathlib import Path
 from bench.common import Samples, log, tool_environment
 from local.emulator.caller import EmulatorProcess
 from local.runtime.client import local_client
-from local.state import RunDir, free_port, start_local_up
+from local.state import RunDir, start_local_up
+from tools.ports import free_port
 
 TARGET_WARM_SECONDS = 5.0  # the target for a warm restart on this machine
 SIDES = {"cold": ["--fresh"], "warm": [], "cli": ["-c", "stage=dev"]}

@@ -7,9 +7,7 @@ import argparse
 import logging
 import os
 import shlex
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
@@ -37,12 +35,14 @@ from local.pool_notices import PoolNotices, code_line
 from local.private_files import secure_tree
 from local.runtime.client import local_aws_environment, local_client
 from local.runtime.credentials import CredentialsError
+from local.serving import ServeError, serve_in_thread
 from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
 from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
+from tools.ports import port_free
 from tools.smoke import SmokeError, smoke, target_for
 from tools.token import (
     DEFAULT_EMAIL,
@@ -91,14 +91,14 @@ def _workers(text: str) -> int:
 
 
 def _check_port_free(port: int, what: str, option: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            raise UsageError(
-                f"port {port} ({what}) is already in use: stop what uses it or pass {option}"
-            ) from None
+    try:
+        free = port_free(port)
+    except OSError:
+        free = False
+    if not free:
+        raise UsageError(
+            f"port {port} ({what}) is already in use: stop what uses it or pass {option}"
+        )
 
 
 def _step(message: str) -> float:
@@ -156,23 +156,13 @@ class _Browser:
 def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
     """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread),
     answering this machine's Host names only (tools.loopback)."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            LoopbackOnly(app), host="127.0.0.1", port=port, log_level="warning", server_header=False
-        )
+    config = uvicorn.Config(
+        LoopbackOnly(app), host="127.0.0.1", port=port, log_level="warning", server_header=False
     )
-    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise UsageError(f"could not serve on port {port}")
-        time.sleep(0.02)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-    stack.callback(stop)
+    try:
+        stack.callback(serve_in_thread(config))
+    except ServeError as error:
+        raise UsageError(str(error)) from None
 
 
 def _with_demo_callback(context: Sequence[str], demo_url: str) -> list[str]:

@@ -176,7 +176,7 @@ class Report:
 
 def make_tokens(valid: str) -> Tokens:
     """An expired copy signed with the emulator's key, and a forged copy signed with a new key."""
-    _, emulator_key = emulator_signing_key()
+    emulator_key = emulator_signing_key().private_key
     return Tokens(valid=valid, expired=expired_copy(valid, emulator_key), forged=forged_copy(valid))
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from local.emulator.caller.issuers import IssuerSettings
 from local.private_files import write_private
 from local.runtime.credentials import CredentialsError, credentials_path, load, register
 from tools.outputs import StageOutputs
+from tools.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_LINE = "Ready in"  # what `local up` prints once it serves
@@ -143,13 +143,6 @@ def register_credentials(run_dir: RunDir, endpoint_url: str) -> None:
         register(endpoint_url, load(path))
     except CredentialsError as problem:
         raise StateError(str(problem)) from None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

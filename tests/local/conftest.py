@@ -27,12 +27,13 @@ import uvicorn
 
 from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
+from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, start_local_up
 from stacks.contract import ApiOutput
 from tests.conftest import ROOT
 from tests.local.gateway.authorizer.bad_tokens import SigningMaterial
 from tests.local.gateway.authorizer.jwks_server import JWKS_PATH, FakeIssuer
 from tools.outputs import StageOutputs
+from tools.ports import free_port
 
 
 def local_cli(

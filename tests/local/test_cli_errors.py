@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from local.state import free_port
 from tests.local.conftest import local_cli, port_is_free
+from tools.ports import free_port
 
 pytestmark = pytest.mark.local
 

@@ -26,10 +26,11 @@ import pytest
 
 from local.emulator.caller import EmulatorProcess
 from local.runtime.client import local_client
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
+from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, start_local_up
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free
 from tests.local.private_modes import assert_private
+from tools.ports import free_port
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 

@@ -17,24 +17,20 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
-from tools.loopback import FORBIDDEN_BODY, configured_hosts, host_allowed
+from tools.jwks_server import DocumentServer
+from tools.jwt_signing import ALGORITHM, SigningKey
 
 from .token_shapes import SHAPES, DemoUser, Provider, TokenRequest, demo_client_id
 
-ALGORITHM = "RS256"
 KEY_FILE_NAME = "issuer-key.pem"
 # Where each provider publishes its keys, relative to the issuer's path.
 _JWKS_PATHS = {
@@ -80,7 +76,7 @@ class LocalIssuer:
     def __init__(self, settings: IssuerSettings, key: rsa.RSAPrivateKey) -> None:
         self.settings = settings
         self.provider = Provider(settings.provider)
-        self._key = key
+        self._signer = SigningKey(settings.kid, key)
 
     @classmethod
     def load(cls, settings: IssuerSettings) -> LocalIssuer:
@@ -101,13 +97,11 @@ class LocalIssuer:
     def private_key(self) -> rsa.RSAPrivateKey:
         """For tests and tools that must sign variants (expired, wrong audience) this issuer's
         keys verify."""
-        return self._key
+        return self._signer.private_key
 
     def jwks(self) -> dict[str, Any]:
         """The public half, as the provider publishes it."""
-        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
-        jwk |= {"kid": self.settings.kid, "use": "sig", "alg": ALGORITHM}
-        return {"keys": [jwk]}
+        return self._signer.jwks()
 
     def discovery(self) -> dict[str, Any]:
         """The OpenID configuration: the deployed issuer string, the local key location."""
@@ -131,8 +125,7 @@ class LocalIssuer:
             user=user,
         )
         shaped = SHAPES[self.provider](request)
-        headers = {**shaped.header, "kid": self.settings.kid}
-        return jwt.encode(shaped.claims, self._key, algorithm=ALGORITHM, headers=headers)
+        return self._signer.sign(shaped.claims, shaped.header)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -167,17 +160,16 @@ class StandInIssuer:
         )
         documents: dict[str, bytes] = {}
         try:
-            self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(documents))
+            self._server = DocumentServer(documents, port)
         except OSError as error:
             raise IssuerError(
                 f"the local issuer could not listen on port {port}: {error.strerror}"
             ) from None
-        self._server.daemon_threads = True
         settings = IssuerSettings(
             provider=provider.value,
             issuer=issuer,
             audiences=list(audiences),
-            base_url=f"http://localhost:{self._server.server_address[1]}",
+            base_url=f"http://localhost:{self._server.port}",
             kid=secrets.token_urlsafe(16),
             client_id=demo_client_id(provider),
             key_file=str(key_file),
@@ -191,48 +183,16 @@ class StandInIssuer:
         try:
             _write_private(key_file, pem)
         except OSError as error:
-            self._server.server_close()
+            self._server.close()
             raise IssuerError(
                 f"could not write the local issuer's key {key_file}: {error}"
             ) from None
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server.start()
 
     @property
     def settings(self) -> IssuerSettings:
         return self.issuer.settings
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.close()
         Path(self.settings.key_file).unlink(missing_ok=True)
-
-
-def _handler(documents: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
-    extra_hosts = configured_hosts()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            port = getattr(self.server, "server_port", None)  # an HTTPServer's
-            if not host_allowed(self.headers.get("host"), port, extra_hosts):
-                self._send(403, FORBIDDEN_BODY)  # DNS rebinding (tools.loopback)
-                return
-            body = documents.get(urlsplit(self.path).path)
-            if body is None:
-                self._send(404, b'{"error":"not_found"}')
-            else:
-                self._send(200, body)
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            if status == 200:
-                self.send_header("cache-control", "public, max-age=7200")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the data plane logs requests; key fetches are not the user's traffic
-
-    return Handler

@@ -11,18 +11,14 @@ import gzip
 import json
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from tools.jwt_signing import SigningKey
 
 
-def emulator_signing_key() -> tuple[str, rsa.RSAPrivateKey]:
-    """(kid, private key) of moto's Cognito tokens."""
+def emulator_signing_key() -> SigningKey:
+    """The key (and kid) of moto's Cognito tokens."""
     import moto.cognitoidp
 
     resources = Path(moto.cognitoidp.__file__).parent / "resources"
     document = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
     jwk = document["keys"][0] if "keys" in document else document
-    key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("the emulator's signing key is not an RSA private key")
-    return str(jwk["kid"]), key
+    return SigningKey.from_jwk(jwk)

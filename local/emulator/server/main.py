@@ -16,11 +16,9 @@ only.
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 
 from local.emulator.wire import READY_MARKER
+from tools.ports import port_free
 
 DEFAULT_PORT = 4566
 
@@ -52,19 +51,6 @@ def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _port_free(host: str, port: int) -> bool:
-    """Bind the way werkzeug will; werkzeug itself would print three lines and exit 1."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                return False
-            raise
-    return True
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -113,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         f"error: port {args.port} is already in use on {args.host}; "
         "stop whatever holds it or pick another --port"
     )
-    if not _port_free(args.host, args.port):
+    # Probe the way werkzeug binds; werkzeug itself would print three lines and exit 1.
+    if not port_free(args.port, args.host):
         print(taken, file=sys.stderr)
         return 2
     credentials = RunCredentials.from_environment()

@@ -20,13 +20,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
 from local.emulator.server.functions import DeployedFunctions, FunctionError
+from tools.jwt_signing import SigningKey
 
 log = logging.getLogger("local.emulator.server.pre_token")
+# moto names its one Cognito key "dummy" in every token header; ours must match it.
+MOTO_KID = "dummy"
 
 # Claims Cognito does not let a trigger add, override or suppress (Cognito drops such changes).
 PROTECTED_CLAIMS = frozenset(
@@ -265,8 +269,10 @@ def run_for_client(pool: CognitoIdpUserPool, client_id: str, scopes: list[str]) 
 
 def sign(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:
     """Sign claims with the pool's key, exactly as moto signs its tokens."""
-    token: str = jwt.encode({"kid": "dummy", "alg": "RS256"}, claims, pool.json_web_key)
-    return token
+    key = pool.json_web_key.private_key  # moto's joserfc key wraps a cryptography one
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("the pool's signing key is not an RSA private key")
+    return SigningKey(MOTO_KID, key).sign(claims)
 
 
 _original_create_jwt = CognitoIdpUserPool.create_jwt

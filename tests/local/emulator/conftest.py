@@ -9,7 +9,7 @@ import pytest
 
 from local.emulator.caller import EmulatorProcess
 from local.runtime.client import LocalClients
-from local.state import free_port
+from tools.ports import free_port
 
 AwsClient = Callable[[str], Any]
 

@@ -200,7 +200,7 @@ def test_a_server_without_credentials_refuses_to_start() -> None:
     import subprocess
     import sys
 
-    from local.state import free_port
+    from tools.ports import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCAL_AWS_")}
     result = subprocess.run(

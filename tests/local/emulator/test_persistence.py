@@ -26,9 +26,9 @@ from local.emulator.caller import EmulatorProcess
 from local.emulator.server import persistence as kept
 from local.emulator.wire import SNAPSHOT_NAME
 from local.runtime.client import local_client
-from local.state import free_port
 from tests.conftest import ROOT
 from tests.local.conftest import port_is_free
+from tools.ports import free_port
 
 PASSWORD = "Correct-Horse-9-battery"
 

@@ -10,7 +10,7 @@ import pytest
 
 from local.emulator.caller import EmulatorError, EmulatorProcess
 from local.runtime.client import local_client, local_http
-from local.state import free_port
+from tools.ports import free_port
 
 
 def test_endpoint_is_localhost_and_answers_while_running(emulator: EmulatorProcess) -> None:

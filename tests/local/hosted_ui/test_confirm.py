@@ -12,10 +12,10 @@ import httpx
 from local.emulator.caller.outbox import latest_code, read_outbox
 from local.hosted_ui import build_hosted_ui
 from local.runtime.client import local_client
-from local.state import free_port
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest, serving
 from tests.local.hosted_ui.oauth import Agent, Pkce, csrf_of, new_email, page_error, query_of
+from tools.ports import free_port
 
 
 def _status(hosted_ui: UiUnderTest, email: str) -> str:

@@ -13,7 +13,7 @@ from pycognito.aws_srp import AWSSRP
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import read_outbox
 from local.runtime.client import local_client
-from local.state import free_port
+from tools.ports import free_port
 
 PASSWORD = "Kept-State-Secret-1!"
 

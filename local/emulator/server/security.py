@@ -13,7 +13,7 @@ needs no preflight. So, before moto sees a request (WSGI middleware around it):
 3. everything else (every admin and control-plane call, moto's `/moto-api`, our `/_local`
    paths) must carry a SigV4 signature made with the run's credentials
    (local.runtime.credentials), verified by local.emulator.server.sigv4, and gets no CORS headers:
-   moto's global CORS is off (MOTO_DISABLE_GLOBAL_CORS, set by server.py).
+   moto's global CORS is off (MOTO_DISABLE_GLOBAL_CORS, set by main.py).
 
 A refusal is AWS's error for the caller's protocol (local.emulator.server.aws_errors) and one
 log line.

@@ -25,9 +25,10 @@ import jwt
 
 from bench.common import PYTHON, load_in_own_process, log, percentile, tool_environment
 from local.emulator.caller.keys import emulator_signing_key
+from local.launcher import start_local_up
 from local.runtime.client import local_client
 from local.serving import serve_in_thread
-from local.state import RunDir, RunState, start_local_up
+from local.state import RunDir, RunState
 from stacks.contract import PROFILE_PATH, ApiOutput
 from tools.forge import unique_copies
 from tools.load import LabelledToken, LoadSpec

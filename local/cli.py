@@ -31,13 +31,15 @@ from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
+from local.launcher import READY_LINE, STOPPED_LINE
 from local.pool_notices import PoolNotices, code_line
 from local.private_files import secure_tree
 from local.runtime.client import local_aws_environment, local_client
 from local.runtime.credentials import CredentialsError
 from local.serving import ServeError, serve_in_thread
-from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
+from local.state import RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
+from stacks.config import ConfigError, context_from_pairs, stage_and_auth
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
 from tools.loopback import LoopbackOnly
@@ -168,7 +170,7 @@ def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
 def _with_demo_callback(context: Sequence[str], demo_url: str) -> list[str]:
     """The deploy's context: unless callbackUrls is given, register the demo page's URL (and
     the tutorial's) as the app client's callback and sign-out URLs, so CORS follows."""
-    if any(pair.startswith("callbackUrls=") for pair in context):
+    if "callbackUrls" in context_from_pairs(context):
         return list(context)
     return [*context, f"callbackUrls={TUTORIAL_CALLBACK_URL},{demo_url}"]
 
@@ -182,23 +184,12 @@ def _closing(closables: list[Any]) -> Iterator[None]:
             item.close()
 
 
-def _context_value(context: Sequence[str], key: str, default: str) -> str:
-    """A CDK context value as -c gives it (the last one wins), else cdk.json's default."""
-    values = [pair.split("=", 1)[1] for pair in context if pair.startswith(f"{key}=")]
-    return values[-1] if values else default
-
-
-def _stage(context: Sequence[str]) -> str:
-    """The stage being deployed (CDK context `stage`, default dev), for the stack names."""
-    return _context_value(context, "stage", "dev")
-
-
 def _start_issuer(
     args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir
 ) -> StandInIssuer | None:
     """With auth=auth0/okta/jwt, a local stand-in for the deployed issuer (unless --jwks-uri
     points the authorizer at keys elsewhere)."""
-    auth = _context_value(args.context, "auth", "cognito")
+    auth: str = args.auth
     if auth not in {p.value for p in Provider} or args.jwks_uri:
         return None
     issuer = outputs.api.get(ApiOutput.ISSUER, "")
@@ -530,12 +521,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
-    for pair in getattr(args, "context", []):
-        if "=" not in pair:
-            print(f"error: -c takes KEY=VALUE, got '{pair}'", file=sys.stderr)
-            return 2
-    if args.command == "up":
-        args.stage = _stage(args.context)
+    try:  # the context as the CDK CLI will read it, checked as synth checks it
+        context = context_from_pairs(getattr(args, "context", []))
+        if args.command == "up":
+            stage, auth = stage_and_auth(context.get)
+            args.stage, args.auth = stage.value, auth.value
+    except ConfigError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     commands = {
         "up": up,
         "token": token,

@@ -30,8 +30,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.emulator.caller.keys import emulator_signing_key
+from local.launcher import LaunchError, start_local_up
 from local.runtime.client import local_client
-from local.state import LaunchError, RunDir, RunState, StateError, start_local_up
+from local.state import RunDir, RunState, StateError
 from stacks.contract import PROFILE_PATH
 from tools.forge import expired_copy, forged_copy
 from tools.load import LabelledToken, LoadSpec, run_load

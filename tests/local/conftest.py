@@ -27,7 +27,8 @@ import uvicorn
 
 from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, start_local_up
+from local.launcher import STOPPED_LINE, LocalUp, start_local_up
+from local.state import RunDir, RunState
 from stacks.contract import ApiOutput
 from tests.conftest import ROOT
 from tests.local.gateway.authorizer.bad_tokens import SigningMaterial

@@ -24,8 +24,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import stacks.contract
+from local.launcher import LocalUp, start_local_up
 from local.runtime.client import local_client
-from local.state import ROOT, LocalUp, RunDir, RunState, start_local_up
+from local.state import ROOT, RunDir, RunState
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 
 PROFILE = {

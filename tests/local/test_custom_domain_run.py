@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from local.launcher import start_local_up
 from local.runtime.client import local_client
-from local.state import start_local_up
 from tests.stacks.configurations import CERTIFICATE_ARN
 
 pytestmark = pytest.mark.local

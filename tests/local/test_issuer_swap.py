@@ -22,8 +22,8 @@ from local.emulator.caller.issuers import LocalIssuer
 from local.emulator.caller.token_shapes import Provider
 from local.gateway.authorizer.jwt_authorizer import E_AUDIENCE, E_EXPIRED, E_ISSUER, E_SIGNATURE
 from local.gateway.discovery import route_scopes
+from local.launcher import start_local_up
 from local.runtime.client import local_client
-from local.state import start_local_up
 from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import LocalRun, local_cli
 from tools.forge import forged_copy

@@ -25,8 +25,9 @@ import jwt
 import pytest
 
 from local.emulator.caller import EmulatorProcess
+from local.launcher import STOPPED_LINE, LocalUp, start_local_up
 from local.runtime.client import local_client
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, start_local_up
+from local.state import RunDir, RunState
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free
 from tests.local.private_modes import assert_private

@@ -9,7 +9,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +25,9 @@ from local.emulator.caller import EmulatorError, EmulatorProcess
 from local.emulator.caller.issuers import IssuerError, LocalIssuer, StandInIssuer
 from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.emulator.caller.token_shapes import Provider, demo_user
+from local.emulator.caller.verify import DeployedStack
 from local.emulator.wire import HOSTED_UI_METADATA
-from local.gateway.app import server_config
+from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
@@ -205,130 +206,206 @@ def _print_deployment(deployment: Deployment) -> None:
         print(f"    replaced: {resource}: a new resource, its data did not carry over")
 
 
-def up(args: argparse.Namespace) -> int:
+def _check_ports(args: argparse.Namespace) -> None:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
     _check_port_free(args.auth_port, "local hosted UI", "--auth-port")
     _check_port_free(args.demo_port, "demo page", "--demo-port")
-    auth_url = f"http://localhost:{args.auth_port}"
-    demo_url = f"http://localhost:{args.demo_port}/"
+
+
+def _private_run_dir() -> RunDir:
+    """The run's folder. Everything this run and its children (the CDK CLI, the endpoint)
+    create is private from its first byte; what an older run left wider is narrowed now."""
     run_dir = RunDir()
-    # Everything this run and its children (the CDK CLI, the endpoint) create is private
-    # from its first byte; what an older run left wider is narrowed now.
     os.umask(0o077)
     secure_tree(run_dir.root)
+    return run_dir
+
+
+def _start_emulator(args: argparse.Namespace, run_dir: RunDir, stack: ExitStack) -> EmulatorProcess:
+    if args.fresh and (aside := run_dir.set_aside_aws_state()) is not None:
+        print(f"==> Starting empty (--fresh): the kept state is now {aside}", flush=True)
+    started = _step(
+        f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}, "
+        f"state kept in {run_dir.aws_state}"
+    )
+    emulator = stack.enter_context(
+        EmulatorProcess(args.aws_port, state_dir=run_dir.aws_state, parent_pid=os.getpid())
+    )
+    for notice in emulator.notices:
+        print(f"    {notice}", flush=True)
+    _done(started)
+    return emulator
+
+
+def _deploy(args: argparse.Namespace, emulator: EmulatorProcess, run_dir: RunDir) -> Deployment:
+    started = _step(
+        "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
+        "unless the kept deployment is of this same app"
+    )
+    kept = emulator.state_status()["metadata"].get("deployment")
+    demo_url = f"http://localhost:{args.demo_port}/"
+    context = _with_demo_callback(args.context, demo_url)
+    deployment = deploy_app(emulator.endpoint_url, context, run_dir.root, kept)
+    if not deployment.reused:
+        emulator.record(deployment.record())  # saved with the state it describes
+    _print_deployment(deployment)
+    _done(started)
+    return deployment
+
+
+def _start_issuer_step(
+    args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir, stack: ExitStack
+) -> StandInIssuer | None:
+    issuer = _start_issuer(args, outputs, run_dir)
+    if issuer is not None:
+        stack.callback(issuer.close)
+        print(
+            f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
+            f"(new signing key): discovery at {issuer.settings.discovery_url}",
+            flush=True,
+        )
+    return issuer
+
+
+def _load_api(
+    args: argparse.Namespace,
+    endpoint_url: str,
+    outputs: StageOutputs,
+    issuer: StandInIssuer | None,
+    run_dir: RunDir,
+    stack: ExitStack,
+) -> DataPlane:
+    started = _step("Reading the deployed API and loading its functions")
+    plane, closables = build_data_plane(
+        endpoint_url=endpoint_url,
+        api_id=outputs.api_id,
+        code_root=run_dir.functions,
+        leeway_seconds=args.leeway,
+        workers=args.workers,
+        jwks_uri=args.jwks_uri,
+        discovery_urls={}
+        if issuer is None
+        else {issuer.settings.issuer: issuer.settings.discovery_url},
+        log_requests=not args.quiet,
+    )
+    stack.enter_context(_closing(closables))
+    _done(started)
+    return plane
+
+
+def _serve_browser_flow(
+    args: argparse.Namespace, emulator: EmulatorProcess, outputs: StageOutputs, stack: ExitStack
+) -> _Browser | None:
+    """With a user pool: the hosted UI on its own port (as the Cognito domain is its own
+    host) and the demo page."""
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        return None
+    browser = _Browser(
+        auth_url=f"http://localhost:{args.auth_port}",
+        demo_url=f"http://localhost:{args.demo_port}/",
+    )
+    started = _step(
+        f"Serving the hosted UI on {browser.auth_url} and the demo page on {browser.demo_url}"
+    )
+    hosted_ui = build_hosted_ui(
+        local_client("cognito-idp", emulator.endpoint_url),
+        outputs.user_pool_id,
+        base_url=browser.auth_url,
+        endpoint_url=emulator.endpoint_url,
+        extra_grants={"client_credentials": client_credentials_grant(emulator.endpoint_url)},
+    )
+    _serve_in_thread(hosted_ui.app, args.auth_port, stack)
+    # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
+    emulator.record({HOSTED_UI_METADATA: {outputs.user_pool_id: browser.auth_url}})
+    demo = DemoConfig(browser.auth_url, outputs.client_id, _base_url(args), browser.demo_url)
+    _serve_in_thread(demo_app(demo), args.demo_port, stack)
+    _done(started)
+    return browser
+
+
+def _base_url(args: argparse.Namespace) -> str:
+    return f"http://localhost:{args.port}"
+
+
+def _state_writer(
+    args: argparse.Namespace,
+    run_dir: RunDir,
+    stacks: Sequence[DeployedStack],
+    issuer: StandInIssuer | None,
+) -> Callable[[EmulatorProcess], None]:
+    """Writes the run's state for an emulator (again after the supervisor restarted it)."""
+
+    def write_state(current: EmulatorProcess) -> None:
+        RunState(
+            endpoint_url=current.endpoint_url,
+            api_url=f"{_base_url(args)}/",
+            pid=os.getpid(),
+            stage=args.stage,
+            stacks={s.name: s.outputs for s in stacks},
+            issuer=None if issuer is None else issuer.settings,
+            emulator_pid=current.pid,
+        ).write(run_dir)
+
+    return write_state
+
+
+@dataclass
+class _ApiServer:
+    """The data plane's uvicorn server, and whether the endpoint's supervisor gave up on it."""
+
+    server: uvicorn.Server
+    gave_up: bool = False
+
+    def give_up(self) -> None:
+        self.gave_up = True
+        self.server.should_exit = True
+
+
+def _serve_api(
+    args: argparse.Namespace,
+    emulator: EmulatorProcess,
+    plane: DataPlane,
+    write_state: Callable[[EmulatorProcess], None],
+    stack: ExitStack,
+) -> _ApiServer:
+    """The data plane's server with the endpoint's supervisor beside it, ready to run
+    (`run()` blocks until Ctrl-C or the supervisor gives up)."""
+    api = _ApiServer(uvicorn.Server(server_config(plane, args.port)))
+    supervisor = EmulatorSupervisor(
+        emulator, plane, on_restarted=write_state, on_give_up=api.give_up
+    )
+    stack.enter_context(_closing([supervisor.start()]))
+    return api
+
+
+def up(args: argparse.Namespace) -> int:
+    """`local up`: the steps below in order, each undone (in reverse) when the run stops."""
+    _check_ports(args)
+    run_dir = _private_run_dir()
     started_all = time.perf_counter()
-    exit_code = 0
     with ExitStack() as stack:
-        if args.fresh and (aside := run_dir.set_aside_aws_state()) is not None:
-            print(f"==> Starting empty (--fresh): the kept state is now {aside}", flush=True)
-        started = _step(
-            f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}, "
-            f"state kept in {run_dir.aws_state}"
-        )
-        emulator = stack.enter_context(
-            EmulatorProcess(args.aws_port, state_dir=run_dir.aws_state, parent_pid=os.getpid())
-        )
-        for notice in emulator.notices:
-            print(f"    {notice}", flush=True)
-        kept = emulator.state_status()["metadata"].get("deployment")
-        _done(started)
-
-        started = _step(
-            "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
-            "unless the kept deployment is of this same app"
-        )
-        deployment = deploy_app(
-            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root, kept
-        )
-        if not deployment.reused:
-            emulator.record(deployment.record())  # saved with the state it describes
-        _print_deployment(deployment)
-        stacks = deployment.stacks
+        emulator = _start_emulator(args, run_dir, stack)
+        stacks = _deploy(args, emulator, run_dir).stacks
         outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
-        _done(started)
-
-        issuer = _start_issuer(args, outputs, run_dir)
-        if issuer is not None:
-            stack.callback(issuer.close)
-            print(
-                f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
-                f"(new signing key): discovery at {issuer.settings.discovery_url}",
-                flush=True,
-            )
-
-        started = _step("Reading the deployed API and loading its functions")
-        plane, closables = build_data_plane(
-            endpoint_url=emulator.endpoint_url,
-            api_id=outputs.api_id,
-            code_root=run_dir.functions,
-            leeway_seconds=args.leeway,
-            workers=args.workers,
-            jwks_uri=args.jwks_uri,
-            discovery_urls={}
-            if issuer is None
-            else {issuer.settings.issuer: issuer.settings.discovery_url},
-            log_requests=not args.quiet,
-        )
-        stack.enter_context(_closing(closables))
-        _done(started)
-
-        base_url = f"http://localhost:{args.port}"
-        browser: _Browser | None = None
-        if outputs.user_pool_id is not None and outputs.client_id is not None:
-            started = _step(f"Serving the hosted UI on {auth_url} and the demo page on {demo_url}")
-            hosted_ui = build_hosted_ui(
-                local_client("cognito-idp", emulator.endpoint_url),
-                outputs.user_pool_id,
-                base_url=auth_url,
-                endpoint_url=emulator.endpoint_url,
-                extra_grants={
-                    "client_credentials": client_credentials_grant(emulator.endpoint_url)
-                },
-            )
-            _serve_in_thread(hosted_ui.app, args.auth_port, stack)
-            # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
-            emulator.record({HOSTED_UI_METADATA: {outputs.user_pool_id: auth_url}})
-            demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
-            _serve_in_thread(demo_app(demo), args.demo_port, stack)
-            browser = _Browser(auth_url=auth_url, demo_url=demo_url)
-            _done(started)
-
-        def write_state(current: EmulatorProcess) -> None:
-            RunState(
-                endpoint_url=current.endpoint_url,
-                api_url=f"{base_url}/",
-                pid=os.getpid(),
-                stage=args.stage,
-                stacks={s.name: s.outputs for s in stacks},
-                issuer=None if issuer is None else issuer.settings,
-                emulator_pid=current.pid,
-            ).write(run_dir)
-
+        issuer = _start_issuer_step(args, outputs, run_dir, stack)
+        plane = _load_api(args, emulator.endpoint_url, outputs, issuer, run_dir, stack)
+        browser = _serve_browser_flow(args, emulator, outputs, stack)
+        write_state = _state_writer(args, run_dir, stacks, issuer)
         secure_tree(run_dir.root)  # the CDK CLI copies assets with their source's mode
         write_state(emulator)
         stack.callback(RunState.remove, run_dir)
-        server = uvicorn.Server(server_config(plane, args.port))
-
-        def give_up() -> None:
-            nonlocal exit_code
-            exit_code = 1
-            server.should_exit = True
-
-        supervisor = EmulatorSupervisor(
-            emulator, plane, on_restarted=write_state, on_give_up=give_up
-        )
-        stack.enter_context(_closing([supervisor.start()]))
+        api = _serve_api(args, emulator, plane, write_state, stack)
         if outputs.user_pool_id is not None:  # codes sent and operations missing, as they happen
             notices = PoolNotices(emulator.endpoint_url, lambda: emulator.log_path)
             stack.enter_context(_closing([notices.start()]))
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
-        print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, outputs, issuer, browser)
+        print(f"\n{ready}: serving on {_base_url(args)}")
+        _print_endpoints(plane.api, _base_url(args), outputs, issuer, browser)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
-            server.run()
+            api.server.run()
     print(STOPPED_LINE)
-    return exit_code
+    return 1 if api.gave_up else 0
 
 
 def _running_state(run_dir: RunDir) -> RunState:

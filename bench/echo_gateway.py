@@ -22,8 +22,9 @@ import uvicorn
 from local.gateway.app import DataPlane, server_config
 from local.gateway.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 from local.gateway.discovery import DeployedApi
+from local.gateway.payload import map_in_worker
 from local.gateway.routes import Route
-from local.gateway.workers import FunctionRunner, FunctionSpec
+from local.runtime.workers import FunctionRunner, FunctionSpec
 
 ECHO_DIR = Path(__file__).resolve().parent / "peer" / "echo_function"
 ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench-echo"
@@ -44,7 +45,7 @@ def build_echo_plane(
         code_dir=ECHO_DIR,
         timeout_seconds=6,
     )
-    runner = FunctionRunner(spec, {"AWS_REGION": "us-east-1"}, workers)
+    runner = FunctionRunner(spec, {"AWS_REGION": "us-east-1"}, workers, mapper=map_in_worker)
     runner.warm_up()
     api = DeployedApi(
         api_id="bench",

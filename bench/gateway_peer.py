@@ -41,8 +41,8 @@ from bench.common import (
 )
 from bench.echo_gateway import ECHO_PATH
 from bench.issuer import AUDIENCE, StaticIssuer
-from local.state import free_port
 from tools.load import LabelledToken, LoadSpec
+from tools.ports import free_port
 
 PEER_DIR = ROOT / "bench" / "peer"
 SERVERLESS = PEER_DIR / "node_modules" / ".bin" / "serverless"

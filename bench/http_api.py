@@ -24,12 +24,15 @@ from typing import Any
 import jwt
 
 from bench.common import PYTHON, load_in_own_process, log, percentile, tool_environment
-from local.emulator.client import local_client
-from local.emulator.keys import emulator_signing_key
-from local.state import RunDir, RunState, free_port, start_local_up
+from local.emulator.caller.keys import emulator_signing_key
+from local.launcher import start_local_up
+from local.runtime.client import local_client
+from local.serving import serve_in_thread
+from local.state import RunDir, RunState
 from stacks.contract import PROFILE_PATH, ApiOutput
 from tools.forge import unique_copies
 from tools.load import LabelledToken, LoadSpec
+from tools.ports import free_port
 from tools.token import tokens_for_stage
 
 CONCURRENCY = (1, 8, 32, 64)
@@ -118,7 +121,7 @@ def make_tokens(state: RunState, workdir: Path, count: int) -> list[str]:
         email="bench@example.com",
         password_store=workdir / "bench-users.json",
     )
-    _, key = emulator_signing_key()
+    key = emulator_signing_key().private_key
     return [tokens.id_token, *unique_copies(tokens.id_token, key, count - 1)]
 
 
@@ -154,8 +157,6 @@ def _load(url: str, concurrency: int, tokens: list[str], mode: str, workdir: Pat
 @contextlib.contextmanager
 def in_process_plane(state: RunState, workdir: Path, workers: int) -> Iterator[tuple[str, Any]]:
     """A DataPlane built like `local up` builds it, served by uvicorn in a thread."""
-    import uvicorn
-
     from local.gateway.app import server_config
     from local.gateway.build import build_data_plane
 
@@ -166,16 +167,14 @@ def in_process_plane(state: RunState, workdir: Path, workers: int) -> Iterator[t
         workers=workers,
         log_requests=False,
     )
-    server = uvicorn.Server(server_config(plane, free_port(), lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    config = server_config(plane, free_port(), lifespan="off")
     try:
-        while not server.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{server.config.port}", plane
+        stop = serve_in_thread(config)
+        try:
+            yield f"http://127.0.0.1:{config.port}", plane
+        finally:
+            stop()
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         for item in reversed(closables):
             item.close()
 

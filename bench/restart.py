@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import Samples, log, tool_environment
-from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
-from local.state import RunDir, free_port, start_local_up
+from local.emulator.caller import EmulatorProcess
+from local.launcher import start_local_up
+from local.runtime.client import local_client
+from local.state import RunDir
+from tools.ports import free_port
 
 TARGET_WARM_SECONDS = 5.0  # the target for a warm restart on this machine
 SIDES = {"cold": ["--fresh"], "warm": [], "cli": ["-c", "stage=dev"]}

@@ -7,11 +7,9 @@ import argparse
 import logging
 import os
 import shlex
-import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -23,26 +21,31 @@ import uvicorn
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.deploy import DeployError, Deployment, deploy_app
-from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.client import local_aws_environment, local_client
-from local.emulator.credentials import CredentialsError
-from local.emulator.issuers import IssuerError, LocalIssuer, StandInIssuer
-from local.emulator.outbox import OutboxError, read_outbox
-from local.emulator.process import HOSTED_UI_METADATA
-from local.emulator.token_shapes import Provider, demo_user
-from local.gateway.app import server_config
+from local.emulator.caller import EmulatorError, EmulatorProcess
+from local.emulator.caller.issuers import IssuerError, LocalIssuer, StandInIssuer
+from local.emulator.caller.outbox import OutboxError, read_outbox
+from local.emulator.caller.token_shapes import Provider, demo_user
+from local.emulator.caller.verify import DeployedStack
+from local.emulator.wire import HOSTED_UI_METADATA
+from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
 from local.gateway.discovery import DeployedApi, DiscoveryError, route_scopes
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
+from local.launcher import READY_LINE, STOPPED_LINE
 from local.pool_notices import PoolNotices, code_line
 from local.private_files import secure_tree
-from local.state import READY_LINE, STOPPED_LINE, RunDir, RunState, StateError
+from local.runtime.client import local_aws_environment, local_client
+from local.runtime.credentials import CredentialsError
+from local.serving import ServeError, serve_in_thread
+from local.state import RunDir, RunState, StateError
 from local.supervisor import EmulatorSupervisor
+from stacks.config import ConfigError, context_from_pairs, stage_and_auth
 from stacks.contract import DEMO_PORT, PROFILE_PATH, TUTORIAL_CALLBACK_URL, ApiOutput
 from tools.demo import DemoConfig, demo_app
 from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
+from tools.ports import port_free
 from tools.smoke import SmokeError, smoke, target_for
 from tools.token import (
     DEFAULT_EMAIL,
@@ -91,14 +94,14 @@ def _workers(text: str) -> int:
 
 
 def _check_port_free(port: int, what: str, option: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            raise UsageError(
-                f"port {port} ({what}) is already in use: stop what uses it or pass {option}"
-            ) from None
+    try:
+        free = port_free(port)
+    except OSError:
+        free = False
+    if not free:
+        raise UsageError(
+            f"port {port} ({what}) is already in use: stop what uses it or pass {option}"
+        )
 
 
 def _step(message: str) -> float:
@@ -156,29 +159,19 @@ class _Browser:
 def _serve_in_thread(app: Any, port: int, stack: ExitStack) -> None:
     """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon thread),
     answering this machine's Host names only (tools.loopback)."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            LoopbackOnly(app), host="127.0.0.1", port=port, log_level="warning", server_header=False
-        )
+    config = uvicorn.Config(
+        LoopbackOnly(app), host="127.0.0.1", port=port, log_level="warning", server_header=False
     )
-    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise UsageError(f"could not serve on port {port}")
-        time.sleep(0.02)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-    stack.callback(stop)
+    try:
+        stack.callback(serve_in_thread(config))
+    except ServeError as error:
+        raise UsageError(str(error)) from None
 
 
 def _with_demo_callback(context: Sequence[str], demo_url: str) -> list[str]:
     """The deploy's context: unless callbackUrls is given, register the demo page's URL (and
     the tutorial's) as the app client's callback and sign-out URLs, so CORS follows."""
-    if any(pair.startswith("callbackUrls=") for pair in context):
+    if "callbackUrls" in context_from_pairs(context):
         return list(context)
     return [*context, f"callbackUrls={TUTORIAL_CALLBACK_URL},{demo_url}"]
 
@@ -192,23 +185,12 @@ def _closing(closables: list[Any]) -> Iterator[None]:
             item.close()
 
 
-def _context_value(context: Sequence[str], key: str, default: str) -> str:
-    """A CDK context value as -c gives it (the last one wins), else cdk.json's default."""
-    values = [pair.split("=", 1)[1] for pair in context if pair.startswith(f"{key}=")]
-    return values[-1] if values else default
-
-
-def _stage(context: Sequence[str]) -> str:
-    """The stage being deployed (CDK context `stage`, default dev), for the stack names."""
-    return _context_value(context, "stage", "dev")
-
-
 def _start_issuer(
     args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir
 ) -> StandInIssuer | None:
     """With auth=auth0/okta/jwt, a local stand-in for the deployed issuer (unless --jwks-uri
     points the authorizer at keys elsewhere)."""
-    auth = _context_value(args.context, "auth", "cognito")
+    auth: str = args.auth
     if auth not in {p.value for p in Provider} or args.jwks_uri:
         return None
     issuer = outputs.api.get(ApiOutput.ISSUER, "")
@@ -224,130 +206,206 @@ def _print_deployment(deployment: Deployment) -> None:
         print(f"    replaced: {resource}: a new resource, its data did not carry over")
 
 
-def up(args: argparse.Namespace) -> int:
+def _check_ports(args: argparse.Namespace) -> None:
     _check_port_free(args.port, "local HTTP API", "--port")
     _check_port_free(args.aws_port, "local AWS endpoint", "--aws-port")
     _check_port_free(args.auth_port, "local hosted UI", "--auth-port")
     _check_port_free(args.demo_port, "demo page", "--demo-port")
-    auth_url = f"http://localhost:{args.auth_port}"
-    demo_url = f"http://localhost:{args.demo_port}/"
+
+
+def _private_run_dir() -> RunDir:
+    """The run's folder. Everything this run and its children (the CDK CLI, the endpoint)
+    create is private from its first byte; what an older run left wider is narrowed now."""
     run_dir = RunDir()
-    # Everything this run and its children (the CDK CLI, the endpoint) create is private
-    # from its first byte; what an older run left wider is narrowed now.
     os.umask(0o077)
     secure_tree(run_dir.root)
+    return run_dir
+
+
+def _start_emulator(args: argparse.Namespace, run_dir: RunDir, stack: ExitStack) -> EmulatorProcess:
+    if args.fresh and (aside := run_dir.set_aside_aws_state()) is not None:
+        print(f"==> Starting empty (--fresh): the kept state is now {aside}", flush=True)
+    started = _step(
+        f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}, "
+        f"state kept in {run_dir.aws_state}"
+    )
+    emulator = stack.enter_context(
+        EmulatorProcess(args.aws_port, state_dir=run_dir.aws_state, parent_pid=os.getpid())
+    )
+    for notice in emulator.notices:
+        print(f"    {notice}", flush=True)
+    _done(started)
+    return emulator
+
+
+def _deploy(args: argparse.Namespace, emulator: EmulatorProcess, run_dir: RunDir) -> Deployment:
+    started = _step(
+        "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
+        "unless the kept deployment is of this same app"
+    )
+    kept = emulator.state_status()["metadata"].get("deployment")
+    demo_url = f"http://localhost:{args.demo_port}/"
+    context = _with_demo_callback(args.context, demo_url)
+    deployment = deploy_app(emulator.endpoint_url, context, run_dir.root, kept)
+    if not deployment.reused:
+        emulator.record(deployment.record())  # saved with the state it describes
+    _print_deployment(deployment)
+    _done(started)
+    return deployment
+
+
+def _start_issuer_step(
+    args: argparse.Namespace, outputs: StageOutputs, run_dir: RunDir, stack: ExitStack
+) -> StandInIssuer | None:
+    issuer = _start_issuer(args, outputs, run_dir)
+    if issuer is not None:
+        stack.callback(issuer.close)
+        print(
+            f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
+            f"(new signing key): discovery at {issuer.settings.discovery_url}",
+            flush=True,
+        )
+    return issuer
+
+
+def _load_api(
+    args: argparse.Namespace,
+    endpoint_url: str,
+    outputs: StageOutputs,
+    issuer: StandInIssuer | None,
+    run_dir: RunDir,
+    stack: ExitStack,
+) -> DataPlane:
+    started = _step("Reading the deployed API and loading its functions")
+    plane, closables = build_data_plane(
+        endpoint_url=endpoint_url,
+        api_id=outputs.api_id,
+        code_root=run_dir.functions,
+        leeway_seconds=args.leeway,
+        workers=args.workers,
+        jwks_uri=args.jwks_uri,
+        discovery_urls={}
+        if issuer is None
+        else {issuer.settings.issuer: issuer.settings.discovery_url},
+        log_requests=not args.quiet,
+    )
+    stack.enter_context(_closing(closables))
+    _done(started)
+    return plane
+
+
+def _serve_browser_flow(
+    args: argparse.Namespace, emulator: EmulatorProcess, outputs: StageOutputs, stack: ExitStack
+) -> _Browser | None:
+    """With a user pool: the hosted UI on its own port (as the Cognito domain is its own
+    host) and the demo page."""
+    if outputs.user_pool_id is None or outputs.client_id is None:
+        return None
+    browser = _Browser(
+        auth_url=f"http://localhost:{args.auth_port}",
+        demo_url=f"http://localhost:{args.demo_port}/",
+    )
+    started = _step(
+        f"Serving the hosted UI on {browser.auth_url} and the demo page on {browser.demo_url}"
+    )
+    hosted_ui = build_hosted_ui(
+        local_client("cognito-idp", emulator.endpoint_url),
+        outputs.user_pool_id,
+        base_url=browser.auth_url,
+        endpoint_url=emulator.endpoint_url,
+        extra_grants={"client_credentials": client_credentials_grant(emulator.endpoint_url)},
+    )
+    _serve_in_thread(hosted_ui.app, args.auth_port, stack)
+    # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
+    emulator.record({HOSTED_UI_METADATA: {outputs.user_pool_id: browser.auth_url}})
+    demo = DemoConfig(browser.auth_url, outputs.client_id, _base_url(args), browser.demo_url)
+    _serve_in_thread(demo_app(demo), args.demo_port, stack)
+    _done(started)
+    return browser
+
+
+def _base_url(args: argparse.Namespace) -> str:
+    return f"http://localhost:{args.port}"
+
+
+def _state_writer(
+    args: argparse.Namespace,
+    run_dir: RunDir,
+    stacks: Sequence[DeployedStack],
+    issuer: StandInIssuer | None,
+) -> Callable[[EmulatorProcess], None]:
+    """Writes the run's state for an emulator (again after the supervisor restarted it)."""
+
+    def write_state(current: EmulatorProcess) -> None:
+        RunState(
+            endpoint_url=current.endpoint_url,
+            api_url=f"{_base_url(args)}/",
+            pid=os.getpid(),
+            stage=args.stage,
+            stacks={s.name: s.outputs for s in stacks},
+            issuer=None if issuer is None else issuer.settings,
+            emulator_pid=current.pid,
+        ).write(run_dir)
+
+    return write_state
+
+
+@dataclass
+class _ApiServer:
+    """The data plane's uvicorn server, and whether the endpoint's supervisor gave up on it."""
+
+    server: uvicorn.Server
+    gave_up: bool = False
+
+    def give_up(self) -> None:
+        self.gave_up = True
+        self.server.should_exit = True
+
+
+def _serve_api(
+    args: argparse.Namespace,
+    emulator: EmulatorProcess,
+    plane: DataPlane,
+    write_state: Callable[[EmulatorProcess], None],
+    stack: ExitStack,
+) -> _ApiServer:
+    """The data plane's server with the endpoint's supervisor beside it, ready to run
+    (`run()` blocks until Ctrl-C or the supervisor gives up)."""
+    api = _ApiServer(uvicorn.Server(server_config(plane, args.port)))
+    supervisor = EmulatorSupervisor(
+        emulator, plane, on_restarted=write_state, on_give_up=api.give_up
+    )
+    stack.enter_context(_closing([supervisor.start()]))
+    return api
+
+
+def up(args: argparse.Namespace) -> int:
+    """`local up`: the steps below in order, each undone (in reverse) when the run stops."""
+    _check_ports(args)
+    run_dir = _private_run_dir()
     started_all = time.perf_counter()
-    exit_code = 0
     with ExitStack() as stack:
-        if args.fresh and (aside := run_dir.set_aside_aws_state()) is not None:
-            print(f"==> Starting empty (--fresh): the kept state is now {aside}", flush=True)
-        started = _step(
-            f"Starting the local AWS endpoint (moto) on http://localhost:{args.aws_port}, "
-            f"state kept in {run_dir.aws_state}"
-        )
-        emulator = stack.enter_context(
-            EmulatorProcess(args.aws_port, state_dir=run_dir.aws_state, parent_pid=os.getpid())
-        )
-        for notice in emulator.notices:
-            print(f"    {notice}", flush=True)
-        kept = emulator.state_status()["metadata"].get("deployment")
-        _done(started)
-
-        started = _step(
-            "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
-            "unless the kept deployment is of this same app"
-        )
-        deployment = deploy_app(
-            emulator.endpoint_url, _with_demo_callback(args.context, demo_url), run_dir.root, kept
-        )
-        if not deployment.reused:
-            emulator.record(deployment.record())  # saved with the state it describes
-        _print_deployment(deployment)
-        stacks = deployment.stacks
+        emulator = _start_emulator(args, run_dir, stack)
+        stacks = _deploy(args, emulator, run_dir).stacks
         outputs = StageOutputs.from_stacks({s.name: s.outputs for s in stacks}, args.stage)
-        _done(started)
-
-        issuer = _start_issuer(args, outputs, run_dir)
-        if issuer is not None:
-            stack.callback(issuer.close)
-            print(
-                f"==> Local {issuer.settings.provider} issuer for {issuer.settings.issuer} "
-                f"(new signing key): discovery at {issuer.settings.discovery_url}",
-                flush=True,
-            )
-
-        started = _step("Reading the deployed API and loading its functions")
-        plane, closables = build_data_plane(
-            endpoint_url=emulator.endpoint_url,
-            api_id=outputs.api_id,
-            code_root=run_dir.functions,
-            leeway_seconds=args.leeway,
-            workers=args.workers,
-            jwks_uri=args.jwks_uri,
-            discovery_urls={}
-            if issuer is None
-            else {issuer.settings.issuer: issuer.settings.discovery_url},
-            log_requests=not args.quiet,
-        )
-        stack.enter_context(_closing(closables))
-        _done(started)
-
-        base_url = f"http://localhost:{args.port}"
-        browser: _Browser | None = None
-        if outputs.user_pool_id is not None and outputs.client_id is not None:
-            started = _step(f"Serving the hosted UI on {auth_url} and the demo page on {demo_url}")
-            hosted_ui = build_hosted_ui(
-                local_client("cognito-idp", emulator.endpoint_url),
-                outputs.user_pool_id,
-                base_url=auth_url,
-                endpoint_url=emulator.endpoint_url,
-                extra_grants={
-                    "client_credentials": client_credentials_grant(emulator.endpoint_url)
-                },
-            )
-            _serve_in_thread(hosted_ui.app, args.auth_port, stack)
-            # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
-            emulator.record({HOSTED_UI_METADATA: {outputs.user_pool_id: auth_url}})
-            demo = DemoConfig(auth_url, outputs.client_id, base_url, demo_url)
-            _serve_in_thread(demo_app(demo), args.demo_port, stack)
-            browser = _Browser(auth_url=auth_url, demo_url=demo_url)
-            _done(started)
-
-        def write_state(current: EmulatorProcess) -> None:
-            RunState(
-                endpoint_url=current.endpoint_url,
-                api_url=f"{base_url}/",
-                pid=os.getpid(),
-                stage=args.stage,
-                stacks={s.name: s.outputs for s in stacks},
-                issuer=None if issuer is None else issuer.settings,
-                emulator_pid=current.pid,
-            ).write(run_dir)
-
+        issuer = _start_issuer_step(args, outputs, run_dir, stack)
+        plane = _load_api(args, emulator.endpoint_url, outputs, issuer, run_dir, stack)
+        browser = _serve_browser_flow(args, emulator, outputs, stack)
+        write_state = _state_writer(args, run_dir, stacks, issuer)
         secure_tree(run_dir.root)  # the CDK CLI copies assets with their source's mode
         write_state(emulator)
         stack.callback(RunState.remove, run_dir)
-        server = uvicorn.Server(server_config(plane, args.port))
-
-        def give_up() -> None:
-            nonlocal exit_code
-            exit_code = 1
-            server.should_exit = True
-
-        supervisor = EmulatorSupervisor(
-            emulator, plane, on_restarted=write_state, on_give_up=give_up
-        )
-        stack.enter_context(_closing([supervisor.start()]))
+        api = _serve_api(args, emulator, plane, write_state, stack)
         if outputs.user_pool_id is not None:  # codes sent and operations missing, as they happen
             notices = PoolNotices(emulator.endpoint_url, lambda: emulator.log_path)
             stack.enter_context(_closing([notices.start()]))
         ready = f"{READY_LINE} {time.perf_counter() - started_all:.1f} s"
-        print(f"\n{ready}: serving on {base_url}")
-        _print_endpoints(plane.api, base_url, outputs, issuer, browser)
+        print(f"\n{ready}: serving on {_base_url(args)}")
+        _print_endpoints(plane.api, _base_url(args), outputs, issuer, browser)
         with suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
-            server.run()
+            api.server.run()
     print(STOPPED_LINE)
-    return exit_code
+    return 1 if api.gave_up else 0
 
 
 def _running_state(run_dir: RunDir) -> RunState:
@@ -540,12 +598,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
-    for pair in getattr(args, "context", []):
-        if "=" not in pair:
-            print(f"error: -c takes KEY=VALUE, got '{pair}'", file=sys.stderr)
-            return 2
-    if args.command == "up":
-        args.stage = _stage(args.context)
+    try:  # the context as the CDK CLI will read it, checked as synth checks it
+        context = context_from_pairs(getattr(args, "context", []))
+        if args.command == "up":
+            stage, auth = stage_and_auth(context.get)
+            args.stage, args.auth = stage.value, auth.value
+    except ConfigError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     commands = {
         "up": up,
         "token": token,

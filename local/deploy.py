@@ -1,7 +1,7 @@
 """Deploy the CDK app into the local emulator with the real CDK CLI, then check what it made.
 
 The CLI's exit code is not trusted alone: every declared stack goes through the one
-post-deploy verifier (local.emulator.verify) afterwards.
+post-deploy verifier (local.emulator.caller.verify) afterwards.
 
 With kept state (`deploy_app`), an unchanged app is not deployed again: the fingerprint of its
 inputs (the files cdk.json's `watch.include` names, as `cdk watch` watches them, cdk.json and
@@ -26,8 +26,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.emulator.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
-from local.emulator.verify import DeployedStack, inspect_deployment
+from local.emulator.caller.verify import DeployedStack, inspect_deployment
+from local.runtime.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
 from local.state import ROOT
 
 

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.emulator.client import local_client
-from local.emulator.keys import emulator_signing_key
-from local.state import LaunchError, RunDir, RunState, StateError, start_local_up
+from local.emulator.caller.keys import emulator_signing_key
+from local.launcher import LaunchError, start_local_up
+from local.runtime.client import local_client
+from local.state import RunDir, RunState, StateError
 from stacks.contract import PROFILE_PATH
 from tools.forge import expired_copy, forged_copy
 from tools.load import LabelledToken, LoadSpec, run_load
@@ -176,7 +177,7 @@ class Report:
 
 def make_tokens(valid: str) -> Tokens:
     """An expired copy signed with the emulator's key, and a forged copy signed with a new key."""
-    _, emulator_key = emulator_signing_key()
+    emulator_key = emulator_signing_key().private_key
     return Tokens(valid=valid, expired=expired_copy(valid, emulator_key), forged=forged_copy(valid))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from local.emulator.outbox import Message, OutboxError, read_outbox
+from local.emulator.caller.outbox import Message, OutboxError, read_outbox
 
 MISSING_OPERATION_MARK = "is not implemented by the local user pool"
 

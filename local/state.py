@@ -1,8 +1,8 @@
-"""The one owner of a local run's state: where it lives, what it holds, starting and stopping.
+"""The one owner of a local run's state file: where it lives and what it holds.
 
 `local up` writes a RunState when it serves and removes it when it stops; `local token`,
 `local smoke`, the load test, the benchmark and the end-to-end tests read it through RunState
-(never raw JSON keys) and start `python -m local up` as a subprocess through `start_local_up`.
+(never raw JSON keys). Starting `python -m local up` as a subprocess is local.launcher's.
 """
 
 from __future__ import annotations
@@ -10,28 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from local.emulator.credentials import CredentialsError, credentials_path, load, register
-from local.emulator.issuers import IssuerSettings
+from local.emulator.caller.issuers import IssuerSettings
 from local.private_files import write_private
+from local.runtime.credentials import CredentialsError, credentials_path, load, register
 from tools.outputs import StageOutputs
 
 ROOT = Path(__file__).resolve().parent.parent
-READY_LINE = "Ready in"  # what `local up` prints once it serves
-STOPPED_LINE = "Stopped: local HTTP API and local AWS endpoint are down."
-START_TIMEOUT_SECONDS = 180.0
-
-
-class LaunchError(RuntimeError):
-    """`local up` did not become ready; the message carries the tail of its log."""
 
 
 def default_state_dir() -> Path:
@@ -66,7 +53,7 @@ class RunDir:
 
     @property
     def aws_state(self) -> Path:
-        """The local AWS endpoint's kept state (local.emulator.persistence), across runs."""
+        """The local AWS endpoint's kept state (local.emulator.server.persistence), across runs."""
         return self.root / "aws"
 
     @property
@@ -143,98 +130,3 @@ def register_credentials(run_dir: RunDir, endpoint_url: str) -> None:
         register(endpoint_url, load(path))
     except CredentialsError as problem:
         raise StateError(str(problem)) from None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class LocalUp:
-    """A `python -m local up` process this caller started and must stop."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    aws_port: int
-    state_dir: Path
-    log_path: Path
-    auth_port: int  # the local hosted UI
-    demo_port: int  # the demo page
-
-    @property
-    def base_url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    @property
-    def auth_url(self) -> str:
-        return f"http://localhost:{self.auth_port}"
-
-    @property
-    def demo_url(self) -> str:
-        return f"http://localhost:{self.demo_port}/"
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://localhost:{self.aws_port}"
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, timeout: float = 30) -> int:
-        """Ctrl-C, the documented way to stop a run, as a terminal sends it: to the run's whole
-        process group (its function workers too); kill only if it does not end in time."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                return self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                raise
-        return self.process.returncode
-
-
-def start_local_up(
-    state_dir: Path,
-    log_path: Path,
-    *,
-    extra_args: Sequence[str] = (),
-    env: Mapping[str, str] | None = None,
-    python: str = sys.executable,
-    timeout: float = START_TIMEOUT_SECONDS,
-    demo_port: int | None = None,
-) -> LocalUp:
-    """Start `local up` on free ports with its own state dir and wait until it serves.
-    `demo_port` pins the demo page's port, whose URL is part of the deployed app (a callback
-    URL): restarts of one kept state must keep it, or the app counts as changed."""
-    port, aws_port, auth_port = free_port(), free_port(), free_port()
-    demo_port = demo_port or free_port()
-    environment = dict(os.environ if env is None else env)
-    environment |= {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
-    # The pinned CDK CLI (Node 22) and this interpreter's python3 for cdk.json's app command.
-    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(python).parent)]
-    environment["PATH"] = os.pathsep.join([*bins, environment.get("PATH", "")])
-    command = [python, "-m", "local", "up", "--port", str(port), "--aws-port", str(aws_port)]
-    command += ["--auth-port", str(auth_port), "--demo-port", str(demo_port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, *extra_args],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # its own process group, as a terminal gives it
-        )
-    run = LocalUp(process, port, aws_port, state_dir, log_path, auth_port, demo_port)
-    deadline = time.monotonic() + timeout
-    while READY_LINE not in run.log_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise LaunchError(f"`local up` did not start:\n{run.log_text()[-4000:]}")
-        time.sleep(0.2)
-    register_credentials(RunDir(state_dir), run.endpoint_url)
-    return run

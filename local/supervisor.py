@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from local.emulator import EmulatorError, EmulatorProcess
+from local.emulator.caller import EmulatorError, EmulatorProcess
 from local.gateway.app import DataPlane
 
 POLL_SECONDS = 0.5

@@ -510,10 +510,29 @@ def check_region(config: AppConfig, region: str | None) -> None:
         )
 
 
-def load_config(get: ContextReader) -> AppConfig:
-    """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
+def context_from_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """The context `cdk -c KEY=VALUE ...` passes on top of cdk.json's (a later pair of one key
+    wins, as with the CDK CLI); ConfigError for a pair without '='."""
+    context: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"-c takes KEY=VALUE, got '{pair}'")
+        context[key] = value
+    return context
+
+
+def stage_and_auth(get: ContextReader) -> tuple[Stage, AuthProvider]:
+    """The stage and the auth provider a context selects (the defaults cdk.json also names),
+    checked as synth checks them: what the local CLI needs before it deploys."""
     stage = _choice(get("stage"), "stage", Stage, Stage.DEV)
     auth = _choice(get("auth"), "auth", AuthProvider, AuthProvider.COGNITO)
+    return stage, auth
+
+
+def load_config(get: ContextReader) -> AppConfig:
+    """Build an AppConfig from a context reader such as `app.node.try_get_context`."""
+    stage, auth = stage_and_auth(get)
     callback_urls = _list(get("callbackUrls"), "callbackUrls") or DEFAULT_CALLBACK_URLS
     for url in callback_urls:
         _https_url(url, "callbackUrls", allow_http_localhost=True)

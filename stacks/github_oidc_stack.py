@@ -56,75 +56,10 @@ class GithubOidcStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._app_stacks_pattern = app_stacks_pattern
-
-        if github.provider_arn:  # An account holds one provider per URL: reuse it.
-            provider_arn = github.provider_arn
-        else:
-            provider = iam.OidcProviderNative(
-                self,
-                "GithubOidcProvider",
-                url=f"https://{GITHUB_OIDC_HOST}",
-                client_ids=[STS_AUDIENCE],
-            )
-            provider_arn = provider.oidc_provider_arn
-
-        # Deploy jobs run in GitHub environments: their token's sub names the environment, so
-        # only jobs that passed that environment's protection rules can get this role.
-        deploy_subjects = [f"repo:{github.repo}:environment:{env}" for env in github.environments]
-        self.deploy_role = iam.Role(
-            self,
-            "DeployRole",
-            assumed_by=self._github_principal(provider_arn, deploy_subjects),
-            description=f"GitHub Actions deploys of {github.repo}: may only assume CDK roles",
-            max_session_duration=Duration.hours(1),
-        )
-        self.deploy_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AssumeCdkBootstrapRoles",
-                actions=["sts:AssumeRole"],
-                resources=[
-                    bootstrap_role_arn(kind, bootstrap_qualifier) for kind in DEPLOY_BOOTSTRAP_ROLES
-                ],
-            )
-        )
-        self.deploy_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="SmokeTestReadsStackOutputs",
-                actions=["cloudformation:DescribeStacks"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
-                    f"{app_stacks_pattern}"
-                ],
-            )
-        )
-        self.deploy_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="SmokeTestManagesItsTemporaryUser",
-                actions=list(SMOKE_COGNITO_ACTIONS),
-                resources=[
-                    f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
-                ],
-            )
-        )
-
+        provider_arn = self._provider_arn(github)
+        self.deploy_role = self._deploy_role(github, provider_arn, bootstrap_qualifier)
         self._acknowledge_smoke_wildcards()
-
-        # Pull-request runs execute unreviewed code: their role can only read (cdk diff
-        # --method template goes through the lookup role, which is read-only).
-        self.diff_role = iam.Role(
-            self,
-            "DiffRole",
-            assumed_by=self._github_principal(provider_arn, [f"repo:{github.repo}:pull_request"]),
-            description=f"GitHub Actions pull requests of {github.repo}: cdk diff, read-only",
-            max_session_duration=Duration.hours(1),
-        )
-        self.diff_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AssumeCdkLookupRole",
-                actions=["sts:AssumeRole"],
-                resources=[bootstrap_role_arn("lookup", bootstrap_qualifier)],
-            )
-        )
+        self.diff_role = self._diff_role(github, provider_arn, bootstrap_qualifier)
 
         CfnOutput(
             self,
@@ -138,6 +73,81 @@ class GithubOidcStack(Stack):
             description="Repository variable AWS_DIFF_ROLE_ARN (optional: cdk diff on PRs)",
             value=self.diff_role.role_arn,
         )
+
+    def _provider_arn(self, github: GithubOidcConfig) -> str:
+        if github.provider_arn:  # An account holds one provider per URL: reuse it.
+            return github.provider_arn
+        provider = iam.OidcProviderNative(
+            self,
+            "GithubOidcProvider",
+            url=f"https://{GITHUB_OIDC_HOST}",
+            client_ids=[STS_AUDIENCE],
+        )
+        return provider.oidc_provider_arn
+
+    def _deploy_role(
+        self, github: GithubOidcConfig, provider_arn: str, bootstrap_qualifier: str
+    ) -> iam.Role:
+        # Deploy jobs run in GitHub environments: their token's sub names the environment, so
+        # only jobs that passed that environment's protection rules can get this role.
+        deploy_subjects = [f"repo:{github.repo}:environment:{env}" for env in github.environments]
+        role = iam.Role(
+            self,
+            "DeployRole",
+            assumed_by=self._github_principal(provider_arn, deploy_subjects),
+            description=f"GitHub Actions deploys of {github.repo}: may only assume CDK roles",
+            max_session_duration=Duration.hours(1),
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AssumeCdkBootstrapRoles",
+                actions=["sts:AssumeRole"],
+                resources=[
+                    bootstrap_role_arn(kind, bootstrap_qualifier) for kind in DEPLOY_BOOTSTRAP_ROLES
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SmokeTestReadsStackOutputs",
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    f"{self._app_stacks_pattern}"
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SmokeTestManagesItsTemporaryUser",
+                actions=list(SMOKE_COGNITO_ACTIONS),
+                resources=[
+                    f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+                ],
+            )
+        )
+        return role
+
+    def _diff_role(
+        self, github: GithubOidcConfig, provider_arn: str, bootstrap_qualifier: str
+    ) -> iam.Role:
+        # Pull-request runs execute unreviewed code: their role can only read (cdk diff
+        # --method template goes through the lookup role, which is read-only).
+        role = iam.Role(
+            self,
+            "DiffRole",
+            assumed_by=self._github_principal(provider_arn, [f"repo:{github.repo}:pull_request"]),
+            description=f"GitHub Actions pull requests of {github.repo}: cdk diff, read-only",
+            max_session_duration=Duration.hours(1),
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AssumeCdkLookupRole",
+                actions=["sts:AssumeRole"],
+                resources=[bootstrap_role_arn("lookup", bootstrap_qualifier)],
+            )
+        )
+        return role
 
     def _acknowledge_smoke_wildcards(self) -> None:
         """cdk-nag IAM5: the two smoke-test wildcards are scoped as far as the names allow."""

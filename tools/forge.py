@@ -15,6 +15,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tools.jwt_signing import sign_claims
+
 
 def _claims_and_kid(token: str) -> tuple[dict[str, Any], str | None]:
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
@@ -25,8 +27,7 @@ def _claims_and_kid(token: str) -> tuple[dict[str, Any], str | None]:
 def resigned(token: str, key: rsa.RSAPrivateKey, **changes: Any) -> str:
     """The token's claims (with `changes` applied) signed again with `key` under the same kid."""
     claims, kid = _claims_and_kid(token)
-    headers = {"kid": kid} if kid else None
-    return jwt.encode(claims | changes, key, algorithm="RS256", headers=headers)
+    return sign_claims(claims | changes, key, kid)
 
 
 def expired_copy(token: str, key: rsa.RSAPrivateKey) -> str:

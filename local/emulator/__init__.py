@@ -1,9 +1,7 @@
 """Local AWS emulator: moto server plus an add-on so the real CDK CLI can deploy this app.
 
-`EmulatorProcess` runs it as a subprocess (no moto import in the caller);
-`local.emulator.addon.install()` applies the add-on inside a moto process.
+Split by where code runs: `local.emulator.server` is everything the moto process loads
+(`python -m local.emulator.server`); `local.emulator.caller` is what runs in the caller
+(start/stop, verify, the outbox reader, stand-in issuers); `local.emulator.wire` is what the
+two agree on. Neither side imports the other.
 """
-
-from .process import EmulatorError, EmulatorProcess
-
-__all__ = ["EmulatorError", "EmulatorProcess"]

@@ -25,11 +25,13 @@ from local.gateway.headers import RequestHeaders
 from local.gateway.payload import (
     HttpResponse,
     build_event,
+    from_worker,
     internal_server_error,
+    map_in_worker,
     new_request_id,
 )
 from local.gateway.routes import RouteTable
-from local.gateway.workers import FunctionRunner
+from local.runtime.workers import FunctionRunner
 from tools.loopback import configured_hosts, host_allowed
 
 Scope = dict[str, Any]
@@ -145,6 +147,9 @@ class DataPlane:
         max_body_bytes: int = MAX_BODY_BYTES,
         log_requests: bool = True,
     ) -> None:
+        unmapped = sorted(r.spec.name for r in runners.values() if r.mapper is not map_in_worker)
+        if unmapped:  # their invocations would come back unmapped: every request a 500
+            raise ValueError(f"function runners without the gateway's mapper: {unmapped}")
         self.api = api
         self.routes = RouteTable(api.routes)
         self.authorizers = authorizers
@@ -259,15 +264,15 @@ class DataPlane:
         self.invocations += 1
         context["integration"] = runner.spec.name
         invoke_started = time.perf_counter()
-        invocation = await runner.invoke(event, map_to_http=True, alone=self.active == 1)
+        invocation = await runner.invoke(event, alone=self.active == 1)
         self.timings.invoke_seconds += time.perf_counter() - invoke_started
         self.timings.function_seconds += invocation.duration_ms / 1000
-        if invocation.error is not None or invocation.response is None:
+        if invocation.error is not None or invocation.mapped is None:
             error = invocation.error or "no response"
             context["integrationError"] = error.strip().splitlines()[-1]
             log.error("function %s failed:\n%s", runner.spec.name, error)
             return internal_server_error()
-        return invocation.response
+        return from_worker(invocation.mapped)
 
     async def _read_body(self, receive: Receive, headers: RequestHeaders) -> bytes | None:
         length = headers.get("content-length")

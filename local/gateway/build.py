@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from local.emulator.client import LOCAL_ACCOUNT, local_aws_environment, local_client
 from local.gateway.app import DataPlane
 from local.gateway.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 from local.gateway.discovery import discover_api
-from local.gateway.workers import FunctionRunner
+from local.gateway.payload import map_in_worker
+from local.runtime.client import LOCAL_ACCOUNT, local_aws_environment, local_client
+from local.runtime.workers import FunctionRunner
 
 
 def build_data_plane(
@@ -58,7 +59,7 @@ def build_data_plane(
     aws_env = local_aws_environment(endpoint_url)
     runners: dict[str, FunctionRunner] = {}
     for arn, spec in api.functions.items():
-        runner = FunctionRunner(spec, aws_env, workers)
+        runner = FunctionRunner(spec, aws_env, workers, mapper=map_in_worker)
         closables.append(runner)
         runners[arn] = runner
     for runner in runners.values():

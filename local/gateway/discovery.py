@@ -6,9 +6,7 @@ Gateway would, so a route added to ApiStack is served locally after the next `ma
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,8 @@ from typing import Any
 import httpx
 
 from local.gateway.routes import Route
-from local.gateway.workers import FunctionSpec
+from local.runtime.functions import function_spec, unpack_code
+from local.runtime.workers import FunctionSpec
 
 _COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$")
 _INTEGRATION_ARN = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
@@ -136,31 +135,19 @@ def route_scopes(client: Any, api_id: str, paths: tuple[str, ...] | None = None)
     return tuple(sorted(scopes))
 
 
-def _download_code(location: str, destination: Path) -> None:
+def _download_code(location: str) -> bytes:
     response = httpx.get(location, timeout=30)
     if response.status_code != 200:
         raise DiscoveryError(f"function code at {location} answered {response.status_code}")
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        archive.extractall(destination)
+    return response.content
 
 
 def _function(client: Any, arn: str, code_root: Path) -> FunctionSpec:
     described = client.get_function(FunctionName=arn)
     config = described["Configuration"]
-    code_dir = code_root / config["CodeSha256"].replace("/", "_").replace("+", "-")
-    if not code_dir.exists():
-        partial = code_dir.with_suffix(".partial")
-        _download_code(described["Code"]["Location"], partial)
-        partial.rename(code_dir)
-    return FunctionSpec(
-        name=config["FunctionName"],
-        arn=config["FunctionArn"],
-        handler=config["Handler"],
-        code_dir=code_dir,
-        environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-        timeout_seconds=float(config.get("Timeout", 3)),
-        memory_mb=int(config.get("MemorySize", 128)),
-    )
+    location = described["Code"]["Location"]
+    code_dir = unpack_code(code_root, config["CodeSha256"], lambda: _download_code(location))
+    return function_spec(config, code_dir)
 
 
 def discover_api(

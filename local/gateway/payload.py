@@ -41,11 +41,11 @@ import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
 from local.gateway.headers import RequestHeaders, api_gateway_view
+from local.runtime.marshal import marshal_result
 
 TEXT_MEDIA_TYPES = frozenset({"application/json", "application/xml", "application/javascript"})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -109,6 +109,21 @@ def encode_body(body: bytes, content_type: str | None) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
+def _query(raw_query: bytes | str) -> tuple[str, dict[str, str]]:
+    """(rawQueryString, queryStringParameters): repeated keys joined with commas, as AWS does."""
+    query = raw_query.decode("utf-8", "replace") if isinstance(raw_query, bytes) else raw_query
+    query = query.removeprefix("?")
+    parameters: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+        parameters[key] = f"{parameters[key]},{value}" if key in parameters else value
+    return query, parameters
+
+
+def _jwt_authorizer(claims: Mapping[str, str], scopes: Sequence[str] | None) -> dict[str, Any]:
+    """requestContext.authorizer of a JWT route: scopes None when the route has none."""
+    return {"jwt": {"claims": dict(claims), "scopes": list(scopes) if scopes is not None else None}}
+
+
 def build_event(
     *,
     method: str,
@@ -132,34 +147,23 @@ def build_event(
 ) -> dict[str, Any]:
     """The payload format 2.0 event API Gateway would send for this request.
 
-    ``raw_path`` is the path as received (it is also ``requestContext.http.path``); for a named
-    stage, include the stage prefix as AWS does. Pass ``jwt_claims`` (and ``jwt_scopes``, None
-    when the route has no scopes) for a JWT-authorized route: they become
-    ``requestContext.authorizer.jwt``. ``domain_name`` defaults to the Host header's host.
+    ``raw_path`` is the path as received (also ``requestContext.http.path``; for a named stage,
+    with the stage prefix as AWS does). ``jwt_claims`` (and ``jwt_scopes``, None when the route
+    has none) of a JWT route become ``requestContext.authorizer.jwt``. ``domain_name``
+    defaults to the Host header's host.
     """
     if isinstance(headers, RequestHeaders):
         joined, cookies = dict(headers.joined), list(headers.cookies)
     else:
         joined, cookies = api_gateway_view(headers)
-
-    query = raw_query.decode("utf-8", "replace") if isinstance(raw_query, bytes) else raw_query
-    query = query.removeprefix("?")
-    parameters: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
-        parameters[key] = f"{parameters[key]},{value}" if key in parameters else value
-
+    query, parameters = _query(raw_query)
     if domain_name is None:
         domain_name = _host_without_port(joined.get("host", "")) or "localhost"
     epoch_ms = int(time.time() * 1000) if time_epoch_ms is None else time_epoch_ms
 
     request_context: dict[str, Any] = {"accountId": account_id, "apiId": api_id}
     if jwt_claims is not None:
-        request_context["authorizer"] = {
-            "jwt": {
-                "claims": dict(jwt_claims),
-                "scopes": list(jwt_scopes) if jwt_scopes is not None else None,
-            }
-        }
+        request_context["authorizer"] = _jwt_authorizer(jwt_claims, jwt_scopes)
     request_context.update(
         {
             "domainName": domain_name,
@@ -204,23 +208,6 @@ def build_event(
 
 class _MalformedResponseError(Exception):
     pass
-
-
-def _decimal_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        if value.is_finite() and value == value.to_integral_value():
-            return int(value)
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def marshal_result(result: object) -> str:
-    """The JSON text the Python Lambda runtime would send for ``result``."""
-    if isinstance(result, bytes | bytearray):
-        text = bytes(result).decode("utf-8")
-        json.loads(text)  # the runtime passes bytes through; API Gateway must parse them
-        return text
-    return json.dumps(result, default=_decimal_default, ensure_ascii=False, allow_nan=False)
 
 
 def _header_value(name: str, value: object) -> str:
@@ -304,3 +291,19 @@ def map_marshalled(text: str) -> HttpResponse:
     except (TypeError, ValueError, RecursionError, _MalformedResponseError):
         # ValueError covers bad JSON, NaN, and text that cannot be UTF-8 (lone surrogates).
         return internal_server_error()
+
+
+MappedTuple = tuple[int, list[tuple[str, str]], bytes]
+
+
+def map_in_worker(text: str) -> MappedTuple:
+    """map_marshalled as the result mapper the gateway hands its function workers: a plain
+    (status, headers, body) tuple, since pickling one costs a third of pickling a dataclass."""
+    response = map_marshalled(text)
+    return response.status_code, response.headers, response.body
+
+
+def from_worker(mapped: MappedTuple) -> HttpResponse:
+    """The HttpResponse a worker's map_in_worker tuple stands for."""
+    status, headers, body = mapped
+    return HttpResponse(status_code=status, headers=headers, body=body)

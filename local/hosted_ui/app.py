@@ -41,7 +41,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local.bounded_json import check_jwt_bounds
-from local.emulator.outbox import OutboxError, read_outbox
+from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
 from local.hosted_ui.accounts import Accounts
 from local.hosted_ui.grants import (

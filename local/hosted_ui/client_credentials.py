@@ -1,7 +1,7 @@
 """The client_credentials grant on the hosted UI's token endpoint, served by the local pool.
 
 Cognito has one token endpoint per domain for every grant. Locally the pool's client_credentials
-implementation lives in the emulator (`local.emulator.cognito_oauth`, next to the pool's keys
+implementation lives in the emulator (`local.emulator.server.cognito.oauth`, next to the pool's keys
 and its pre token trigger); this grant forwards the already-authenticated request there, so the
 hosted UI's `/oauth2/token` answers all grants and there is one implementation of each.
 """

@@ -32,7 +32,7 @@ import jwt
 from authlib.oidc.core.util import create_half_hash
 from botocore.exceptions import ClientError
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from local.hosted_ui.pool import AppClient, Pool
 
 # What InitiateAuth tokens carry; never part of an OAuth flow's scopes.
@@ -90,8 +90,8 @@ class TokenMinter:
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
-        self._kid, self._key = emulator_signing_key()
-        self.public_key = self._key.public_key()
+        self._signer = emulator_signing_key()
+        self.public_key = self._signer.private_key.public_key()
 
     def sign_in(self, client_id: str, username: str, password: str) -> dict[str, Any]:
         """moto's AuthenticationResult for a correct password, else SignInError."""
@@ -203,7 +203,7 @@ class TokenMinter:
         return attributes.get("email_verified") == "true"
 
     def _sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self._kid})
+        return self._signer.sign(claims)
 
     def verify(self, token: str, *, use: str = "access") -> dict[str, Any]:
         """The claims of a token this pool signed (signature, issuer, expiry, token_use)."""

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from local.state import free_port
+from tools.ports import free_port
 
 REGION = "us-east-1"
 

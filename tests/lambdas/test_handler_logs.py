@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from profile_api import create_profile, get_profile, store
 
-from local.state import free_port
 from tests.lambdas.conftest import http_event
 from tests.lambdas.test_handlers import BAD_BODIES
+from tools.ports import free_port
 
 LOGGER = "profile_api"
 LAMBDA_CONTEXT = SimpleNamespace(aws_request_id="lambda-req-1")

@@ -26,7 +26,6 @@ import uvicorn
 
 from local.gateway.app import DataPlane, server_config
 from local.gateway.build import build_data_plane
-from local.state import free_port
 from stacks.contract import ApiOutput
 from tests.conftest import ROOT
 from tests.local.gateway.authorizer.bad_tokens import SigningMaterial
@@ -34,6 +33,7 @@ from tests.local.gateway.authorizer.jwks_server import JWKS_PATH, FakeIssuer
 from tests.local.runs import LocalRun as LocalRun
 from tests.local.runs import SavedStates, SharedRuns, shared_run_fixture
 from tests.local.runs import port_is_free as port_is_free
+from tools.ports import free_port
 
 
 def local_cli(

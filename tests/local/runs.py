@@ -2,7 +2,7 @@
 
 A configuration (a tuple of CDK context pairs, as `make local CONTEXT=...` takes them) is
 deployed by the real CDK CLI once; right after its first `local up` is ready, its state folder
-(the kept state of `local up`: local.emulator.persistence's snapshot, with the file modes as
+(the kept state of `local up`: local.emulator.server.persistence's snapshot, with the file modes as
 they are) is saved under a key made of the app's content hash (local.deploy.app_fingerprint,
 the kept state's own) and of everything else that shapes a deployed state: moto's and Python's
 versions and the sources of the deploy, the run and the emulator add-on. A later run of the
@@ -36,8 +36,9 @@ from typing import Any
 import pytest
 
 from local.deploy import app_fingerprint
-from local.emulator.issuers import KEY_FILE_NAME
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, start_local_up
+from local.emulator.caller.issuers import KEY_FILE_NAME
+from local.launcher import STOPPED_LINE, LocalUp, start_local_up
+from local.state import RunDir, RunState
 from tests.conftest import ROOT, SHARED_FIXTURE_GROUPS
 from tools.outputs import StageOutputs
 

@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 from joserfc import jwk, jwt
 
-from local.emulator.client import local_client
-from local.emulator.outbox import latest_code
+from local.emulator.caller.outbox import latest_code
+from local.runtime.client import local_client
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from local.state import ROOT, RunDir, RunState
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email

@@ -13,10 +13,11 @@ import time
 import httpx
 import pytest
 
-from local.emulator.client import local_aws_environment
-from local.state import ROOT, free_port
+from local.runtime.client import local_aws_environment
+from local.state import ROOT
 from tests.local.conftest import LocalRun
 from tests.local.test_browser_flow import NO_BROWSER, chromium_path
+from tools.ports import free_port
 
 
 def test_local_up_prints_the_demo_page_and_working_sign_up_and_login_urls(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from local.state import free_port
 from tests.local.conftest import local_cli, port_is_free
+from tools.ports import free_port
 
 pytestmark = pytest.mark.local
 
@@ -48,12 +48,15 @@ def test_taken_port_is_refused_with_the_option_to_change_it(tmp_path: Path) -> N
         (["up", "--leeway", "-5"], "leeway must be 0-300 seconds"),
         (["up", "--workers", "0"], "workers must be 1-16"),
         (["up", "-c", "auth"], "error: -c takes KEY=VALUE, got 'auth'"),
+        (["up", "-c", "stage=bogus"], "error: context 'stage' is 'bogus': use one of dev, prod"),
+        (["up", "-c", "auth=okta", "-c", "auth=keycloak"], "error: context 'auth' is 'keycloak'"),
     ],
 )
 def test_bad_options_fail_with_a_clear_message(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    """GIVEN a malformed option WHEN `local up` runs THEN it exits 2 naming the problem."""
+    """GIVEN a malformed option (or a stage/auth context synth would refuse: the last -c of a
+    key counts) WHEN `local up` runs THEN it exits 2 naming the problem, nothing started."""
     result = _run(args, tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
@@ -61,14 +64,15 @@ def test_bad_options_fail_with_a_clear_message(
 
 
 def test_failed_deploy_shows_the_cli_message_and_stops_the_emulator(tmp_path: Path) -> None:
-    """GIVEN a context the app rejects WHEN `local up` deploys THEN exit 1 with the CLI's own
-    message (our one-line config error) and the local AWS endpoint is stopped again."""
+    """GIVEN a context only synth rejects (stage and auth the CLI checks itself, first) WHEN
+    `local up` deploys THEN exit 1 with the CLI's own message (our one-line config error) and
+    the local AWS endpoint is stopped again."""
     aws_port = free_port()
     ports = ["--port", str(free_port()), "--aws-port", str(aws_port), *_browser_ports()]
-    result = _run(["up", *ports, "-c", "auth=keycloak"], tmp_path)
+    result = _run(["up", *ports, "-c", "domainPrefix=Not_A_Prefix"], tmp_path)
     assert result.returncode == 1
     assert "`cdk bootstrap` failed" in result.stderr or "`cdk deploy` failed" in result.stderr
-    assert "context 'auth' is 'keycloak': use one of cognito, auth0, okta, jwt" in result.stderr
+    assert "context 'domainPrefix' is 'Not_A_Prefix': use 1-63 lowercase" in result.stderr
     assert "Traceback" not in result.stderr
     assert port_is_free(aws_port)
 

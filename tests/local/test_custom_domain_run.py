@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from tests.local.runs import SavedStates
 from tests.stacks.configurations import CERTIFICATE_ARN
 

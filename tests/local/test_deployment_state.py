@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from local.emulator.client import LOCAL_REGION, local_client
-from local.emulator.verify import check_deployment
+from local.emulator.caller.verify import check_deployment
+from local.runtime.client import LOCAL_REGION, local_client
 from tests.local.conftest import LocalRun
 
 pytestmark = pytest.mark.local

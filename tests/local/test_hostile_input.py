@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local.emulator.client import local_client
 from local.gateway.app import MAX_BODY_BYTES, MAX_HEAD_BYTES
+from local.runtime.client import local_client
 from stacks.contract import ApiOutput
 from tests.local.conftest import ConformancePlane, LocalRun
 from tests.local.gateway.authorizer.bad_tokens import sign_token, valid_claims

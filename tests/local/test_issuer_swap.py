@@ -19,11 +19,11 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.client import local_client
-from local.emulator.issuers import LocalIssuer
-from local.emulator.token_shapes import Provider
+from local.emulator.caller.issuers import LocalIssuer
+from local.emulator.caller.token_shapes import Provider
 from local.gateway.authorizer.jwt_authorizer import E_AUDIENCE, E_EXPIRED, E_ISSUER, E_SIGNATURE
 from local.gateway.discovery import route_scopes
+from local.runtime.client import local_client
 from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import LocalRun, local_cli
 from tests.local.runs import SavedStates, context_pairs

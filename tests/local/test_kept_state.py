@@ -24,12 +24,14 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
-from local.state import STOPPED_LINE, LocalUp, RunDir, RunState, free_port, start_local_up
+from local.emulator.caller import EmulatorProcess
+from local.launcher import STOPPED_LINE, LocalUp, start_local_up
+from local.runtime.client import local_client
+from local.state import RunDir, RunState
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free
 from tests.local.private_modes import assert_private
+from tools.ports import free_port
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 

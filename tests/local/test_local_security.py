@@ -20,8 +20,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from local.emulator.client import LOCAL_REGION, local_client
-from local.emulator.credentials import credentials_for, credentials_path
+from local.runtime.client import LOCAL_REGION, local_client
+from local.runtime.credentials import credentials_for, credentials_path
 from tests.local.conftest import LocalRun, local_cli
 from tests.local.private_modes import assert_private
 

@@ -26,7 +26,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oidc.core import CodeIDToken
 from joserfc.errors import InvalidClaimError, MissingClaimError
 
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from local.emulator.client import local_client
-from local.emulator.outbox import latest_code
+from local.emulator.caller.outbox import latest_code
+from local.runtime.client import local_client
 from tests.local.conftest import LocalRun, local_cli
 
 

@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from local.emulator.client import local_client
-from local.emulator.outbox import latest_code
+from local.emulator.caller.outbox import latest_code
+from local.runtime.client import local_client
 from tests.local.conftest import LocalRun
 
 PASSWORD = "Rotating-And-Mfa-7!"

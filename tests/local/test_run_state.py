@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from local.emulator.issuers import IssuerSettings
+from local.emulator.caller.issuers import IssuerSettings
 from local.state import STATE_VERSION, RunDir, RunState, StateError
 
 SETTINGS = IssuerSettings(

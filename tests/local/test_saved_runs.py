@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.emulator.token_shapes import Provider
+from local.emulator.caller.token_shapes import Provider
 from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import local_cli
 from tests.local.runs import (

@@ -15,7 +15,7 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.client import local_client
+from local.runtime.client import local_client
 from tests.local.conftest import LocalRun, local_cli
 from tools.token import get_machine_token, get_tokens
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.cli import main as local_main
-from local.emulator.client import local_aws_environment, local_client
+from local.runtime.client import local_aws_environment, local_client
 from stacks.contract import PROFILE_PATH, ApiOutput, AuthOutput
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.keys import emulator_signing_key
+from local.emulator.caller.keys import emulator_signing_key
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 
@@ -70,7 +70,8 @@ def _assert_unauthorized(response: httpx.Response, description: str | None) -> N
 
 
 def _moto_signed(claims: dict[str, Any]) -> str:
-    kid, key = emulator_signing_key()
+    signer = emulator_signing_key()
+    kid, key = signer.kid, signer.private_key
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from local.state import free_port
 from tools.load import LabelledToken, LoadError, LoadSpec, main, run_load, spec_to_json
+from tools.ports import free_port
 
 
 class _Recorder:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from local.emulator import EmulatorProcess
-from local.emulator.client import LocalClients
-from local.state import free_port
+from local.emulator.caller import EmulatorProcess
+from local.runtime.client import LocalClients
+from tools.ports import free_port
 
 AwsClient = Callable[[str], Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend
 
-from local.emulator import addon
+from local.emulator.server import addon
 
 EXPECTED_TYPES = {
     "AWS::Cognito::UserPool",
@@ -36,4 +36,4 @@ def test_install_twice_registers_every_type_and_patches_once() -> None:
         m.cloudformation_type(): m for m in addon.added_models()
     }
     assert CloudFormationBackend.execute_change_set is execute
-    assert execute.__module__ == "local.emulator.cfn_patches"
+    assert execute.__module__ == "local.emulator.server.cfn_patches"

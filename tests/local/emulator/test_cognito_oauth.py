@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.emulator import EmulatorProcess
+from local.emulator.caller import EmulatorProcess
 from tests.local.emulator.conftest import AwsClient
 
 PASSWORD = "Passw0rd!Passw0rd"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from local.emulator import EmulatorProcess
-from local.emulator.client import LocalClients
-from local.emulator.verify import check_deployment
-from local.state import free_port
+from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.verify import check_deployment
+from local.runtime.client import LocalClients
 from tests.local.emulator import templates
 from tests.local.emulator.conftest import AwsClient
 from tests.local.emulator.test_cloudformation_addon import deploy, outputs
+from tools.ports import free_port
 
 STACK = "EmuDomain"
 

@@ -21,9 +21,9 @@ from botocore.credentials import Credentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local.emulator import EmulatorProcess
-from local.emulator.client import LOCAL_REGION, local_client
-from local.emulator.credentials import RunCredentials, credentials_for
+from local.emulator.caller import EmulatorProcess
+from local.runtime.client import LOCAL_REGION, local_client
+from local.runtime.credentials import RunCredentials, credentials_for
 
 JSON_10 = "application/x-amz-json-1.0"
 
@@ -164,7 +164,7 @@ def test_credentials_the_endpoint_issued_by_assume_role_are_accepted(
 def test_the_unsigned_operations_are_exactly_the_sdks_no_auth_ones() -> None:
     """GIVEN botocore's Cognito models WHEN the allow-list is built THEN it holds the public
     operations the issue-20 branch implements and none of the admin ones."""
-    from local.emulator.security import unsigned_operations
+    from local.emulator.server.security import unsigned_operations
 
     names = {name.rsplit(".", 1)[1] for name in unsigned_operations()}
     public = {
@@ -200,7 +200,7 @@ def test_a_server_without_credentials_refuses_to_start() -> None:
     import subprocess
     import sys
 
-    from local.state import free_port
+    from tools.ports import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCAL_AWS_")}
     result = subprocess.run(

@@ -12,8 +12,8 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.issuers import IssuerError, IssuerSettings, LocalIssuer, StandInIssuer
-from local.emulator.token_shapes import Provider, demo_user
+from local.emulator.caller.issuers import IssuerError, IssuerSettings, LocalIssuer, StandInIssuer
+from local.emulator.caller.token_shapes import Provider, demo_user
 from local.gateway.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 
 CASES = {

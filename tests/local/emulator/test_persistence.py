@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.emulator import EmulatorProcess
-from local.emulator import persistence as kept
-from local.emulator.client import local_client
-from local.emulator.process import SNAPSHOT_NAME
-from local.state import free_port
+from local.emulator.caller import EmulatorProcess
+from local.emulator.server import persistence as kept
+from local.emulator.wire import SNAPSHOT_NAME
+from local.runtime.client import local_client
 from tests.conftest import ROOT
 from tests.local.conftest import port_is_free
+from tools.ports import free_port
 
 PASSWORD = "Correct-Horse-9-battery"
 
@@ -295,8 +295,8 @@ def test_an_atomic_write_replaces_the_file_and_leaves_no_partial(tmp_path: Path)
 _ORPHANING_PARENT = """
 import os, sys, time
 from pathlib import Path
-from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
+from local.emulator.caller import EmulatorProcess
+from local.runtime.client import local_client
 emulator = EmulatorProcess(int(sys.argv[1]), state_dir=Path(sys.argv[2]), parent_pid=os.getpid())
 emulator.start()
 local_client("dynamodb", emulator.endpoint_url).create_table(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from local.emulator import EmulatorError, EmulatorProcess
-from local.emulator.client import local_client, local_http
-from local.state import free_port
+from local.emulator.caller import EmulatorError, EmulatorProcess
+from local.runtime.client import local_client, local_http
+from tools.ports import free_port
 
 
 def test_endpoint_is_localhost_and_answers_while_running(emulator: EmulatorProcess) -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from local.emulator.token_shapes import (
+from local.emulator.caller.token_shapes import (
     DemoUser,
     Provider,
     TokenRequest,

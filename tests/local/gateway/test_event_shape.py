@@ -17,8 +17,9 @@ import pytest
 from local.gateway.app import DataPlane
 from local.gateway.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
 from local.gateway.discovery import DeployedApi
+from local.gateway.payload import map_in_worker
 from local.gateway.routes import Route
-from local.gateway.workers import FunctionRunner, FunctionSpec
+from local.runtime.workers import FunctionRunner, FunctionSpec
 from tests.local.conftest import serve_in_thread
 from tests.local.gateway.authorizer.bad_tokens import (
     SigningMaterial,
@@ -50,7 +51,7 @@ def echo_api() -> Iterator[tuple[str, SigningMaterial, DataPlane]]:
         environment={"ECHO_SETTING": "from-function-config"},
         timeout_seconds=5,
     )
-    runner = FunctionRunner(spec, {"AWS_REGION": "us-east-1"}, workers=1)
+    runner = FunctionRunner(spec, {"AWS_REGION": "us-east-1"}, workers=1, mapper=map_in_worker)
     runner.warm_up()
     api = DeployedApi(
         api_id="abc123",
@@ -246,3 +247,16 @@ def test_a_client_x_forwarded_for_does_not_change_the_source_ip(
     response = httpx.get(f"{base_url}/open/x", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.status_code == 200
     assert response.json()["event"]["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+
+
+def test_a_data_plane_refuses_a_runner_without_the_gateways_mapper() -> None:
+    """GIVEN a function runner built without the gateway's result mapper WHEN a data plane is
+    built over it THEN it refuses at once, naming the function (its every request would
+    otherwise come back unmapped, a 500)."""
+    spec = FunctionSpec(name="echo", arn=ECHO_ARN, handler="echo_handler.handler", code_dir=Path())
+    api = DeployedApi(
+        api_id="abc123", name="echo", stage="$default", routes=[], authorizers={}, functions={}
+    )
+    runner = FunctionRunner(spec, {}, workers=1)  # never started: nothing to close
+    with pytest.raises(ValueError, match=r"without the gateway's mapper: \['echo'\]"):
+        DataPlane(api=api, authorizers={}, runners={ECHO_ARN: runner})

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from local.gateway.protocol import CoalescingHttpToolsProtocol
-from local.state import free_port
 from tests.local.conftest import serve_config_in_thread
+from tools.ports import free_port
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 REQUEST = b"GET /anything HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"

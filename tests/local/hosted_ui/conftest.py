@@ -16,11 +16,11 @@ import httpx
 import pytest
 import uvicorn
 
-from local.emulator.client import local_client
 from local.hosted_ui import HostedUi, build_hosted_ui
-from local.state import free_port
+from local.runtime.client import local_client
 from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import Agent
+from tools.ports import free_port
 
 
 @contextmanager

@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 
-from local.emulator.client import local_client
-from local.emulator.outbox import latest_code, read_outbox
+from local.emulator.caller.outbox import latest_code, read_outbox
 from local.hosted_ui import build_hosted_ui
-from local.state import free_port
+from local.runtime.client import local_client
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest, serving
 from tests.local.hosted_ui.oauth import Agent, Pkce, csrf_of, new_email, page_error, query_of
+from tools.ports import free_port
 
 
 def _status(hosted_ui: UiUnderTest, email: str) -> str:

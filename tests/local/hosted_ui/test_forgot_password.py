@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from local.emulator.outbox import latest_code
+from local.emulator.caller.outbox import latest_code
 from tests.local.conftest import LocalRun
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import (

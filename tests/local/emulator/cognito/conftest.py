@@ -11,8 +11,8 @@ import httpx
 import pytest
 from joserfc import jwk
 
-from local.emulator import EmulatorProcess
-from local.emulator.outbox import latest_code
+from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.outbox import latest_code
 from tests.local.emulator.conftest import AwsClient
 
 PASSWORD = "Correct-Horse-9!"

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from local.emulator.client import local_http
-from local.emulator.outbox import OutboxError, latest_code, read_outbox
+from local.emulator.caller.outbox import OutboxError, latest_code, read_outbox
+from local.runtime.client import local_http
 from tests.local.emulator.cognito.conftest import PASSWORD, LocalPool
 
 

@@ -11,9 +11,9 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.emulator import EmulatorProcess
-from local.emulator.credentials import credentials_for
-from local.emulator.sigv4 import sign_headers
+from local.emulator.caller import EmulatorProcess
+from local.runtime.credentials import credentials_for
+from local.runtime.signing import sign_headers
 from tests.local.emulator.cognito.conftest import LocalPool
 
 TARGET = "AWSCognitoIdentityProviderService."

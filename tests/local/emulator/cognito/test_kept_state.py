@@ -10,10 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from local.emulator import EmulatorProcess
-from local.emulator.client import local_client
-from local.emulator.outbox import read_outbox
-from local.state import free_port
+from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.outbox import read_outbox
+from local.runtime.client import local_client
+from tools.ports import free_port
 
 PASSWORD = "Kept-State-Secret-1!"
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycognito.aws_srp import AWSSRP
 
-from local.emulator.cognito import srp
+from local.emulator.server.cognito import srp
 from tests.local.emulator.cognito.conftest import PASSWORD, LocalPool
 
 

@@ -1,0 +1,115 @@
+"""The pool's client_credentials grant, as Cognito's token endpoint runs it.
+
+The client authenticates with HTTP Basic or form fields, must have a secret and the
+client_credentials flow, and gets the custom scopes it asked for (default: every custom scope
+it may have). Tokens are signed with the pool's key (what the JWKS serves), so the local
+authorizer accepts them; a version 3 pre token trigger runs first, as on Cognito.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
+
+from local.emulator.server import pre_token
+
+_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+class OAuthError(Exception):
+    """An OAuth error answer: Cognito's status and `{"error": ...}` body."""
+
+    def __init__(self, error: str, status: int = 400) -> None:
+        super().__init__(error)
+        self.error, self.status = error, status
+
+
+def _client_credentials(request: Any) -> tuple[str, str | None]:
+    """(client_id, secret) from HTTP Basic (preferred, as Cognito documents) or form fields."""
+    auth = request.authorization
+    form_id = request.form.get("client_id")
+    if auth is not None and auth.type == "basic":
+        client_id, secret = unquote(auth.username or ""), unquote(auth.password or "")
+        if form_id is not None and form_id != client_id:
+            raise OAuthError("invalid_client")
+        return client_id, secret
+    if request.headers.get("Authorization"):
+        raise OAuthError("invalid_client")  # some other scheme, or a malformed Basic value
+    if not form_id:
+        raise OAuthError("invalid_client")
+    return form_id, request.form.get("client_secret")
+
+
+def authenticated_client(pool: CognitoIdpUserPool, request: Any) -> CognitoIdpUserPoolClient:
+    client_id, secret = _client_credentials(request)
+    client = pool.clients.get(client_id)
+    if client is None or not client.generate_secret or secret is None:
+        raise OAuthError("invalid_client")
+    if not hmac.compare_digest(str(client.secret).encode(), secret.encode()):
+        raise OAuthError("invalid_client")
+    return client
+
+
+def custom_scopes(pool: CognitoIdpUserPool) -> set[str]:
+    """Every `<identifier>/<name>` the pool's resource servers define."""
+    return {
+        f"{server.identifier}/{scope['ScopeName']}"
+        for server in pool.resource_servers.values()
+        for scope in server.scopes or []
+    }
+
+
+def granted_scopes(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, requested: str | None
+) -> list[str]:
+    allowed = [
+        s
+        for s in client.extended_config.get("AllowedOAuthScopes") or []
+        if s in custom_scopes(pool)
+    ]
+    if requested is None or not requested.strip():
+        if not allowed:
+            raise OAuthError("invalid_scope")
+        return allowed
+    wanted = list(dict.fromkeys(requested.split()))
+    if any(scope not in allowed for scope in wanted):
+        raise OAuthError("invalid_scope")
+    return wanted
+
+
+def _access_token_seconds(client: CognitoIdpUserPoolClient) -> int:
+    config = client.extended_config
+    value = config.get("AccessTokenValidity")
+    if value is None:
+        return 3600
+    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken", "hours")
+    return int(value) * _UNITS.get(str(unit), 3600)
+
+
+def issue_client_token(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, scopes: list[str]
+) -> tuple[str, int]:
+    """A machine-to-machine access token shaped like Cognito's: sub = client_id, no user."""
+    now = int(time.time())
+    expires_in = _access_token_seconds(client)
+    claims: dict[str, Any] = {
+        "sub": client.id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": now,
+        "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}",
+        "exp": now + expires_in,
+        "iat": now,
+        "version": 2,
+        "jti": str(uuid.uuid4()),
+        "client_id": client.id,
+    }
+    overrides = pre_token.run_for_client(pool, client.id, scopes)
+    if overrides is not None:
+        claims = overrides.apply(claims, "access")
+    return pre_token.sign(pool, claims), expires_in

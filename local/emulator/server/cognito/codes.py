@@ -1,0 +1,95 @@
+"""Confirmation codes and the local outbox.
+
+Cognito e-mails a random 6-digit code for sign-up (valid 24 h; a resend replaces it), for a
+forgotten password (valid 1 h) and for verifying an attribute (valid 24 h). Locally nothing is
+mailed: each message goes to the pool's outbox (`PoolState.outbox`), which `GET /_local/outbox`
+serves and `make local` prints.
+A wrong code is `CodeMismatchException`, an old one `ExpiredCodeException`, as Cognito
+answers; a used code is gone.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+
+from .errors import CognitoError
+from .models import Code, OutboxMessage, pool_state
+
+log = logging.getLogger("local.emulator.server.cognito")
+
+SIGN_UP = "signup"
+FORGOT_PASSWORD = "forgot_password"  # noqa: S105 - a purpose, not a password
+VERIFY_EMAIL = "verify_email"
+VERIFY_PHONE = "verify_phone_number"
+LIFETIMES = {
+    SIGN_UP: 24 * 3600,
+    FORGOT_PASSWORD: 3600,
+    VERIFY_EMAIL: 24 * 3600,
+    VERIFY_PHONE: 24 * 3600,
+}
+OUTBOX_LIMIT = 1000  # oldest messages are dropped beyond this
+
+
+def destination(user: CognitoIdpUser) -> str:
+    return str(user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number", ""))
+
+
+def sign_up_delivery(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> dict[str, str] | None:
+    """Where a sign-up code goes: the auto-verified attribute the user has (e-mail first)."""
+    auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+    lookup = user.attribute_lookup
+    if "email" in auto_verified and "@" in str(lookup.get("email", "")):
+        local, domain = str(lookup["email"]).split("@", 1)
+        masked = f"{local[:1]}***@{domain[:1]}***"
+        return {"Destination": masked, "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    if "phone_number" in auto_verified and lookup.get("phone_number"):
+        masked = "+*******" + str(lookup["phone_number"])[-4:]
+        return {"Destination": masked, "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+    return None
+
+
+def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str) -> OutboxMessage:
+    """A new random code for `purpose` (replacing any earlier one), put in the outbox."""
+    now = time.time()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    state = pool_state(pool)
+    expires_at = now + LIFETIMES[purpose]
+    state.codes[(user.username, purpose)] = Code(code=code, expires_at=expires_at)
+    message = OutboxMessage(
+        user_pool_id=pool.id,
+        username=user.username,
+        destination=destination(user),
+        kind=kind,
+        code=code,
+        sent_at=now,
+        expires_at=expires_at,
+    )
+    state.outbox.append(message)
+    del state.outbox[:-OUTBOX_LIMIT]
+    log.info("code %s sent to %s (%s, pool %s)", code, message.destination, kind, pool.id)
+    return message
+
+
+def check(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, given: str) -> None:
+    """Accept the code once; anything else answers Cognito's error and changes nothing."""
+    state = pool_state(pool)
+    code = state.codes.get((user.username, purpose))
+    if code is None or not hmac.compare_digest(code.code.encode(), given.encode()):
+        raise CodeMismatchException()
+    if time.time() > code.expires_at:
+        raise CognitoError(
+            "ExpiredCodeException", "Invalid code provided, please request a code again."
+        )
+    del state.codes[(user.username, purpose)]
+
+
+class CodeMismatchException(CognitoError):  # noqa: N818 - Cognito's error code
+    def __init__(
+        self, message: str = "Invalid verification code provided, please try again."
+    ) -> None:
+        super().__init__("CodeMismatchException", message)

@@ -1,0 +1,156 @@
+"""The local pool's own state, kept on moto's CognitoIdpUserPool objects.
+
+moto keeps users, clients and plain passwords; Cognito also keeps password verifiers, SRP
+sign-ins in progress, confirmation codes (and the messages that carried them), refresh-token
+families and revocations, and TOTP secrets. They live on the pool (`pool_state(pool)`), so the
+kept-state pickle (local.emulator.server.persistence) saves and restores them with the pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, cognitoidp_backends
+
+from . import srp
+
+_ATTRIBUTE = "local_pool_state"
+_lock = threading.Lock()
+
+
+@dataclass
+class StoredVerifier:
+    """A user's SRP verifier and a digest of the password it was made from (moto may change
+    the password behind our back: ChangePassword, AdminSetUserPassword, resets)."""
+
+    password_digest: bytes
+    verifier: srp.Verifier
+
+
+@dataclass
+class SrpSignIn:
+    """One USER_SRP_AUTH in progress, found by its secret block; used once."""
+
+    session: str
+    client_id: str
+    username: str | None  # None: a decoy for an unknown user (PreventUserExistenceErrors)
+    user_id: str
+    verifier: srp.Verifier
+    b: int
+    big_b: int
+    a: int
+    created: float
+
+
+@dataclass
+class Code:
+    """A confirmation code Cognito would have sent (sign-up, resend, forgot password, ...)."""
+
+    code: str
+    expires_at: float
+
+
+@dataclass
+class OutboxMessage:
+    """One message the pool 'sent': what `GET /_local/outbox` lists."""
+
+    user_pool_id: str
+    username: str
+    destination: str
+    kind: str
+    code: str
+    sent_at: float
+    expires_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "userPoolId": self.user_pool_id,
+            "username": self.username,
+            "destination": self.destination,
+            "kind": self.kind,
+            "code": self.code,
+            "sentAt": self.sent_at,
+            "expiresAt": self.expires_at,
+        }
+
+
+@dataclass
+class RefreshFamily:
+    """Everything issued from one sign-in: its refresh token(s) share the origin_jti."""
+
+    origin_jti: str
+    client_id: str
+    username: str
+    auth_time: int
+    current: str  # the refresh token in force
+    expires_at: float
+    retired: dict[str, float] = field(default_factory=dict)  # rotated-out token -> valid until
+    revoked: bool = False
+
+
+@dataclass
+class PoolState:
+    verifiers: dict[str, StoredVerifier] = field(default_factory=dict)  # by username
+    srp: dict[str, SrpSignIn] = field(default_factory=dict)  # by secret block
+    codes: dict[tuple[str, str], Code] = field(default_factory=dict)  # (username, purpose)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    families: dict[str, RefreshFamily] = field(default_factory=dict)  # by origin_jti
+    refresh_index: dict[str, str] = field(default_factory=dict)  # refresh token -> origin_jti
+    totp_secrets: dict[str, str] = field(default_factory=dict)  # by username (verified or not)
+    mfa_sessions: dict[str, tuple[str, str, float]] = field(
+        default_factory=dict
+    )  # session -> (username, client_id, created)
+
+
+def pool_state(pool: CognitoIdpUserPool) -> PoolState:
+    """The pool's local state, created on first use (also for pools from older snapshots)."""
+    state = getattr(pool, _ATTRIBUTE, None)
+    if state is None:
+        with _lock:
+            state = getattr(pool, _ATTRIBUTE, None)
+            if state is None:
+                state = PoolState()
+                setattr(pool, _ATTRIBUTE, state)
+    assert isinstance(state, PoolState)
+    return state
+
+
+def _digest(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bytes:
+    return hashlib.sha256(f"{pool.id}\0{user.username}\0{user.password}".encode()).digest()
+
+
+def verifier_for(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> srp.Verifier:
+    """The user's verifier, made anew (new salt) whenever the password changed."""
+    state = pool_state(pool)
+    digest = _digest(pool, user)
+    stored = state.verifiers.get(user.username)
+    if stored is None or stored.password_digest != digest:
+        stored = StoredVerifier(
+            digest, srp.make_verifier(pool.id, user.username, user.password or "")
+        )
+        state.verifiers[user.username] = stored
+    return stored.verifier
+
+
+def all_pools() -> list[CognitoIdpUserPool]:
+    pools: list[CognitoIdpUserPool] = []
+    for account_backends in cognitoidp_backends.values():
+        for region, backend in account_backends.items():
+            if region != "global":
+                pools.extend(backend.user_pools.values())
+    return pools
+
+
+def pool_of_client(client_id: object) -> CognitoIdpUserPool | None:
+    if not isinstance(client_id, str):
+        return None
+    return next((p for p in all_pools() if client_id in p.clients), None)
+
+
+def pool_by_id(pool_id: object) -> CognitoIdpUserPool | None:
+    if not isinstance(pool_id, str):
+        return None
+    return next((p for p in all_pools() if p.id == pool_id), None)

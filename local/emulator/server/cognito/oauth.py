@@ -1,0 +1,101 @@
+"""The pool's OAuth endpoints on the emulator: the token endpoint (client_credentials) and the
+pool's place in discovery (request handling; the grant is client_credentials.py, the routes
+urls.py).
+
+Real Cognito serves `POST https://<domain>/oauth2/token`; moto's answers 500. Locally the
+endpoint lives on the emulator next to the pool's JWKS: `POST /<poolId>/oauth2/token`, and the
+pool's `/.well-known/openid-configuration` lists it as `token_endpoint`, the way Cognito's
+document lists its domain's. Errors are Cognito's JSON bodies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from local.emulator.server import pre_token
+from local.emulator.server.persistence import run_metadata
+from local.emulator.wire import HOSTED_UI_METADATA
+
+from .client_credentials import OAuthError, authenticated_client, granted_scopes, issue_client_token
+from .models import pool_by_id
+
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+Response = tuple[int, dict[str, str], bytes]
+Handler = Callable[[Any, str, Any], Response]
+
+
+def _json(status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> Response:
+    headers = {"Content-Type": "application/json;charset=UTF-8", **_NO_STORE, **(extra or {})}
+    return status, headers, json.dumps(body).encode()
+
+
+def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
+    """`POST /<poolId>/oauth2/token`: Cognito's token endpoint, client_credentials grant."""
+    pool_id = urlparse(full_url).path.strip("/").split("/")[0]
+    try:
+        if request.method != "POST":
+            return _json(405, {"error": "invalid_request"}, {"Allow": "POST"})
+        pool = pool_by_id(pool_id)
+        if pool is None:
+            return _json(404, {"error": "invalid_request"})
+        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise OAuthError("invalid_request")
+        grant_type = request.form.get("grant_type")
+        if not grant_type:
+            raise OAuthError("invalid_request")
+        if grant_type not in ("client_credentials", "authorization_code", "refresh_token"):
+            raise OAuthError("unsupported_grant_type")
+        client = authenticated_client(pool, request)
+        flows = client.extended_config.get("AllowedOAuthFlows") or []
+        enabled = client.extended_config.get("AllowedOAuthFlowsUserPoolClient") in (True, "true")
+        if grant_type != "client_credentials":
+            # Served by the hosted UI's token endpoint (browser flows), not by this one.
+            raise OAuthError("unsupported_grant_type")
+        if "client_credentials" not in flows or not enabled:
+            raise OAuthError("unauthorized_client")
+        scopes = granted_scopes(pool, client, request.form.get("scope"))
+        access_token, expires_in = issue_client_token(pool, client, scopes)
+    except OAuthError as error:
+        return _json(error.status, {"error": error.error})
+    except pre_token.UserLambdaValidationException:
+        return _json(400, {"error": "invalid_request"})
+    return _json(
+        200, {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}
+    )
+
+
+def discovery_document(
+    moto_discovery: Handler, request: Any, full_url: str, headers: Any
+) -> Response:
+    """moto's document plus the pool's OAuth endpoints, as Cognito lists its domain's: those
+    of the local hosted UI (revocation included) when the run recorded one for this pool
+    (`HOSTED_UI_METADATA`), else the token endpoint on this server (which revokes nothing)."""
+    status, response_headers, body = moto_discovery(request, full_url, headers)
+    if status != 200:
+        return status, response_headers, body
+    url = urlparse(full_url)
+    pool_id = url.path.strip("/").split("/")[0]
+    document = json.loads(body)
+    hosted_ui = run_metadata().get(HOSTED_UI_METADATA, {}).get(pool_id)
+    if isinstance(hosted_ui, str):
+        document |= {
+            "authorization_endpoint": f"{hosted_ui}/oauth2/authorize",
+            "token_endpoint": f"{hosted_ui}{TOKEN_PATH}",
+            "userinfo_endpoint": f"{hosted_ui}/oauth2/userInfo",
+            "end_session_endpoint": f"{hosted_ui}/logout",
+            # RFC 7009 revocation (RFC 8414 metadata), as Cognito lists its domain's.
+            "revocation_endpoint": f"{hosted_ui}/oauth2/revoke",
+        }
+    else:
+        document["token_endpoint"] = f"{url.scheme}://{url.netloc}/{pool_id}{TOKEN_PATH}"
+    document["token_endpoint_auth_methods_supported"] = [
+        "client_secret_basic",
+        "client_secret_post",
+    ]
+    return status, response_headers, json.dumps(document).encode()

@@ -1,0 +1,19 @@
+"""What the emulator's two sides agree on: the caller (local.emulator.caller) starts the server
+(local.emulator.server) as a subprocess and talks to it over HTTP and its output only.
+Imports nothing, so either side loads it without the other.
+"""
+
+from __future__ import annotations
+
+# Kept state (local.emulator.server.persistence): its file, the server's lines about it (the
+# run repeats them) and the path of the run's control calls.
+SNAPSHOT_NAME = "snapshot.bin"
+NOTICE_PREFIX = "local state: "
+CONTROL_PATH = "/_local/state"
+# Run metadata key: {pool id: the local hosted UI's base URL}, recorded by `local up`; the
+# pool's discovery document then lists the hosted UI's OAuth endpoints.
+HOSTED_UI_METADATA = "hostedUi"
+# The server prints this once it has bound its port; a foreign server on the port would not.
+READY_MARKER = "local emulator ready on"
+# The emulator's read of the messages the local pools 'sent' (signed, like every /_local path).
+OUTBOX_PATH = "/_local/outbox"

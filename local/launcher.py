@@ -1,0 +1,113 @@
+"""Start `python -m local up` as a subprocess on free ports and stop it (for the load test, the
+benchmark and the end-to-end tests): the run's own lines are how it says it is ready.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from local.state import ROOT, RunDir, register_credentials
+from tools.ports import free_port
+
+READY_LINE = "Ready in"  # what `local up` prints once it serves
+STOPPED_LINE = "Stopped: local HTTP API and local AWS endpoint are down."
+START_TIMEOUT_SECONDS = 180.0
+
+
+class LaunchError(RuntimeError):
+    """`local up` did not become ready; the message carries the tail of its log."""
+
+
+@dataclass
+class LocalUp:
+    """A `python -m local up` process this caller started and must stop."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    aws_port: int
+    state_dir: Path
+    log_path: Path
+    auth_port: int  # the local hosted UI
+    demo_port: int  # the demo page
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://localhost:{self.auth_port}"
+
+    @property
+    def demo_url(self) -> str:
+        return f"http://localhost:{self.demo_port}/"
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://localhost:{self.aws_port}"
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> int:
+        """Ctrl-C, the documented way to stop a run, as a terminal sends it: to the run's whole
+        process group (its function workers too); kill only if it does not end in time."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise
+        return self.process.returncode
+
+
+def start_local_up(
+    state_dir: Path,
+    log_path: Path,
+    *,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+    timeout: float = START_TIMEOUT_SECONDS,
+    demo_port: int | None = None,
+) -> LocalUp:
+    """Start `local up` on free ports with its own state dir and wait until it serves.
+    `demo_port` pins the demo page's port, whose URL is part of the deployed app (a callback
+    URL): restarts of one kept state must keep it, or the app counts as changed."""
+    port, aws_port, auth_port = free_port(), free_port(), free_port()
+    demo_port = demo_port or free_port()
+    environment = dict(os.environ if env is None else env)
+    environment |= {"LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
+    # The pinned CDK CLI (Node 22) and this interpreter's python3 for cdk.json's app command.
+    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(python).parent)]
+    environment["PATH"] = os.pathsep.join([*bins, environment.get("PATH", "")])
+    command = [python, "-m", "local", "up", "--port", str(port), "--aws-port", str(aws_port)]
+    command += ["--auth-port", str(auth_port), "--demo-port", str(demo_port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, *extra_args],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group, as a terminal gives it
+        )
+    run = LocalUp(process, port, aws_port, state_dir, log_path, auth_port, demo_port)
+    deadline = time.monotonic() + timeout
+    while READY_LINE not in run.log_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise LaunchError(f"`local up` did not start:\n{run.log_text()[-4000:]}")
+        time.sleep(0.2)
+    register_credentials(RunDir(state_dir), run.endpoint_url)
+    return run

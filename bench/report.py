@@ -503,8 +503,8 @@ def _suite_section(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def render(results: dict[str, Any], notes: str = "") -> str:
-    """BENCHMARKS.md: summary first, then one section per figure, then how to reproduce."""
+def _summary(results: dict[str, Any]) -> list[str]:
+    """The summary table: one row per measured figure, its target and whether it meets it."""
     summary = ["| figure | measured | target | |", "|---|---:|---:|---|"]
     if "synth" in results:
         data = results["synth"]
@@ -551,6 +551,11 @@ def render(results: dict[str, Any], notes: str = "") -> str:
             f"| `make local` warm restart, seconds to ready | {warm:.1f} | "
             f"{restart.TARGET_WARM_SECONDS:.0f} | {_verdict(warm, restart.TARGET_WARM_SECONDS)} |"
         )
+    return summary
+
+
+def render(results: dict[str, Any], notes: str = "") -> str:
+    """BENCHMARKS.md: summary first, then one section per figure, then how to reproduce."""
     lines = [
         "# Benchmarks",
         "",
@@ -561,7 +566,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         "",
         f"Measured {results['date']}.",
         "",
-        *summary,
+        *_summary(results),
         "",
         "Machine:",
         "",

@@ -12,6 +12,7 @@ from typing import Any
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -50,19 +51,7 @@ class ApiStack(StableIdStack):
         self.log_retention = (
             logs.RetentionDays.THREE_MONTHS if retain_data else logs.RetentionDays.ONE_WEEK
         )
-        # Prod encrypts its personal data (table, logs) with its own key; the alarm topic uses
-        # it too. Dev holds test data only and skips the key's monthly fee unless alarms are on.
-        self.key = (
-            stage_key(
-                self,
-                "StageKey",
-                for_logs=retain_data,
-                for_alarms=alarms is not None,
-                removal=self.removal,
-            )
-            if retain_data or alarms is not None
-            else None
-        )
+        self.key = self._stage_key(retain_data=retain_data, alarms=alarms is not None)
         self.data_key = self.key if retain_data else None
         self.table = self._profile_table(retain_data)
         self._code = lambda_code()
@@ -109,6 +98,15 @@ class ApiStack(StableIdStack):
             self._monitor(alarms)
         self._outputs(api_url, issuer, audiences)
         self.pin_grouped_logical_ids()
+
+    def _stage_key(self, *, retain_data: bool, alarms: bool) -> kms.Key | None:
+        """Prod encrypts its personal data (table, logs) with its own key; the alarm topic uses
+        it too. Dev holds test data only and skips the key's monthly fee unless alarms are on."""
+        if not retain_data and not alarms:
+            return None
+        return stage_key(
+            self, "StageKey", for_logs=retain_data, for_alarms=alarms, removal=self.removal
+        )
 
     def _profile_table(self, retain_data: bool) -> dynamodb.Table:
         """Profiles by the token's `sub`: on demand, point-in-time recovery, prod retained."""

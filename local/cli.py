@@ -240,7 +240,7 @@ def _start_emulator(args: argparse.Namespace, run_dir: RunDir, stack: ExitStack)
 
 def _deploy(args: argparse.Namespace, emulator: EmulatorProcess, run_dir: RunDir) -> Deployment:
     started = _step(
-        "Deploying every stack with the real CDK CLI (cdk bootstrap + deploy --all), "
+        "Deploying every stack with the real CDK CLI (cdk synth and bootstrap, then deploy --all), "
         "unless the kept deployment is of this same app"
     )
     kept = emulator.state_status()["metadata"].get("deployment")

@@ -52,18 +52,16 @@ def _cdk_environment(endpoint_url: str) -> dict[str, str]:
     )
 
 
-def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path = ROOT) -> str:
-    command = ["cdk", *args]
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        env=_cdk_environment(endpoint_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def _cdk_command(args: Sequence[str]) -> list[str]:
+    return ["cdk", *args]
+
+
+def _log_and_check(
+    args: Sequence[str], result: subprocess.CompletedProcess[str], log_path: Path
+) -> str:
+    """Append the CLI's output to the deploy log; a failure raises with its last lines."""
     with log_path.open("a") as log:
-        log.write(f"$ {' '.join(command)}\n{result.stdout}\n{result.stderr}\n")
+        log.write(f"$ {' '.join(_cdk_command(args))}\n{result.stdout}\n{result.stderr}\n")
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         detail = "\n".join(lines[-8:]) or f"exit code {result.returncode}"
@@ -71,28 +69,60 @@ def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path =
     return result.stdout
 
 
+def _start_cdk(args: Sequence[str], endpoint_url: str, cwd: Path = ROOT) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _cdk_command(args),
+        cwd=cwd,
+        env=_cdk_environment(endpoint_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish_cdk(args: Sequence[str], process: subprocess.Popen[str], log_path: Path) -> str:
+    stdout, stderr = process.communicate()
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return _log_and_check(args, result, log_path)
+
+
+def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path = ROOT) -> str:
+    return _finish_cdk(args, _start_cdk(args, endpoint_url, cwd), log_path)
+
+
 def deploy(endpoint_url: str, context: Sequence[str], workdir: Path) -> list[DeployedStack]:
-    """cdk bootstrap + cdk deploy --all into the emulator; returns the verified stacks."""
+    """cdk synth (alongside cdk bootstrap) + cdk deploy --all of that cloud assembly into the
+    emulator; returns the verified stacks."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "cdk.log"
     log_path.write_text("")
     outdir = workdir / "cdk.out"
     context_args = [arg for pair in context for arg in ("-c", pair)]
-    # Outside the app directory the CLI bootstraps without synthesizing the app first (~3 s).
-    _run_cdk(
-        ["bootstrap", f"aws://{LOCAL_ACCOUNT}/{LOCAL_REGION}"], endpoint_url, log_path, workdir
-    )
+    # The app is synthesized while the emulator is bootstrapped (each is a CLI process that
+    # mostly waits on the other side), then `cdk deploy --app` deploys that very assembly:
+    # what `cdk deploy` does alone, about 2 s sooner. Outside the app directory the CLI
+    # bootstraps without synthesizing the app itself.
+    synth_args = ["synth", "--quiet", "--output", str(outdir), *context_args]
+    bootstrap_args = ["bootstrap", f"aws://{LOCAL_ACCOUNT}/{LOCAL_REGION}"]
+    synth = _start_cdk(synth_args, endpoint_url)
+    bootstrap = _start_cdk(bootstrap_args, endpoint_url, cwd=workdir)
+    try:
+        _finish_cdk(synth_args, synth, log_path)  # a bad app fails here, without waiting
+    except DeployError:
+        bootstrap.kill()
+        bootstrap.communicate()
+        raise
+    _finish_cdk(bootstrap_args, bootstrap, log_path)
     _run_cdk(
         [
             "deploy",
             "--all",
+            "--app",
+            str(outdir),
             "--require-approval",
             "never",
-            "--output",
-            str(outdir),
             "--outputs-file",
             str(workdir / "outputs.json"),
-            *context_args,
         ],
         endpoint_url,
         log_path,

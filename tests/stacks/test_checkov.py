@@ -11,7 +11,9 @@ The session's templates are synthesized in process; `cdk synth` writes more (eac
 `aws:cdk:path` and asset metadata, the CDKMetadata resource, the region it resolved). So the
 same run also scans what the real CLI writes for the dev configuration (the folder a direct
 `checkov -d` of `cdk synth -o DIR` scans, assets included), and a test holds the two to the same
-findings; `make checkov` scans the CLI's output of every gated configuration.
+findings; `make checkov` scans the CLI's output of every gated configuration. A last test scans
+that output once more as a user would, from the repository root with no option but
+`--skip-download` (checkov then reads ./.checkov.yaml): 0 failed.
 """
 
 from __future__ import annotations
@@ -221,3 +223,20 @@ def test_what_cdk_synth_writes_has_the_findings_of_the_gates_templates(scan: Sca
     cli = {t for t in scan.written if t.startswith(f"{CLI_SYNTH}/")}
     assert len(cli) == 2, cli  # AuthStack and ApiStack
     assert found(CLI_SYNTH) == found(CLI_COUNTERPART)
+
+
+def test_a_direct_scan_from_the_repository_root_reports_nothing_failed(cli_synth: CliSynth) -> None:
+    """GIVEN what `cdk synth -o DIR` writes for the dev configuration WHEN it is scanned as the
+    README says, from the repository root with the pinned checkov and no other option than
+    `--skip-download` (checkov reads ./.checkov.yaml itself) THEN every template parses, checks
+    pass and none fails: each finding of the gate is one of the skips with its reason."""
+    command = [str(CHECKOV), "-d", str(cli_synth.outdir), "--skip-download"]
+    command += ["--quiet", "--compact", "-o", "json"]
+    env = os.environ | {"BC_SKIP_MAPPING": "TRUE"}  # offline: no mapping download
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    report: Any = json.loads(result.stdout)
+    assert isinstance(report, dict), "one framework (.checkov.yaml: cloudformation)"
+    summary = report["summary"]
+    assert (summary["failed"], summary["parsing_errors"]) == (0, 0), summary
+    assert summary["passed"] > 0

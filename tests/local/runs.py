@@ -51,6 +51,19 @@ _DEPLOY_SOURCES = ("tools/outputs.py",)
 # issuer's private key (removed when the run stops), and the CDK CLI's build output.
 _LIVE_FILES = {RunDir(Path()).state_file.name, KEY_FILE_NAME, "cdk.out"}
 SAVED_FILE = "saved.json"
+# The suite's deploys skip CDK's built-in template validation (its WebAssembly engine: ~4 s of
+# CPU per synth, a third of a cold deploy). Every configuration's templates are validated
+# once per session where templates are the subject: the in-process synths of tests/stacks
+# (validation on, as cdk.json asks), the real `cdk synth` the checkov gate scans, cfn-lint
+# and checkov. A user's `make local` keeps it on.
+DEPLOY_ENVIRONMENT = {"CDK_VALIDATION": "false"}
+
+
+def deploy_environment() -> dict[str, str]:
+    """The environment of a `local up` the suite starts (see DEPLOY_ENVIRONMENT)."""
+    return dict(os.environ) | DEPLOY_ENVIRONMENT
+
+
 KEPT_LINE = "kept: the app is unchanged, not deployed again"
 
 
@@ -144,15 +157,16 @@ class SavedStates:
         workdir.mkdir(parents=True, exist_ok=True)
         state_dir, log = workdir / "state", workdir / "local-up.log"
         args = [*(arg for pair in context for arg in ("-c", pair)), *extra_args]
+        env = deploy_environment()
         if self.root is None:
-            return LocalRun(**vars(start_local_up(state_dir, log, extra_args=args)))
+            return LocalRun(**vars(start_local_up(state_dir, log, extra_args=args, env=env)))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = state_key(context)
         entry = self.root / key
         with _locked(self.root / f"{key}.lock"):
             demo_port = self._restore(entry, state_dir)
             if demo_port is None:
-                run = LocalRun(**vars(start_local_up(state_dir, log, extra_args=args)))
+                run = LocalRun(**vars(start_local_up(state_dir, log, extra_args=args, env=env)))
                 self._save(run, entry, list(context))
                 self.deployed.append(key)
                 return run
@@ -160,7 +174,7 @@ class SavedStates:
         # up` rightly sees a changed app (and deploys it as an update).
         free = port_is_free(demo_port)
         started = start_local_up(
-            state_dir, log, extra_args=args, demo_port=demo_port if free else None
+            state_dir, log, extra_args=args, env=env, demo_port=demo_port if free else None
         )
         self.restored.append(key)
         return LocalRun(**vars(started))

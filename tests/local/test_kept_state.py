@@ -31,6 +31,7 @@ from local.state import RunDir, RunState
 from local.supervisor import MAX_RESTARTS
 from tests.local.conftest import local_cli, port_is_free
 from tests.local.private_modes import assert_private
+from tests.local.runs import deploy_environment
 from tools.ports import free_port
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
@@ -81,7 +82,11 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
     finally:
         older.stop()
     run = start_local_up(
-        tmp / "state", tmp / "first.log", extra_args=["--fresh"], demo_port=DEMO_PORT
+        tmp / "state",
+        tmp / "first.log",
+        extra_args=["--fresh"],
+        env=deploy_environment(),
+        demo_port=DEMO_PORT,
     )
     try:
         pools = local_client("cognito-idp", run.endpoint_url).list_user_pools(MaxResults=60)
@@ -116,7 +121,9 @@ DEMO_PORT = free_port()
 
 
 def _start(runs: list[LocalUp], state_dir: Path, log: Path, args: Sequence[str] = ()) -> LocalUp:
-    run = start_local_up(state_dir, log, extra_args=args, demo_port=DEMO_PORT)
+    run = start_local_up(
+        state_dir, log, extra_args=args, env=deploy_environment(), demo_port=DEMO_PORT
+    )
     runs.append(run)
     return run
 

@@ -83,3 +83,14 @@ def test_certificate_from_another_region_exits_2_with_one_line(tmp_path: Path) -
         "eu-west-1: request or import the certificate in eu-west-1"
     ]
     assert not list(tmp_path.glob("*.template.json"))
+
+
+def test_the_clis_synth_runs_cdks_template_validation_and_it_finds_nothing(
+    cli_synth: CliSynth,
+) -> None:
+    """GIVEN the session's real `cdk synth` (validation on, as cdk.json asks; the suite's local
+    deploys skip it: tests/local/runs.py DEPLOY_ENVIRONMENT) WHEN its output is read THEN CDK's
+    built-in validation ran and no plugin reported anything."""
+    report = json.loads((cli_synth.outdir / "validation-report.json").read_text())
+    assert report["title"] == "Validation Report"
+    assert report["pluginReports"] == []

@@ -29,8 +29,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(UV)
 	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
 	touch $@
 
-# uv installs without byte-compiling; `make test` compiles the venv beside the lint (~45 s of CPU
-# on both cores) instead of having every first import in the suite's processes do it.
+# uv installs without byte-compiling; `make test` compiles the venv once before the suite (~45 s
+# of CPU on both cores) instead of having every first import in the suite's processes do it.
 $(VENV)/.compiled: $(VENV)/.installed
 	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $@

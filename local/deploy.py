@@ -52,26 +52,9 @@ def _cdk_environment(endpoint_url: str) -> dict[str, str]:
     )
 
 
-def _cdk_command(args: Sequence[str]) -> list[str]:
-    return ["cdk", *args]
-
-
-def _log_and_check(
-    args: Sequence[str], result: subprocess.CompletedProcess[str], log_path: Path
-) -> str:
-    """Append the CLI's output to the deploy log; a failure raises with its last lines."""
-    with log_path.open("a") as log:
-        log.write(f"$ {' '.join(_cdk_command(args))}\n{result.stdout}\n{result.stderr}\n")
-    if result.returncode != 0:
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        detail = "\n".join(lines[-8:]) or f"exit code {result.returncode}"
-        raise DeployError(f"`cdk {args[0]}` failed (full log: {log_path}):\n{detail}")
-    return result.stdout
-
-
 def _start_cdk(args: Sequence[str], endpoint_url: str, cwd: Path = ROOT) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        _cdk_command(args),
+        ["cdk", *args],
         cwd=cwd,
         env=_cdk_environment(endpoint_url),
         stdout=subprocess.PIPE,
@@ -81,9 +64,16 @@ def _start_cdk(args: Sequence[str], endpoint_url: str, cwd: Path = ROOT) -> subp
 
 
 def _finish_cdk(args: Sequence[str], process: subprocess.Popen[str], log_path: Path) -> str:
+    """Wait for `cdk ARGS`, append its output to the deploy log; a failure raises with its last
+    lines."""
     stdout, stderr = process.communicate()
-    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    return _log_and_check(args, result, log_path)
+    with log_path.open("a") as log:
+        log.write(f"$ cdk {' '.join(args)}\n{stdout}\n{stderr}\n")
+    if process.returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        detail = "\n".join(lines[-8:]) or f"exit code {process.returncode}"
+        raise DeployError(f"`cdk {args[0]}` failed (full log: {log_path}):\n{detail}")
+    return stdout
 
 
 def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path = ROOT) -> str:
@@ -108,8 +98,8 @@ def deploy(endpoint_url: str, context: Sequence[str], workdir: Path) -> list[Dep
     bootstrap = _start_cdk(bootstrap_args, endpoint_url, cwd=workdir)
     try:
         _finish_cdk(synth_args, synth, log_path)  # a bad app fails here, without waiting
-    except DeployError:
-        bootstrap.kill()
+    except BaseException:
+        bootstrap.kill()  # never left running behind a failed (or interrupted) deploy
         bootstrap.communicate()
         raise
     _finish_cdk(bootstrap_args, bootstrap, log_path)

@@ -51,6 +51,7 @@ _DEPLOY_SOURCES = ("tools/outputs.py",)
 # issuer's private key (removed when the run stops), and the CDK CLI's build output.
 _LIVE_FILES = {RunDir(Path()).state_file.name, KEY_FILE_NAME, "cdk.out"}
 SAVED_FILE = "saved.json"
+KEPT_LINE = "kept: the app is unchanged, not deployed again"
 # The suite's deploys skip CDK's built-in template validation (its WebAssembly engine: ~4 s of
 # CPU per synth, a third of a cold deploy). Every configuration's templates are validated
 # once per session where templates are the subject: the in-process synths of tests/stacks
@@ -62,9 +63,6 @@ DEPLOY_ENVIRONMENT = {"CDK_VALIDATION": "false"}
 def deploy_environment() -> dict[str, str]:
     """The environment of a `local up` the suite starts (see DEPLOY_ENVIRONMENT)."""
     return dict(os.environ) | DEPLOY_ENVIRONMENT
-
-
-KEPT_LINE = "kept: the app is unchanged, not deployed again"
 
 
 def port_is_free(port: int) -> bool:

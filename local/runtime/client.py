@@ -16,6 +16,7 @@ import httpx
 
 from local.runtime.credentials import credentials_for
 from local.runtime.signing import sign_headers
+from tools.tls import shared_tls_context
 
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
@@ -78,4 +79,9 @@ class _SigV4(httpx.Auth):
 def local_http(endpoint_url: str, *, timeout: float = 30) -> httpx.Client:
     """An HTTP client for the endpoint's non-AWS paths (`/_local/*`, `/moto-api/*`), which are
     secrets too: every request it sends is signed with the run's credentials."""
-    return httpx.Client(base_url=endpoint_url, auth=_SigV4(endpoint_url), timeout=timeout)
+    return httpx.Client(
+        base_url=endpoint_url,
+        auth=_SigV4(endpoint_url),
+        timeout=timeout,
+        verify=shared_tls_context(),
+    )

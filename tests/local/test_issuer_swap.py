@@ -28,6 +28,7 @@ from stacks.contract import PROFILE_PATH, context_args
 from tests.local.conftest import LocalRun, local_cli
 from tests.local.runs import SavedStates, context_pairs
 from tools.forge import forged_copy
+from tools.tls import shared_tls_context
 
 pytestmark = pytest.mark.local
 
@@ -119,7 +120,8 @@ class SwapRun:
 
     def get(self, token: str) -> httpx.Response:
         headers = {"authorization": f"Bearer {token}"}
-        return httpx.get(f"{self.run.base_url}{PROFILE_PATH}", headers=headers, timeout=30)
+        url = f"{self.run.base_url}{PROFILE_PATH}"
+        return httpx.get(url, headers=headers, timeout=30, verify=shared_tls_context())
 
     def variant(self, **changes: Any) -> str:
         """The user token with `changes` (None removes a claim), signed with the run's key."""

@@ -33,6 +33,7 @@ from tests.local.conftest import local_cli, port_is_free
 from tests.local.private_modes import assert_private
 from tests.local.runs import deploy_environment
 from tools.ports import free_port
+from tools.tls import shared_tls_context
 
 pytestmark = [pytest.mark.local, pytest.mark.xdist_group("persistence")]
 
@@ -129,7 +130,8 @@ def _start(runs: list[LocalUp], state_dir: Path, log: Path, args: Sequence[str] 
 
 
 def _profile(run: LocalUp, token: str) -> httpx.Response:
-    return httpx.get(f"{run.base_url}{PROFILE}", headers=_bearer(token), timeout=30)
+    url = f"{run.base_url}{PROFILE}"
+    return httpx.get(url, headers=_bearer(token), timeout=30, verify=shared_tls_context())
 
 
 def test_fresh_starts_empty_deploys_and_keeps_the_new_state_in_the_run_folder(

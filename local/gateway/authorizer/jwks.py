@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
+from tools.tls import shared_tls_context
+
 from .config import AuthorizerConfig
 
 LOG = logging.getLogger(__name__)
@@ -130,7 +132,9 @@ class JwksCache:
         self._clock = clock
         self._owns_client = client is None
         self._client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout_seconds), follow_redirects=True
+            timeout=httpx.Timeout(timeout_seconds),
+            follow_redirects=True,
+            verify=shared_tls_context(),
         )
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None

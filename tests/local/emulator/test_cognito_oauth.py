@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from local.emulator.caller import EmulatorProcess
 from tests.local.emulator.conftest import AwsClient
+from tools.tls import shared_tls_context
 
 PASSWORD = "Passw0rd!Passw0rd"
 TRIGGER = """
@@ -155,7 +156,9 @@ def _sign_in(aws: AwsClient, pool: Pool, email: str) -> dict[str, Any]:
 
 
 def _token(pool: Pool, data: dict[str, str], auth: tuple[str, str] | None) -> httpx.Response:
-    return httpx.post(pool.token_endpoint, data=data, auth=auth, timeout=30)
+    return httpx.post(
+        pool.token_endpoint, data=data, auth=auth, timeout=30, verify=shared_tls_context()
+    )
 
 
 # --- the token endpoint ---------------------------------------------------------------------
@@ -290,7 +293,9 @@ def test_arbitrary_token_requests_never_5xx_and_never_get_a_token(
     fields["client_secret"] = secret
     form = {key: value for key, value in fields.items() if value is not None}
     headers = {} if authorization is None else {"authorization": authorization}
-    response = httpx.post(pool.token_endpoint, data=form, headers=headers, timeout=30)
+    response = httpx.post(
+        pool.token_endpoint, data=form, headers=headers, timeout=30, verify=shared_tls_context()
+    )
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
     assert "access_token" not in response.text

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from local.emulator.caller import EmulatorProcess
 from local.runtime.client import LOCAL_REGION, local_client
 from local.runtime.credentials import RunCredentials, credentials_for
+from tools.tls import shared_tls_context
 
 JSON_10 = "application/x-amz-json-1.0"
 
@@ -60,7 +61,8 @@ def _signed(
 
 
 def _post(emulator: EmulatorProcess, headers: dict[str, str], body: bytes) -> httpx.Response:
-    return httpx.post(f"{emulator.endpoint_url}/", headers=headers, content=body, timeout=30)
+    url = f"{emulator.endpoint_url}/"
+    return httpx.post(url, headers=headers, content=body, timeout=30, verify=shared_tls_context())
 
 
 def test_a_request_signed_with_the_runs_credentials_is_served(emulator: EmulatorProcess) -> None:

@@ -21,6 +21,7 @@ from local.runtime.client import local_client
 from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import Agent
 from tools.ports import free_port
+from tools.tls import shared_tls_context
 
 
 @contextmanager
@@ -42,7 +43,12 @@ class UiUnderTest:
     other_client_id: str  # another public client with the same callback
 
     def agent(self, client_id: str | None = None) -> Agent:
-        http = httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=30)
+        http = httpx.Client(
+            base_url=self.base_url,
+            follow_redirects=False,
+            timeout=30,
+            verify=shared_tls_context(),
+        )
         pool = self.ui.pool
         return Agent(
             http, client_id or self.client_id, self.redirect_uri, pool.cognito, pool.pool_id

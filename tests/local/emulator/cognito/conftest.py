@@ -14,6 +14,7 @@ from joserfc import jwk
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import latest_code
 from tests.local.emulator.conftest import AwsClient
+from tools.tls import shared_tls_context
 
 PASSWORD = "Correct-Horse-9!"
 
@@ -28,7 +29,8 @@ class LocalPool:
     def keys(self) -> Any:
         """The pool's JWKS as the emulator serves it."""
         url = f"{self.endpoint_url}/{self.pool_id}/.well-known/jwks.json"
-        return jwk.KeySet.import_key_set(httpx.get(url, timeout=10).json())
+        keys = httpx.get(url, timeout=10, verify=shared_tls_context()).json()
+        return jwk.KeySet.import_key_set(keys)
 
     def new_client(self, **config: Any) -> str:
         """Another app client of this pool (e.g. with refresh-token rotation)."""

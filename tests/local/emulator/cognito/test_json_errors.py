@@ -15,6 +15,7 @@ from local.emulator.caller import EmulatorProcess
 from local.runtime.credentials import credentials_for
 from local.runtime.signing import sign_headers
 from tests.local.emulator.cognito.conftest import LocalPool
+from tools.tls import shared_tls_context
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -29,7 +30,7 @@ def _call(
     if signed_for is not None:
         credentials = credentials_for(endpoint_url)
         headers = sign_headers(credentials, "POST", url, headers, body, service=signed_for)
-    return httpx.post(url, content=body, headers=headers, timeout=10)
+    return httpx.post(url, content=body, headers=headers, timeout=10, verify=shared_tls_context())
 
 
 def test_an_unimplemented_operation_answers_json_and_is_logged(

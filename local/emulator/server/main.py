@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
+    from .moto_import import cloudformation_parsing
+
+    cloudformation_parsing()  # before the add-on's modules import it the slow way
+
     from .addon import install
     from .issued_credentials import issued
     from .json_errors import JsonErrorsOnly

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from local.emulator.caller import EmulatorProcess
+from local.runtime.client import LocalClients
 from tests.local.emulator import templates
-from tests.local.emulator.conftest import AwsClient
+from tests.local.emulator.conftest import AwsClient, own_emulator
 
 CHANGE_SET = "cdk-deploy-change-set"  # the CDK CLI uses this name for every stack
 AUTH_STACK = "EmuAuth"
@@ -48,6 +50,15 @@ def jwt_claims(token: str) -> dict[str, Any]:
         base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     )
     return claims
+
+
+# This module reads what the account holds (list_exports, list_user_pools): its own endpoint.
+emulator = pytest.fixture(scope="module", name="emulator")(own_emulator)
+
+
+@pytest.fixture(scope="module")
+def aws(emulator: EmulatorProcess) -> AwsClient:
+    return LocalClients(emulator.endpoint_url)
 
 
 @pytest.fixture(scope="module")

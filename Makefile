@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(UV)
 # instead of having every first import in the suite's processes do it. aws_cdk is 174 MB of
 # generated bindings of which the app imports ~40 MB: those are compiled by importing what the
 # app and its tests import (the stacks, CDK's assertions), beside compileall of the rest
-# (~11 s of CPU instead of ~24). A module left out compiles on its first import, as without
+# (~14 s of CPU instead of ~24). A module left out compiles on its first import, as without
 # this step.
 CDK_IMPORTS := import importlib, pkgutil, stacks, aws_cdk.assertions; 	[importlib.import_module(m.name) for m in pkgutil.walk_packages(stacks.__path__, "stacks.")]
 $(VENV)/.compiled: $(VENV)/.installed node_modules/.installed

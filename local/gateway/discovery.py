@@ -16,6 +16,7 @@ import httpx
 from local.gateway.routes import Route
 from local.runtime.functions import function_spec, unpack_code
 from local.runtime.workers import FunctionSpec
+from tools.tls import shared_tls_context
 
 _COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$")
 _INTEGRATION_ARN = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
@@ -136,7 +137,7 @@ def route_scopes(client: Any, api_id: str, paths: tuple[str, ...] | None = None)
 
 
 def _download_code(location: str) -> bytes:
-    response = httpx.get(location, timeout=30)
+    response = httpx.get(location, timeout=30, verify=shared_tls_context())
     if response.status_code != 200:
         raise DiscoveryError(f"function code at {location} answered {response.status_code}")
     return response.content

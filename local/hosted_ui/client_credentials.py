@@ -14,6 +14,7 @@ import httpx
 from authlib.oauth2.rfc6749 import errors
 
 from local.hosted_ui.grants import GrantHandler, TokenRequest
+from tools.tls import shared_tls_context
 
 _ERRORS: dict[str, type[errors.OAuth2Error]] = {
     "invalid_client": errors.InvalidClientError,
@@ -37,7 +38,11 @@ def client_credentials_grant(endpoint_url: str, timeout: float = 30) -> GrantHan
         url = f"{endpoint_url}/{request.pool.pool_id}/oauth2/token"
         try:
             answer = httpx.post(
-                url, data=form, auth=(client.client_id, client.secret), timeout=timeout
+                url,
+                data=form,
+                auth=(client.client_id, client.secret),
+                timeout=timeout,
+                verify=shared_tls_context(),
             )
             body = answer.json()
         except (httpx.HTTPError, ValueError):

@@ -51,7 +51,8 @@ node_modules/.installed: package.json package-lock.json
 synth: setup
 	$(PY) -m tools.synth_report
 
-## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000
+## local: the whole product offline: local AWS + real `cdk deploy` + the API on localhost:3000,
+## reloaded on every saved edit of what cdk.json's `watch` names (WATCH=0: no reloading)
 ## (CONTEXT="key=value key=value" passes CDK context to the local deploy, as -c would;
 ##  state is kept in .local/aws across runs: FRESH=1 starts empty)
 PORT ?= 3000
@@ -60,8 +61,9 @@ AUTH_PORT ?= 3001
 DEMO_PORT ?= 3002
 CONTEXT ?=
 FRESH ?=
+WATCH ?= 1
 local: setup
-	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(if $(FRESH),--fresh) $(foreach pair,$(CONTEXT),-c $(pair))
+	$(PY) -m local up --port $(PORT) --aws-port $(AWS_PORT) --auth-port $(AUTH_PORT) --demo-port $(DEMO_PORT) $(if $(FRESH),--fresh) $(if $(filter 0 false no,$(WATCH)),--no-watch) $(foreach pair,$(CONTEXT),-c $(pair))
 
 ## demo: the browser demo page on http://localhost:3002/ for a deployed stage (STAGE=dev|prod)
 demo: setup

@@ -4,8 +4,8 @@ The CLI's exit code is not trusted alone: every declared stack goes through the 
 post-deploy verifier (local.emulator.caller.verify) afterwards.
 
 With kept state (`deploy_app`), an unchanged app is not deployed again: the fingerprint of its
-inputs (the files cdk.json's `watch.include` names, as `cdk watch` watches them, cdk.json and
-cdk.context.json, the context given, the CDK library and CLI versions) is kept with the state;
+inputs (local.app_files: the files `cdk watch` watches, cdk.json and cdk.context.json, the
+context given, the CDK library and CLI versions) is kept with the state;
 when it matches and the kept stacks still verify, they are reused as they are. Otherwise
 `cdk deploy` runs onto the kept stacks as an update, and every resource that came back with a
 new physical id (replaced: its data did not carry over) is reported.
@@ -13,26 +13,49 @@ new physical id (replaced: its data did not carry over) is reported.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 import subprocess
+import textwrap
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local.app_files import TOOL_ROOT, AppFiles
 from local.emulator.caller.verify import DeployedStack, inspect_deployment
 from local.runtime.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
-from local.state import ROOT
+
+ROOT = TOOL_ROOT
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
 class DeployError(RuntimeError):
-    """A deploy step failed; the message carries the CLI's own words."""
+    """A deploy step failed; the message carries the CLI's own words, `summary` the few lines
+    that say what and where (no traceback wall)."""
+
+    def __init__(self, message: str, summary: str = "") -> None:
+        super().__init__(message)
+        self.summary = summary or message
+
+
+def _summary(command: str, stderr: str, log_path: Path) -> str:
+    """The CLI's own message in a few lines: a Python traceback (the app failed to synth) as
+    its innermost frame and its error, else the CLI's last lines."""
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    frames = [i for i, line in enumerate(lines) if _FRAME.match(line)]
+    if frames:
+        last = frames[-1]
+        tail = [line for line in lines[last + 1 :] if "Subprocess exited" not in line]
+        kept = [lines[last].strip(), *textwrap.dedent("\n".join(tail[-3:])).splitlines()]
+    else:
+        kept = [line.strip() for line in lines[-4:] if "--debug" not in line]
+    kept = kept or ["no message"]
+    return "\n".join([f"`cdk {command}` failed (full log: {log_path}):", *kept])
 
 
 def _cdk_environment(endpoint_url: str) -> dict[str, str]:
@@ -52,7 +75,7 @@ def _cdk_environment(endpoint_url: str) -> dict[str, str]:
     )
 
 
-def _start_cdk(args: Sequence[str], endpoint_url: str, cwd: Path = ROOT) -> subprocess.Popen[str]:
+def _start_cdk(args: Sequence[str], endpoint_url: str, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         ["cdk", *args],
         cwd=cwd,
@@ -72,17 +95,27 @@ def _finish_cdk(args: Sequence[str], process: subprocess.Popen[str], log_path: P
     if process.returncode != 0:
         lines = [line for line in stderr.splitlines() if line.strip()]
         detail = "\n".join(lines[-8:]) or f"exit code {process.returncode}"
-        raise DeployError(f"`cdk {args[0]}` failed (full log: {log_path}):\n{detail}")
+        raise DeployError(
+            f"`cdk {args[0]}` failed (full log: {log_path}):\n{detail}",
+            _summary(args[0], stderr, log_path),
+        )
     return stdout
 
 
-def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path = ROOT) -> str:
+def _run_cdk(args: Sequence[str], endpoint_url: str, log_path: Path, cwd: Path) -> str:
     return _finish_cdk(args, _start_cdk(args, endpoint_url, cwd), log_path)
 
 
-def deploy(endpoint_url: str, context: Sequence[str], workdir: Path) -> list[DeployedStack]:
-    """cdk synth (alongside cdk bootstrap) + cdk deploy --all of that cloud assembly into the
-    emulator; returns the verified stacks."""
+def deploy(
+    endpoint_url: str,
+    context: Sequence[str],
+    workdir: Path,
+    *,
+    app_root: Path = ROOT,
+    bootstrap: bool = True,
+) -> list[DeployedStack]:
+    """cdk synth (alongside cdk bootstrap, unless the endpoint is bootstrapped already) + cdk
+    deploy --all of that cloud assembly into the emulator; returns the verified stacks."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "cdk.log"
     log_path.write_text("")
@@ -94,15 +127,17 @@ def deploy(endpoint_url: str, context: Sequence[str], workdir: Path) -> list[Dep
     # bootstraps without synthesizing the app itself.
     synth_args = ["synth", "--quiet", "--output", str(outdir), *context_args]
     bootstrap_args = ["bootstrap", f"aws://{LOCAL_ACCOUNT}/{LOCAL_REGION}"]
-    synth = _start_cdk(synth_args, endpoint_url)
-    bootstrap = _start_cdk(bootstrap_args, endpoint_url, cwd=workdir)
+    synth = _start_cdk(synth_args, endpoint_url, app_root)
+    bootstrapping = _start_cdk(bootstrap_args, endpoint_url, workdir) if bootstrap else None
     try:
         _finish_cdk(synth_args, synth, log_path)  # a bad app fails here, without waiting
     except BaseException:
-        bootstrap.kill()  # never left running behind a failed (or interrupted) deploy
-        bootstrap.communicate()
+        if bootstrapping is not None:
+            bootstrapping.kill()  # never left running behind a failed (or interrupted) deploy
+            bootstrapping.communicate()
         raise
-    _finish_cdk(bootstrap_args, bootstrap, log_path)
+    if bootstrapping is not None:
+        _finish_cdk(bootstrap_args, bootstrapping, log_path)
     _run_cdk(
         [
             "deploy",
@@ -116,6 +151,7 @@ def deploy(endpoint_url: str, context: Sequence[str], workdir: Path) -> list[Dep
         ],
         endpoint_url,
         log_path,
+        app_root,
     )
     return _verified(endpoint_url, _stack_names(outdir))
 
@@ -141,32 +177,9 @@ def _verified(endpoint_url: str, stack_names: list[str]) -> list[DeployedStack]:
 # --- kept state: reuse an unchanged app, update a changed one -----------------------------
 
 
-def _app_inputs(root: Path) -> Iterator[Path]:
-    """The files `cdk watch` would watch (cdk.json's watch.include minus watch.exclude)."""
-    watch = json.loads((root / "cdk.json").read_text()).get("watch", {})
-    excluded = {p.removeprefix("**/").removesuffix("/**") for p in watch.get("exclude", [])}
-    for pattern in watch.get("include", []):
-        base = root / pattern.removesuffix("/**")
-        candidates = sorted(base.rglob("*")) if pattern.endswith("/**") else [base]
-        for path in candidates:
-            relative = path.relative_to(root)
-            if path.is_file() and not excluded.intersection({*relative.parts, relative.as_posix()}):
-                yield path
-
-
 def app_fingerprint(context: Sequence[str], root: Path = ROOT) -> str:
-    """Changes whenever what `cdk deploy` would deploy can change."""
-    digest = hashlib.sha256()
-    files = [*_app_inputs(root), root / "cdk.json", root / "cdk.context.json"]
-    for path in files:
-        if path.is_file():
-            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    versions = [metadata.version(name) for name in ("aws-cdk-lib", "constructs")]
-    cli = root / "node_modules" / "aws-cdk" / "package.json"
-    versions.append(json.loads(cli.read_text())["version"] if cli.is_file() else "?")
-    digest.update(json.dumps({"context": list(context), "versions": versions}).encode())
-    return digest.hexdigest()
+    """Changes whenever what `cdk deploy` would deploy can change (local.app_files)."""
+    return AppFiles.load(root).fingerprint(context)
 
 
 @dataclass
@@ -210,11 +223,14 @@ def deploy_app(
     context: Sequence[str],
     workdir: Path,
     kept: Mapping[str, Any] | None,
+    *,
+    app_root: Path = ROOT,
+    bootstrap: bool = True,
 ) -> Deployment:
     """Reuse the kept deployment if the app is unchanged and it still verifies; else deploy
     (an update of whatever is kept) and say which resources were replaced."""
     started = time.perf_counter()
-    fingerprint = app_fingerprint(context)
+    fingerprint = app_fingerprint(context, app_root)
     kept = kept or {}
     kept_stacks = kept.get("stacks")
     if kept.get("fingerprint") == fingerprint and isinstance(kept_stacks, list) and kept_stacks:
@@ -222,7 +238,7 @@ def deploy_app(
         if not problems:
             return Deployment(stacks, True, [], fingerprint, time.perf_counter() - started)
     before = _resources(endpoint_url)
-    stacks = deploy(endpoint_url, context, workdir)
+    stacks = deploy(endpoint_url, context, workdir, app_root=app_root, bootstrap=bootstrap)
     after = _resources(endpoint_url)
     replaced = [
         f"{key} ({kind})"

@@ -79,10 +79,15 @@ def start_local_up(
     python: str = sys.executable,
     timeout: float = START_TIMEOUT_SECONDS,
     demo_port: int | None = None,
+    app_dir: Path | None = None,
+    watch: bool = False,
 ) -> LocalUp:
     """Start `local up` on free ports with its own state dir and wait until it serves.
     `demo_port` pins the demo page's port, whose URL is part of the deployed app (a callback
-    URL): restarts of one kept state must keep it, or the app counts as changed."""
+    URL): restarts of one kept state must keep it, or the app counts as changed. A run
+    started here does not watch the app (`--no-watch`) unless `watch`: the tests' and the
+    benchmark's runs must not reload on a developer's edit; `app_dir`: another app's folder
+    (a copy to edit)."""
     port, aws_port, auth_port = free_port(), free_port(), free_port()
     demo_port = demo_port or free_port()
     environment = dict(os.environ if env is None else env)
@@ -92,6 +97,8 @@ def start_local_up(
     environment["PATH"] = os.pathsep.join([*bins, environment.get("PATH", "")])
     command = [python, "-m", "local", "up", "--port", str(port), "--aws-port", str(aws_port)]
     command += ["--auth-port", str(auth_port), "--demo-port", str(demo_port)]
+    command += [] if watch else ["--no-watch"]
+    command += [] if app_dir is None else ["--app-dir", str(app_dir)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command, *extra_args],

@@ -31,7 +31,7 @@ from local.gateway.payload import (
     new_request_id,
 )
 from local.gateway.routes import RouteTable
-from local.runtime.workers import FunctionRunner
+from local.runtime.init_errors import Runner
 from tools.loopback import configured_hosts, host_allowed
 
 Scope = dict[str, Any]
@@ -135,28 +135,43 @@ class Timings:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-class DataPlane:
-    """ASGI application serving one deployed HTTP API."""
+class ServedApi:
+    """One deployment of the API as the data plane serves it: routes, CORS, authorizers and
+    function runners together, so a swap replaces them all in one step (a request sees the old
+    API or the new one, never a mix)."""
 
     def __init__(
         self,
-        *,
         api: DeployedApi,
         authorizers: Mapping[str, JwtAuthorizer],
-        runners: Mapping[str, FunctionRunner],
-        max_body_bytes: int = MAX_BODY_BYTES,
-        log_requests: bool = True,
+        runners: Mapping[str, Runner],
     ) -> None:
         unmapped = sorted(r.spec.name for r in runners.values() if r.mapper is not map_in_worker)
         if unmapped:  # their invocations would come back unmapped: every request a 500
             raise ValueError(f"function runners without the gateway's mapper: {unmapped}")
         self.api = api
         self.routes = RouteTable(api.routes)
-        self.authorizers = authorizers
-        self.runners = runners
+        self.authorizers = dict(authorizers)
+        self.runners = dict(runners)
+        self.cors = CorsPolicy(api.cors)
+
+
+class DataPlane:
+    """ASGI application serving one deployed HTTP API (swapped for a redeployed one by
+    `swap`, on the serving loop)."""
+
+    def __init__(
+        self,
+        *,
+        api: DeployedApi,
+        authorizers: Mapping[str, JwtAuthorizer],
+        runners: Mapping[str, Runner],
+        max_body_bytes: int = MAX_BODY_BYTES,
+        log_requests: bool = True,
+    ) -> None:
+        self.served = ServedApi(api, authorizers, runners)
         self.max_body_bytes = max_body_bytes
         self.log_requests = log_requests
-        self.cors = CorsPolicy(api.cors)
         self.timings = Timings()
         self.invocations = 0
         self.active = 0  # requests being handled now (a lone one may poll its function's worker)
@@ -165,6 +180,25 @@ class DataPlane:
         self.unavailable: str | None = None
         self.access_log = AccessLog()
         self.extra_hosts = configured_hosts()
+        self.loop: asyncio.AbstractEventLoop | None = None  # the serving loop, once it starts
+
+    @property
+    def api(self) -> DeployedApi:
+        return self.served.api
+
+    @property
+    def runners(self) -> Mapping[str, Runner]:
+        return self.served.runners
+
+    @property
+    def authorizers(self) -> Mapping[str, JwtAuthorizer]:
+        return self.served.authorizers
+
+    def swap(self, served: ServedApi) -> ServedApi:
+        """Serve `served` from the next request on; returns the one it replaces (requests
+        already running finish on it). Call on the serving loop (or before it runs)."""
+        previous, self.served = self.served, served
+        return previous
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -177,12 +211,13 @@ class DataPlane:
         context: dict[str, Any] = {"requestId": request_id}
         # Decoded once per request: routing, the authorizer, the event and CORS all read them.
         headers = RequestHeaders(scope["headers"])
+        served = self.served  # this request's API, whatever a swap does meanwhile
         self.active += 1
         try:
-            response = await self._handle(scope, headers, receive, request_id, context)
+            response = await self._handle(served, scope, headers, receive, request_id, context)
         finally:
             self.active -= 1
-        response = self.cors.decorate(headers, response)
+        response = served.cors.decorate(headers, response)
         await self._send(send, response, request_id)
         elapsed = time.perf_counter() - started
         self.timings.requests += 1
@@ -195,6 +230,7 @@ class DataPlane:
 
     async def _handle(
         self,
+        served: ServedApi,
         scope: Scope,
         headers: RequestHeaders,
         receive: Receive,
@@ -209,8 +245,8 @@ class DataPlane:
             return FORBIDDEN_HOST  # before any route, authorizer or function: DNS rebinding
         if _head_size(scope) > MAX_HEAD_BYTES:  # before routing and auth, as at AWS's edge
             return HEAD_TOO_LARGE
-        match = self.routes.match(method, path)
-        preflight = self.cors.preflight(method, headers)
+        match = served.routes.match(method, path)
+        preflight = served.cors.preflight(method, headers)
         if preflight is not None:
             return preflight
         if match is None:
@@ -225,7 +261,7 @@ class DataPlane:
         scopes: list[str] | None = None
         if route.authorization_type == "JWT" and route.authorizer_id is not None:
             authorize_started = time.perf_counter()
-            decision = self.authorizers[route.authorizer_id].authorize(
+            decision = served.authorizers[route.authorizer_id].authorize(
                 headers.for_authorizer, route.authorization_scopes or None
             )
             self.timings.authorizer_seconds += time.perf_counter() - authorize_started
@@ -247,20 +283,20 @@ class DataPlane:
             method=method,
             raw_path=scope.get("raw_path", path.encode()).decode("latin-1"),
             route_key=route.route_key,
-            api_id=self.api.api_id,
+            api_id=served.api.api_id,
             raw_query=scope.get("query_string", b""),
             headers=headers,
             body=body,
             source_ip=client[0],
-            account_id=self.api.account_id,
-            stage=self.api.stage,
+            account_id=served.api.account_id,
+            stage=served.api.stage,
             path_parameters=match.path_parameters or None,
             jwt_claims=claims,
             jwt_scopes=scopes,
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
             request_id=request_id,
         )
-        runner = self.runners[route.function_arn or ""]
+        runner = served.runners[route.function_arn or ""]
         self.invocations += 1
         context["integration"] = runner.spec.name
         invoke_started = time.perf_counter()
@@ -310,6 +346,7 @@ class DataPlane:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.loop = asyncio.get_running_loop()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.access_log.flush()

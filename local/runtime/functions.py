@@ -8,6 +8,7 @@ mid-way never leaves a half folder that looks done).
 
 from __future__ import annotations
 
+import filecmp
 import io
 import zipfile
 from collections.abc import Callable, Mapping
@@ -48,3 +49,19 @@ def function_spec(
         timeout_seconds=float(configuration.get("Timeout", 3)),
         memory_mb=int(configuration.get("MemorySize", 128)),
     )
+
+
+def same_code(first: Path, second: Path) -> bool:
+    """Do two code folders hold the same files with the same contents? (A hotswapped package
+    and the CDK CLI's zip of the same tree differ in their bytes, not in what they unpack to.)"""
+    if first == second:
+        return True
+
+    def listing(folder: Path) -> list[str]:
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+    files = listing(first)
+    if files != listing(second):
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(first, second, files, shallow=False)
+    return not mismatch and not errors

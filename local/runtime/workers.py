@@ -178,7 +178,11 @@ def _worker_main(
     try:
         _load_worker(spec_fields, environment, mapper)
     except BaseException as error:  # an import error shows at start-up, not as a 500 later
-        channel.send_bytes(pickle.dumps(("failed", "".join(traceback.format_exception(error)))))
+        from local.runtime.init_errors import classify
+
+        found = classify(error, spec_fields["handler"])
+        text = "".join(traceback.format_exception(error))
+        channel.send_bytes(pickle.dumps(("failed", (text, found))))
         return
     channel.send_bytes(pickle.dumps(("ready", os.getpid())))
     poller = select.poll()
@@ -215,7 +219,12 @@ class _Call:
 
 
 class WorkerStartError(RuntimeError):
-    """A worker could not import the function's handler (the traceback is the message)."""
+    """A worker could not import the function's handler (the traceback is the message;
+    `init_error`, when the code itself failed to load, is Lambda's error for it)."""
+
+    def __init__(self, message: str, init_error: Any = None) -> None:
+        super().__init__(message)
+        self.init_error = init_error  # local.runtime.init_errors.InitError
 
 
 class _Channel(asyncio.Protocol):
@@ -324,7 +333,8 @@ class _Worker:
         kind, detail = pickle.loads(message)  # noqa: S301 (our worker, our socket pair)
         if kind != "ready":
             self.kill()
-            raise WorkerStartError(str(detail))
+            text, init_error = detail
+            raise WorkerStartError(str(text), init_error)
 
     async def channel(self) -> _Channel:
         """The socket on the running loop (made on first use: the loop may start later)."""
@@ -399,6 +409,7 @@ class FunctionRunner:
         self._waiting: collections.deque[_Call] = collections.deque()  # not sent yet
         self._replacing: set[asyncio.Task[None]] = set()
         self.replaced = 0  # workers replaced after a crash or a timeout
+        self.in_flight = 0  # invocations not answered yet (a retired runner drains them)
         self._last_duration = 0.0  # seconds the last invocation ran, as its worker timed it
 
     @staticmethod
@@ -451,6 +462,13 @@ class FunctionRunner:
         """Run the function on `event` (answered as `mapped` when the runner has a mapper).
         `alone`: the caller has nothing else in flight, so both ends may poll instead of
         sleeping."""
+        self.in_flight += 1
+        try:
+            return await self._invoke(event, alone)
+        finally:
+            self.in_flight -= 1
+
+    async def _invoke(self, event: dict[str, Any], alone: bool) -> Invocation:
         await self._serving()
         poll = self.POLL_SECONDS if alone else 0.0
         payload = pickle.dumps((event, poll))
@@ -598,12 +616,17 @@ class FunctionRunner:
         """The worker processes' ids (a replaced worker's new id once it is ready)."""
         return [worker.process.pid for worker in self._workers]
 
-    def close(self) -> None:
+    def detach(self) -> None:
+        """Close the server's ends (on the serving loop, once no invocation is in flight): the
+        workers see EOF and exit; `close` then only waits for them."""
         self._ready = None  # closing sockets below must not look like workers dying
         for task in list(self._replacing):
             task.cancel()
         for worker in self._workers:
             worker.close_channel()  # the worker sees EOF and exits
+
+    def close(self) -> None:
+        self.detach()
         for worker in self._workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():

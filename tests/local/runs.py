@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -150,31 +151,37 @@ class SavedStates:
         return cls(Path(value) if value else DEFAULT_CACHE)
 
     def start(
-        self, context: Sequence[str], workdir: Path, *, extra_args: Sequence[str] = ()
+        self,
+        context: Sequence[str],
+        workdir: Path,
+        *,
+        extra_args: Sequence[str] = (),
+        app_dir: Path | None = None,
+        watch: bool = False,
     ) -> LocalRun:
-        """A serving `local up` of this configuration with its state in workdir/state."""
+        """A serving `local up` of this configuration with its state in workdir/state
+        (`app_dir`: a copy of the app with the same contents, `watch`: reloading on edits)."""
         workdir.mkdir(parents=True, exist_ok=True)
         state_dir, log = workdir / "state", workdir / "local-up.log"
         args = [*(arg for pair in context for arg in ("-c", pair)), *extra_args]
         env = deploy_environment()
+        launch = partial(start_local_up, extra_args=args, env=env, app_dir=app_dir, watch=watch)
         if self.root is None:
-            return LocalRun(**vars(start_local_up(state_dir, log, extra_args=args, env=env)))
+            return LocalRun(**vars(launch(state_dir, log)))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = state_key(context)
         entry = self.root / key
         with _locked(self.root / f"{key}.lock"):
             demo_port = self._restore(entry, state_dir)
             if demo_port is None:
-                run = LocalRun(**vars(start_local_up(state_dir, log, extra_args=args, env=env)))
+                run = LocalRun(**vars(launch(state_dir, log)))
                 self._save(run, entry, list(context))
                 self.deployed.append(key)
                 return run
         # The demo page's URL is a callback URL of the deployed app: the same port, or `local
         # up` rightly sees a changed app (and deploys it as an update).
         free = port_is_free(demo_port)
-        started = start_local_up(
-            state_dir, log, extra_args=args, env=env, demo_port=demo_port if free else None
-        )
+        started = launch(state_dir, log, demo_port=demo_port if free else None)
         self.restored.append(key)
         return LocalRun(**vars(started))
 

@@ -1,0 +1,78 @@
+"""Watch the app while `make local` serves: what `cdk watch` watches (local.app_files).
+
+watchfiles (inotify on Linux) reports changes in batches: a batch ends once no new change came
+for STEP_MS, or after DEBOUNCE_MS at most, so a burst of saves (an editor's write-and-rename, a
+`git checkout` of many files) is one batch and one reload. While a reload runs, the next
+changes gather into the next batch. cdk.json is read again on every batch: a change to its
+`watch` globs takes effect at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchfiles import Change, watch
+
+from local.app_files import AppFiles, AppFilesError
+
+log = logging.getLogger("local.watch")
+STEP_MS = 50
+DEBOUNCE_MS = 1600
+
+
+class AppWatcher:
+    """A thread that hands every batch of changed app files to `on_change`."""
+
+    def __init__(self, root: Path, on_change: Callable[[set[Path]], None]) -> None:
+        self.root = root
+        self.on_change = on_change
+        self._files = AppFiles.load(root)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="app-watch", daemon=True)
+
+    def start(self) -> AppWatcher:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _watched(self, change: Change, path: str) -> bool:
+        return self._files.watched(Path(path))
+
+    def _run(self) -> None:
+        for changes in watch(
+            self.root,
+            watch_filter=self._watched,
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            stop_event=self._stop,
+            raise_interrupt=False,
+        ):
+            if self._stop.is_set():
+                return
+            paths = _net_changes(changes)
+            if not paths:
+                continue
+            try:
+                self._files = AppFiles.load(self.root)
+            except AppFilesError as problem:
+                print(f"  ! {problem}: waiting for the next save", flush=True)
+                continue
+            try:
+                self.on_change(paths)
+            except Exception:  # a bug in a reload must not end the watching
+                log.exception("reloading after a change failed")
+
+
+def _net_changes(changes: set[tuple[Change, str]]) -> set[Path]:
+    """The paths a batch changed, less those it made and removed again (an editor's or sed's
+    temporary file)."""
+    added = {path for change, path in changes if change == Change.added}
+    deleted = {path for change, path in changes if change == Change.deleted}
+    transient = {path for path in added & deleted if not Path(path).exists()}
+    return {Path(path) for _, path in changes if path not in transient}

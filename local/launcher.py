@@ -5,6 +5,7 @@ benchmark and the end-to-end tests): the run's own lines are how it says it is r
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from tools.ports import free_port
 READY_LINE = "Ready in"  # what `local up` prints once it serves
 STOPPED_LINE = "Stopped: local HTTP API and local AWS endpoint are down."
 START_TIMEOUT_SECONDS = 180.0
+# What a copy of the app needs to deploy and watch (what `cdk watch` watches, and cdk.json).
+APP_PARTS = ("app.py", "cdk.json", "stacks", "lambdas")
 
 
 class LaunchError(RuntimeError):
@@ -68,6 +71,20 @@ class LocalUp:
                 self.process.wait()
                 raise
         return self.process.returncode
+
+
+def copy_app(target: Path) -> Path:
+    """A copy of this app to edit while a run watches it (tests, the benchmark): the same
+    contents, so a kept deployment of this app is the copy's too."""
+    target.mkdir(parents=True)
+    for name in APP_PARTS:
+        source = ROOT / name
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(source, target / name, ignore=ignore)
+        else:
+            shutil.copy2(source, target / name)
+    return target
 
 
 def start_local_up(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -26,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from local.launcher import start_local_up
+from local.launcher import copy_app, start_local_up
 from local.runtime.client import local_client
 from tests.conftest import ROOT
 from tests.local.conftest import local_cli
@@ -46,22 +45,6 @@ SETTLED = re.compile(
     r"^  (reloaded in .*|redeployed in .*|= the app is back.*|! the app did not deploy.*)$",
     re.M,
 )
-# The copy holds what `cdk watch` watches and the app needs: no tests, no local tooling.
-APP_PARTS = ("app.py", "cdk.json", "stacks", "lambdas")
-
-
-def copy_app(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in APP_PARTS:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, target / name, ignore=ignore)
-        else:
-            shutil.copy2(source, target / name)
-    return target
-
-
 @dataclass
 class WatchedRun:
     """The watching run, the app copy it watches, and a signed-in user's token."""

@@ -63,7 +63,7 @@ class ReloadableRun(Protocol):
 
 # CDK's physical names: <Stack>-<LogicalId><8 hex>-<suffix>; the logical id is what a reader
 # knows the function by.
-_PHYSICAL_NAME = re.compile(r"^[A-Za-z0-9]+-(?P<logical>[A-Za-z0-9]+?)(?:[0-9A-F]{8})?-\w+$")
+_PHYSICAL_NAME = re.compile(r"^[A-Za-z0-9]+-(?P<logical>[A-Za-z0-9]+?)[0-9A-F]{8}-[A-Za-z0-9]+$")
 DRAIN_SECONDS = 30.0  # at most the longest Lambda timeout a local request would wait
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.local.conftest import local_cli, port_is_free
 from tools.ports import free_port
 
@@ -82,3 +83,32 @@ def test_token_without_a_local_run_says_how_to_start_one(tmp_path: Path) -> None
     result = _run(["token"], tmp_path)
     assert result.returncode == 2
     assert "no local run found: start `make local` in another terminal first" in result.stderr
+
+
+def test_an_app_dir_without_cdk_json_is_refused(tmp_path: Path) -> None:
+    """GIVEN --app-dir naming a folder with no cdk.json WHEN `local up` starts THEN exit 2
+    with one line saying it is not a CDK app's folder, before anything is started."""
+    result = _run(["up", "--app-dir", str(tmp_path), "--port", str(free_port())], tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path} holds no cdk.json: it is not a CDK app's folder" in result.stderr
+    assert "Starting" not in result.stdout
+
+
+def test_watching_is_on_by_default_and_no_watch_turns_it_off() -> None:
+    """GIVEN `local up`'s options WHEN parsed THEN it watches unless --no-watch (WATCH=0 in
+    the Makefile) is given."""
+    from local.cli import parse_args, run_options
+
+    assert run_options(parse_args(["up"])).watch is True
+    assert run_options(parse_args(["up", "--no-watch"])).watch is False
+
+
+@pytest.mark.parametrize(("watch", "flag"), [("0", True), ("1", False), ("", False)])
+def test_make_local_passes_no_watch_for_watch_0(watch: str, flag: bool) -> None:
+    """GIVEN `make local WATCH=...` WHEN make prints what it runs (a dry run) THEN WATCH=0
+    becomes --no-watch, and nothing else does."""
+    args = ["make", "--no-print-directory", "-n", "local"] + ([f"WATCH={watch}"] if watch else [])
+    printed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = printed.strip().splitlines()[-1]
+    assert "-m local up" in command
+    assert ("--no-watch" in command) is flag

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from local.launcher import copy_app, start_local_up
@@ -45,6 +46,8 @@ SETTLED = re.compile(
     r"^  (reloaded in .*|redeployed in .*|= the app is back.*|! the app did not deploy.*)$",
     re.M,
 )
+
+
 @dataclass
 class WatchedRun:
     """The watching run, the app copy it watches, and a signed-in user's token."""
@@ -358,3 +361,45 @@ def test_a_restart_after_a_hot_reload_serves_the_same_code_and_deploys_nothing(
         assert KEPT in watched.run.log_text(), watched.run.log_text()[-2000:]
         served = watched.get(PROFILE, **watched.bearer)
         assert served.json().get("edit") == "kept-after-restart"
+
+
+PRE_TOKEN = Path("lambdas/pre_token/handler.py")
+
+
+def with_claim(value: str) -> Callable[[str], str]:
+    """The pool's pre token trigger, adding one claim to every ID token it shapes."""
+
+    def change(source: str) -> str:
+        return source + (
+            "\n\n_shape_scopes = handler\n\n\n"
+            "def handler(event, context):\n"
+            "    event = _shape_scopes(event, context)\n"
+            '    response = event.get("response") or {}\n'
+            '    details = response.get("claimsAndScopeOverrideDetails") or {}\n'
+            f'    details["idTokenGeneration"] = {{"claimsToAddOrOverride": {{"reloaded": "{value}"}}}}\n'  # noqa: E501
+            '    response["claimsAndScopeOverrideDetails"] = details\n'
+            '    event["response"] = response\n'
+            "    return event\n"
+        )
+
+    return change
+
+
+def test_a_saved_pool_trigger_shapes_the_next_sign_in_without_a_deploy(
+    watched: WatchedRun,
+) -> None:
+    """GIVEN the pool's pre token generation trigger saved with a new claim WHEN a user signs
+    in next (`make token`) THEN the ID token carries it: the pool runs the hot-reloaded code,
+    as it runs every deployed function, with no deploy."""
+    with watched.edited(PRE_TOKEN, with_claim("trigger-1")) as since:
+        log = watched.wait_for(r"^  reloaded in [\d.]+ s \(hot, no deploy\)", since)
+        assert "~ PreTokenGeneration code" in log
+        result = local_cli(watched.run.state_dir, "token", timeout=60)
+        assert result.returncode == 0, result.stderr
+        token = next(
+            line.split("=", 1)[1]
+            for line in result.stdout.splitlines()
+            if line.startswith("ID_TOKEN=")
+        )
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims.get("reloaded") == "trigger-1"

@@ -57,7 +57,7 @@ class ReloadableRun(Protocol):
     def outputs(self) -> StageOutputs: ...
     def deploy(self, *, first: bool = True) -> Deployment: ...
     def record_fingerprint(self, fingerprint: str) -> None: ...
-    def serve_browser_flow(self) -> None: ...
+    def serve_browser_flow(self) -> bool: ...
     def write_state(self) -> None: ...
 
 
@@ -196,11 +196,13 @@ class Reloader:
         if built is None:
             return
         self.swap(built)
-        run.serve_browser_flow()
+        pool_changed = run.serve_browser_flow()
         run.write_state()
         self.assets = self._scan()
         self._report_broken(built)
-        lines = api_changes(before, built.served.api) or ["no change to the API's routes"]
+        lines = api_changes(before, built.served.api)
+        lines += ["~ hosted UI and demo page (the user pool changed)"] if pool_changed else []
+        lines = lines or ["no change to the API's routes, functions or user pool"]
         elapsed = time.perf_counter() - started
         print(f"  redeployed in {elapsed:.1f} s: {', '.join(lines)}", flush=True)
 

@@ -261,18 +261,19 @@ class LocalRun:
         demo = DemoConfig(o.auth_url, outputs.client_id, o.base_url, o.demo_url)
         return hosted_ui.app, demo_app(demo)
 
-    def serve_browser_flow(self) -> None:
+    def serve_browser_flow(self) -> bool:
         """With a user pool: the hosted UI on its own port (as the Cognito domain is its own
-        host) and the demo page; after a redeploy, rebuilt when the pool changed."""
+        host) and the demo page; after a redeploy, rebuilt when the pool changed (True)."""
         outputs = self.outputs
         key = self._pool_key(outputs)
         if self.browser is not None:
             if key and key != self.browser.pool_key:
                 self.browser.hosted_ui.app, self.browser.demo.app = self._browser_apps(outputs)
                 self.browser.pool_key = key
-            return
+                return True
+            return False
         if not key:
-            return
+            return False
         o = self.options
         started = console.step(
             f"Serving the hosted UI on {o.auth_url} and the demo page on {o.demo_url}"
@@ -282,6 +283,7 @@ class LocalRun:
         self._serve_in_thread(self.browser.hosted_ui, o.auth_port)
         self._serve_in_thread(self.browser.demo, o.demo_port)
         console.done(started)
+        return True
 
     def _serve_in_thread(self, app: Any, port: int) -> None:
         """Serve an ASGI app on a loopback port until the run stops (uvicorn in a daemon

@@ -91,6 +91,19 @@ class WatchedRun:
             settled = self.save(relative, original)
             self.wait_for(SETTLED, settled, timeout=60)
 
+    def signup_page(self) -> str:
+        """The hosted UI's sign-up page for the app client, as a browser gets it."""
+        outputs = self.run.outputs
+        query = {
+            "client_id": outputs.client_id or "",
+            "response_type": "token",
+            "scope": "openid",
+            "redirect_uri": self.run.demo_url,
+        }
+        page = httpx.get(f"{self.run.auth_url}/signup", params=query, timeout=10)
+        assert page.status_code == 200, page.text[:500]
+        return page.text
+
     def get(self, path: str, **headers: str) -> httpx.Response:
         return httpx.get(f"{self.run.base_url}{path}", headers=headers, timeout=10)
 
@@ -239,30 +252,47 @@ def handler(event, context):
 '''
 
 
+AUTH_STACK = Path("stacks/auth_stack.py")
+
+
+def longer_passwords(source: str) -> str:
+    edited = source.replace("min_length=12,", "min_length=14,", 1)
+    assert edited != source, "auth_stack.py changed: update this test's edit"
+    return edited
+
+
 def test_a_route_added_to_the_stack_is_deployed_behind_the_authorizer_and_removed_again(
     watched: WatchedRun,
 ) -> None:
-    """GIVEN a new handler WHEN ApiStack gains a route to it THEN the run redeploys with the
-    CDK CLI and serves it behind the authorizer (401 without a token, 200 with one); WHEN the
-    route is taken out again THEN it answers 404."""
+    """GIVEN a new handler WHEN ApiStack gains a route to it and AuthStack a longer password
+    policy, saved together THEN one redeploy (the CDK CLI) serves the route behind the
+    authorizer (401 without a token, 200 with one) and the hosted UI asks for the new policy;
+    WHEN both are put back THEN the route answers 404 and the policy is the old one."""
     assert watched.get(SETTINGS, **watched.bearer).status_code == 404
-    since = watched.save(SETTINGS_HANDLER, SETTINGS_CODE)
+    watched.save(SETTINGS_HANDLER, SETTINGS_CODE)
+    originals = {p: (watched.app / p).read_text() for p in (API_STACK, AUTH_STACK)}
     try:
-        with watched.edited(API_STACK, add_settings_route) as since:
-            log = watched.wait_for(r"^  redeployed in [\d.]+ s: .*\+ GET /user/settings", since, 90)
-            assert watched.get(SETTINGS).status_code == 401
-            served = watched.get(SETTINGS, **watched.bearer)
-            assert served.status_code == 200, served.text
-            assert served.json()["settings"] == {}
-            assert watched.get(PROFILE, **watched.bearer).status_code == 200
-            since = watched.mark()
-        log = watched.wait_for(r"^  redeployed in [\d.]+ s: .*- GET /user/settings", since, 90)
-        assert "Traceback" not in log
-        assert watched.get(SETTINGS, **watched.bearer).status_code == 404
+        since = watched.mark()
+        (watched.app / API_STACK).write_text(add_settings_route(originals[API_STACK]))
+        (watched.app / AUTH_STACK).write_text(longer_passwords(originals[AUTH_STACK]))
+        log = watched.wait_for(r"^  redeployed in [\d.]+ s: .*\+ GET /user/settings", since, 90)
+        assert len(re.findall(r"^  redeployed in", log, re.M)) == 1, "two saves: one redeploy"
+        assert "~ hosted UI and demo page (the user pool changed)" in log
+        assert "at least 14 characters" in watched.signup_page()
+        assert watched.get(SETTINGS).status_code == 401
+        served = watched.get(SETTINGS, **watched.bearer)
+        assert served.status_code == 200, served.text
+        assert served.json()["settings"] == {}
+        assert watched.get(PROFILE, **watched.bearer).status_code == 200
     finally:
         since = watched.mark()
+        for path, text in originals.items():
+            (watched.app / path).write_text(text)
         (watched.app / SETTINGS_HANDLER).unlink()
-        watched.wait_for(SETTLED, since)
+        log = watched.wait_for(r"^  redeployed in [\d.]+ s: .*- GET /user/settings", since, 90)
+    assert "Traceback" not in log
+    assert watched.get(SETTINGS, **watched.bearer).status_code == 404
+    assert "at least 12 characters" in watched.signup_page()
 
 
 def test_a_stack_that_no_longer_synthesizes_leaves_the_last_deployment_serving(

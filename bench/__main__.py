@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, gateway_peer, http_api, report, restart, suite, synth
+from bench import cold_start, gateway_peer, http_api, reload, report, restart, suite, synth
 from bench.common import ROOT, log, machine_info
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
-SECTIONS = ("synth", "cold_start", "http", "peer", "restart", "suite")
+SECTIONS = ("synth", "cold_start", "http", "peer", "restart", "reload", "suite")
 
 
 def _plain(value: Any) -> Any:
@@ -72,6 +72,8 @@ def measure(sections: list[str], rounds: int, suite_rounds: int, workdir: Path) 
         }
     if "peer" in sections:
         results["peer"] = _plain(gateway_peer.run(workdir))
+    if "reload" in sections:
+        results["reload"] = _plain(reload.run(rounds, workdir))
     if "suite" in sections:
         suite_result = suite.run(suite_rounds, workdir)
         results["suite"] = {

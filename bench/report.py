@@ -10,8 +10,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, gateway_peer, http_api, restart, suite, synth
-from bench.common import ROOT
+from bench import cold_start, gateway_peer, http_api, reload, restart, suite, synth
+from bench.common import ROOT, percentile
 from stacks.contract import GET_PROFILE_ROUTE
 
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
@@ -340,6 +340,121 @@ def _restart_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _figure(values: list[float]) -> str:
+    """`median | p90 | n` cells, in seconds."""
+    return f"{_median(values):.2f} | {percentile(values, 0.9):.2f} | {len(values)}"
+
+
+def _reload_medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: _median([run[key] for run in runs]) for key in ("rps", "p50_ms", "cpu_us")}
+
+
+def _reload_rps_rows(data: dict[str, Any]) -> list[str]:
+    """One row per concurrency: medians over the rounds of ours, the peer, the peer reloading."""
+    rps = data["rps"]
+    rows = []
+    for concurrency in rps["ours"]:
+        ours, off, on = (
+            _reload_medians(rps[side][concurrency]) for side in ("ours", "peer", "peer_reload")
+        )
+        cpu = [side["cpu_us"] / 1000 for side in (ours, off, on)]
+        rows.append(
+            f"| {concurrency} | {ours['rps']:.0f} | {off['rps']:.0f} | {on['rps']:.1f} | "
+            f"{ours['rps'] / on['rps']:.0f} | {off['rps'] / on['rps']:.0f} | "
+            f"{ours['p50_ms']:.2f} / {off['p50_ms']:.2f} / {on['p50_ms']:.1f} | "
+            f"{cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.1f} |"
+        )
+    return rows
+
+
+def _reload_section(data: dict[str, Any]) -> list[str]:
+    ours, theirs = data["handler"]["ours"], data["handler"]["peer"]
+    hot, route, restarted = _median(ours), _median(data["route_added"]), _median(data["restart"])
+    versions = data["versions"]
+    polls = {side: sum(counts) for side, counts in data["handler_polls"].items()}
+    failed = data["handler_failed"]
+    before = ", ".join(f"{x:.1f}" for x in data["load_before"])
+    after = ", ".join(f"{x:.1f}" for x in data["load_after"])
+    rounds = {side: len(values) for side, values in data["rps"]["ours"].items()}
+    requests = data["requests"]
+    return [
+        "## 7. Reload on save (`make local`)",
+        "",
+        "Seconds from a saved edit (the file written) to the first HTTP answer that carries it, "
+        "while one client polls the route back to back (keep-alive, a signed-in user's token), "
+        "on temporary copies of the app (`bench/reload.py`). Ours: a real `python -m local up` "
+        "that watches (the default), the CDK CLI's built-in validation on, as a user runs it. "
+        "The handler edit adds an answer field to GET /user/profile's handler (a hot reload: "
+        "UpdateFunctionCode, workers replaced, no deploy); the new route saves a new handler "
+        "file, then ApiStack with GET /user/settings behind the authorizer (a redeploy with the "
+        "CDK CLI), timed from the stack's save to the first 200, and is taken out again "
+        "between samples (to the first 404). The restart is what watching replaces: a run "
+        "with `--no-watch`, the handler saved, Ctrl-C, `local up` on the edited app (the "
+        "changed app deploys with the CDK CLI), to the first answer with the new code, the "
+        "new run polled from the save on. The peer: serverless "
+        f"{versions['serverless']} + {PEER_NAME} {versions['serverless-offline']} "
+        "`--reloadHandler` on a copy of `bench/peer`, the echo handler of section 5 saved with "
+        "an answer field, timed the same way. Handler edits interleaved ours/peer, routes "
+        "interleaved with restarts; medians, p90 by nearest rank (with 8 samples, the slowest).",
+        "",
+        f"| change saved | ours median s | p90 s | n | {PEER_NAME} median s | p90 s | n "
+        "| ours ÷ theirs | target (median) | goal |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        f"| a handler (ours: GET /user/profile's; theirs: the echo handler) | {_figure(ours)} | "
+        f"{_figure(theirs)} | {hot / _median(theirs):.1f} | "
+        f"{reload.TARGET_HANDLER_SECONDS:.0f} s: {_verdict(hot, reload.TARGET_HANDLER_SECONDS)} "
+        f"| {reload.GOAL_HANDLER_SECONDS} s: {_verdict(hot, reload.GOAL_HANDLER_SECONDS)} |",
+        f"| a new route to a new function, behind the authorizer | {_figure(data['route_added'])} "
+        "| | | | | "
+        f"{reload.TARGET_ROUTE_SECONDS:.0f} s: {_verdict(route, reload.TARGET_ROUTE_SECONDS)} "
+        f"| {reload.GOAL_ROUTE_SECONDS:.0f} s: {_verdict(route, reload.GOAL_ROUTE_SECONDS)} |",
+        f"| that route taken out again (to the first 404) | {_figure(data['route_removed'])} "
+        "| | | | | | |",
+        f"| without watching: the handler, Ctrl-C, `make local` again | "
+        f"{_figure(data['restart'])} | | | | | | |",
+        "",
+        f"{PEER_NAME} reloads handler code only (`--reloadHandler` imports it again on every "
+        "request); a new route in `serverless.yml` needs its restart, so it has no figure "
+        f"there. Against the restart that watching replaces: a handler edit is served "
+        f"{restarted / hot:.0f}x sooner (restart median ÷ hot-reload median); a new route, a "
+        f"CDK deploy either way, {restarted / route:.1f}x sooner than a restart serves an "
+        "edited handler.",
+        "",
+        "What the runs printed: `reloaded in` (hot reload, from the batch of changes to the "
+        f"swap) median {_median(data['handler_reported']):.2f} s; `redeployed in` median "
+        f"{_median(data['route_added_reported']):.1f} s (route in), "
+        f"{_median(data['route_removed_reported']):.1f} s (route out). A restart: Ctrl-C to "
+        f"exit median {_median(data['restart_stop']):.1f} s, then `Ready in` median "
+        f"{_median(data['restart_ready']):.1f} s. Answers while the handler samples polled: "
+        f"ours {polls.get('ours', 0)}, {failed.get('ours', 0)} not a 200 or not an answer; "
+        f"theirs {polls.get('peer', 0)}, {failed.get('peer', 0)}; while the routes polled, "
+        f"{data['route_failed']} other than 404 and 200. Reload lines, as printed:",
+        "",
+        "```",
+        *data["reload_lines"],
+        "```",
+        "",
+        f"Requests per second on the echo path (`GET /echo`, valid token): ours, our echo "
+        f"gateway of section 5 (its function workers stay warm: a reload replaces them only "
+        f"when the code changed); {PEER_NAME} without and with `--reloadHandler`, which starts "
+        "a new Python process per request and keeps it idle for 60 s (each of its runs on a "
+        "fresh instance, so they do not pile up). The same load generator, "
+        f"{requests['ours']} requests per run for ours and {PEER_NAME} without reloading, "
+        f"{requests['peer_reload']} with it; "
+        + ", ".join(f"{n} rounds at {c} clients" for c, n in rounds.items())
+        + ", the three sides interleaved; medians.",
+        "",
+        f"| clients | ours req/s | {PEER_NAME} req/s | with `--reloadHandler` req/s "
+        "| ours ÷ reloading | not reloading ÷ reloading | p50 ms ours / theirs / reloading "
+        "| CPU ms/req ours / theirs / reloading |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *_reload_rps_rows(data),
+        "",
+        f"Machine load (1/5/15-minute load average) before this section: {before}; after: "
+        f"{after} (2 cores, shared with other work while measured).",
+    ]
+
+
 def _level_rows(levels: list[dict[str, Any]], share: bool) -> list[str]:
     rows = []
     for level in levels:
@@ -551,6 +666,16 @@ def _summary(results: dict[str, Any]) -> list[str]:
             f"| `make local` warm restart, seconds to ready | {warm:.1f} | "
             f"{restart.TARGET_WARM_SECONDS:.0f} | {_verdict(warm, restart.TARGET_WARM_SECONDS)} |"
         )
+    if "reload" in results:
+        data = results["reload"]
+        hot, route = _median(data["handler"]["ours"]), _median(data["route_added"])
+        summary += [
+            f"| `make local` handler edit, save to first answer (median s) | {hot:.2f} | "
+            f"{reload.TARGET_HANDLER_SECONDS:.0f} | "
+            f"{_verdict(hot, reload.TARGET_HANDLER_SECONDS)} |",
+            f"| `make local` new route, save to first answer (median s) | {route:.1f} | "
+            f"{reload.TARGET_ROUTE_SECONDS:.0f} | {_verdict(route, reload.TARGET_ROUTE_SECONDS)} |",
+        ]
     return summary
 
 
@@ -580,6 +705,7 @@ def render(results: dict[str, Any], notes: str = "") -> str:
         ("cold_start", _cold_start_section),
         ("peer", _peer_section),
         ("restart", _restart_section),
+        ("reload", _reload_section),
     ):
         if key in results:
             lines += [*section(results[key]), ""]

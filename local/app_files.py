@@ -11,6 +11,7 @@ part of it, as a change to them changes what synth makes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -85,6 +86,28 @@ class AppFiles:
     @staticmethod
     def _match(relative: str, pattern: str) -> bool:
         return bool(glob.globmatch(relative, pattern.removeprefix("./"), flags=_GLOB_FLAGS))
+
+    def watch_roots(self) -> tuple[list[Path], bool]:
+        """The folders to watch with all they hold (each include glob's folder before its first
+        wildcard), and whether the app's folder itself needs watching only for its own files
+        (app.py, cdk.json): a glob that starts with a wildcard, or a folder that does not exist
+        yet, watches the whole app folder instead (returned as the one folder)."""
+        folders: set[Path] = set()
+        for pattern in self.include:
+            parts = PurePosixPath(pattern.removeprefix("./")).parts
+            literal = list(itertools.takewhile(lambda p: not glob.is_magic(p), parts))
+            target = self.root.joinpath(*literal)
+            if len(literal) == len(parts) and not target.is_dir():
+                target = target.parent  # a file: its folder (app.py: the app folder itself)
+                if target == self.root:
+                    continue
+            elif target == self.root:
+                return [self.root], False  # "**", "*.py", "**/x": anywhere in the app
+            if not target.is_dir():
+                return [self.root], False  # made later: seen only from the app folder
+            folders.add(target)
+        nested = {f for f in folders if any(f != o and f.is_relative_to(o) for o in folders)}
+        return sorted(folders - nested), True
 
     def files(self) -> Iterator[Path]:
         """Every file `cdk watch` would watch, and the context files, in a stable order."""

@@ -88,3 +88,24 @@ def test_the_product_has_one_fingerprint() -> None:
     """GIVEN this product WHEN the deploy and the app files compute its fingerprint THEN they
     agree (one source: local.app_files)."""
     assert app_fingerprint(["stage=dev"]) == AppFiles.load(ROOT).fingerprint(["stage=dev"])
+
+
+@pytest.mark.parametrize(
+    ("include", "folders", "own_files"),
+    [
+        (["app.py", "stacks/**", "lambdas/**"], ["lambdas", "stacks"], True),
+        (["lambdas/fn/*.py", "lambdas/**"], ["lambdas"], True),  # nested: once
+        (["lambdas/fn/handler.py"], ["lambdas/fn"], True),
+        (["**"], ["."], False),  # anywhere: the app folder with all it holds
+        (["**/*.py"], ["."], False),
+        (["src/**"], ["."], False),  # not made yet: seen from the app folder
+    ],
+)
+def test_only_the_folders_the_include_globs_name_are_watched(
+    app: AppFiles, include: list[str], folders: list[str], own_files: bool
+) -> None:
+    """GIVEN cdk.json's include globs WHEN the watcher asks what to watch THEN the folders
+    they name, with all they hold (never a .venv or node_modules beside them), and the app
+    folder for its own files; a glob that can match anywhere watches the whole app folder."""
+    globs = AppFiles(app.root, tuple(include), app.exclude)
+    assert globs.watch_roots() == ([(app.root / f).resolve() for f in folders], own_files)

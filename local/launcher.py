@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from local.options import LocalUrls
 from local.state import ROOT, RunDir, register_credentials
 from tools.ports import free_port
 
@@ -29,7 +30,7 @@ class LaunchError(RuntimeError):
 
 
 @dataclass
-class LocalUp:
+class LocalUp(LocalUrls):
     """A `python -m local up` process this caller started and must stop."""
 
     process: subprocess.Popen[bytes]
@@ -37,24 +38,8 @@ class LocalUp:
     aws_port: int
     state_dir: Path
     log_path: Path
-    auth_port: int  # the local hosted UI
-    demo_port: int  # the demo page
-
-    @property
-    def base_url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    @property
-    def auth_url(self) -> str:
-        return f"http://localhost:{self.auth_port}"
-
-    @property
-    def demo_url(self) -> str:
-        return f"http://localhost:{self.demo_port}/"
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://localhost:{self.aws_port}"
+    auth_port: int
+    demo_port: int
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -10,8 +10,33 @@ from stacks.config import context_from_pairs
 from stacks.contract import TUTORIAL_CALLBACK_URL
 
 
+class LocalUrls:
+    """The URLs of a run's four ports (its options, or a run a caller started)."""
+
+    port: int  # the local HTTP API
+    aws_port: int  # the local AWS endpoint
+    auth_port: int  # the local hosted UI
+    demo_port: int  # the demo page
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://localhost:{self.auth_port}"
+
+    @property
+    def demo_url(self) -> str:
+        return f"http://localhost:{self.demo_port}/"
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://localhost:{self.aws_port}"
+
+
 @dataclass(frozen=True)
-class RunOptions:
+class RunOptions(LocalUrls):
     """Everything `local up` is told (its command line), checked before it gets here."""
 
     port: int = 3000
@@ -28,18 +53,6 @@ class RunOptions:
     stage: str = "dev"
     auth: str = "cognito"
     app_dir: Path = TOOL_ROOT
-
-    @property
-    def base_url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    @property
-    def auth_url(self) -> str:
-        return f"http://localhost:{self.auth_port}"
-
-    @property
-    def demo_url(self) -> str:
-        return f"http://localhost:{self.demo_port}/"
 
     def deploy_context(self) -> list[str]:
         """The deploy's context: unless callbackUrls is given, the demo page's URL (and the

@@ -237,8 +237,7 @@ class DataPlane:
         request_id: str,
         context: dict[str, Any],
     ) -> HttpResponse:
-        method: str = scope["method"]
-        path: str = scope["path"]
+        method, path = str(scope["method"]), str(scope["path"])
         context |= {"method": method, "path": path}
         server = scope.get("server") or (None, None)
         if not host_allowed(headers.get("host") or None, server[1], self.extra_hosts):

@@ -246,21 +246,9 @@ class Reloader:
         loop = plane.loop
         if loop is None or not loop.is_running():
             plane.swap(built.served)
-            _close(built.retired)
-            return
-
-        async def swap_and_drain() -> None:
-            plane.swap(built.served)
-            deadline = loop.time() + DRAIN_SECONDS
-            while any(getattr(r, "in_flight", 0) for r in built.retired):
-                if loop.time() > deadline:
-                    break
-                await asyncio.sleep(0.02)
-            for retired in built.retired:
-                if hasattr(retired, "detach"):
-                    retired.detach()
-
-        asyncio.run_coroutine_threadsafe(swap_and_drain(), loop).result()
+        else:
+            replacing = plane.replace(built.served, built.retired, DRAIN_SECONDS)
+            asyncio.run_coroutine_threadsafe(replacing, loop).result()
         _close(built.retired)
 
 

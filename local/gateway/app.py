@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -199,6 +199,22 @@ class DataPlane:
         already running finish on it). Call on the serving loop (or before it runs)."""
         previous, self.served = self.served, served
         return previous
+
+    async def replace(
+        self, served: ServedApi, retired: Sequence[Any], drain_seconds: float = 30.0
+    ) -> None:
+        """Swap `served` in, then let the requests still running on the retired runners finish
+        (up to `drain_seconds`) before their workers are told to stop: none fails or is reset.
+        On the serving loop; the caller then `close()`s the retired (it waits for processes)."""
+        self.swap(served)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + drain_seconds
+        while any(getattr(r, "in_flight", 0) for r in retired) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        for item in retired:
+            detach = getattr(item, "detach", None)
+            if detach is not None:
+                detach()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -49,11 +49,11 @@ class CodeAsset:
     source: Path
     functions: list[DeployedFunction] = field(default_factory=list)
     excluded_names: frozenset[str] = frozenset()  # folder names the package never holds
-    excluded_files: frozenset[str] = frozenset()  # other files it left out (relative paths)
+    excluded_suffixes: frozenset[str] = frozenset()  # file suffixes it never holds
     deployed: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
 
     def includes(self, relative: PurePosixPath) -> bool:
-        if relative.as_posix() in self.excluded_files:
+        if relative.suffix and relative.suffix in self.excluded_suffixes:
             return False
         return not self.excluded_names.intersection(relative.parts[:-1])
 
@@ -68,17 +68,22 @@ def _file_hashes(folder: Path, paths: Iterable[Path]) -> dict[str, str]:
 def _learned_exclusions(
     extra: Iterable[str], kept: Iterable[str]
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """Folder names that only the left-out files have, and the other left-out files."""
+    """What the package left out of its folder, as rules: a folder name none of its files is
+    in (`__pycache__`), else a file suffix none of its files has (`.pyc`). Any other file the
+    folder holds and the package does not was made after the deploy: the next package has it."""
+    kept = list(kept)
     kept_folders = {part for path in kept for part in PurePosixPath(path).parts[:-1]}
+    kept_suffixes = {PurePosixPath(path).suffix for path in kept}
     names: set[str] = set()
-    files: set[str] = set()
+    suffixes: set[str] = set()
     for path in extra:
-        folders = [p for p in PurePosixPath(path).parts[:-1] if p not in kept_folders]
+        relative = PurePosixPath(path)
+        folders = [p for p in relative.parts[:-1] if p not in kept_folders]
         if folders:
             names.add(folders[0])
-        else:
-            files.add(path)
-    return frozenset(names), frozenset(files)
+        elif relative.suffix and relative.suffix not in kept_suffixes:
+            suffixes.add(relative.suffix)
+    return frozenset(names), frozenset(suffixes)
 
 
 class CodeAssets:
@@ -89,35 +94,48 @@ class CodeAssets:
         self.assets = assets
 
     @classmethod
-    def scan(cls, app: AppFiles, endpoint_url: str, code_root: Path) -> CodeAssets:
+    def scan(
+        cls,
+        app: AppFiles,
+        endpoint_url: str,
+        code_root: Path,
+        previous: CodeAssets | None = None,
+    ) -> CodeAssets:
+        """Every deployed function whose package came from a folder of the app, by folder. A
+        package no folder matches now (a file removed since its deploy began) keeps the
+        folder `previous` knew its function by."""
         watched = list(app.files())
         folders = sorted(
             {a for p in watched for a in p.parents if a.is_relative_to(app.root)},
             key=lambda p: len(p.parts),
         )
-        by_sha: dict[str, CodeAsset | None] = {}
+        known = {fn.arn: a for a in (previous.assets if previous else []) for fn in a.functions}
+        matched: dict[str, CodeAsset | None] = {}
+        by_source: dict[Path, CodeAsset] = {}
         lambda_client = local_client("lambda", endpoint_url)
         for page in lambda_client.get_paginator("list_functions").paginate():
             for config in page["Functions"]:
-                sha = config["CodeSha256"]
-                if sha not in by_sha:
-                    described = lambda_client.get_function(FunctionName=config["FunctionArn"])
-                    location: str = described["Code"].get("Location", "")
+                arn, sha = config["FunctionArn"], config["CodeSha256"]
+                location: str = lambda_client.get_function(FunctionName=arn)["Code"]["Location"]
+                if sha not in matched:
                     code_dir = unpack_code(code_root, sha, partial(_download, location))
-                    by_sha[sha] = _match(code_dir, folders, watched)
-                asset = by_sha[sha]
-                if asset is not None:
-                    described = lambda_client.get_function(FunctionName=config["FunctionArn"])
-                    bucket = urlparse(described["Code"].get("Location", "")).path.split("/")[1]
-                    fn = DeployedFunction(config["FunctionName"], config["FunctionArn"], bucket)
-                    asset.functions.append(fn)
-        merged: dict[Path, CodeAsset] = {}
-        for asset in (a for a in by_sha.values() if a is not None):
-            if asset.source in merged:  # two code versions of one folder (a hotswap half-done)
-                merged[asset.source].functions += asset.functions
-            else:
-                merged[asset.source] = asset
-        return cls(app, list(merged.values()))
+                    matched[sha] = _match(code_dir, folders, watched)
+                found = matched[sha] or known.get(arn)
+                if found is None:
+                    continue  # not the app's code (a CDK custom resource's, say)
+                asset = by_source.setdefault(
+                    found.source,
+                    CodeAsset(
+                        found.source,
+                        [],
+                        found.excluded_names,
+                        found.excluded_suffixes,
+                        found.deployed,
+                    ),
+                )
+                bucket = urlparse(location).path.split("/")[1]
+                asset.functions.append(DeployedFunction(config["FunctionName"], arn, bucket))
+        return cls(app, list(by_source.values()))
 
     def owner(self, path: Path) -> CodeAsset | None:
         """The code asset whose folder holds `path` (the deepest), if any."""
@@ -154,21 +172,26 @@ def _download(location: str) -> bytes:
 
 
 def _match(code_dir: Path, folders: list[Path], watched: list[Path]) -> CodeAsset | None:
-    """The app folder this package was built from, or None when none (or no one) matches."""
+    """The app folder this package was built from: the one holding most of its files at the
+    same paths (more of them with the same contents, then fewer other files, breaks a tie; the
+    tree may have moved on since the deploy), or None when no folder (or no one) does."""
     package = _file_hashes(code_dir, (p for p in code_dir.rglob("*") if p.is_file()))
     if not package:
         return None
-    best: list[tuple[int, Path, dict[str, str]]] = []
+    ranked: list[tuple[tuple[int, int, int], Path, dict[str, str]]] = []
     for folder in folders:
         held = _file_hashes(folder, (p for p in watched if p.is_relative_to(folder)))
-        if all(held.get(path) == sha for path, sha in package.items()):
-            best.append((len(held) - len(package), folder, held))
-    best.sort(key=lambda item: item[0])
-    if not best or (len(best) > 1 and best[0][0] == best[1][0]):
+        common = set(package) & set(held)
+        if len(common) * 2 <= len(package):
+            continue
+        same = sum(held[path] == package[path] for path in common)
+        ranked.append(((-len(common), -same, len(held) - len(common)), folder, held))
+    ranked.sort(key=lambda item: item[0])
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
         return None
-    _, folder, held = best[0]
-    names, files = _learned_exclusions(set(held) - set(package), package)
-    return CodeAsset(folder, [], names, files, package)
+    _, folder, held = ranked[0]
+    names, suffixes = _learned_exclusions(set(held) - set(package), package)
+    return CodeAsset(folder, [], names, suffixes, package)
 
 
 @dataclass(frozen=True)

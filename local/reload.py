@@ -112,11 +112,12 @@ class Reloader:
     def __init__(self, run: ReloadableRun) -> None:
         self.run = run
         self.app = AppFiles.load(run.app_dir)
-        self.assets = self._scan()
+        self.assets = self._scan(None)
         self.app_edit_pending = False  # a redeploy failed: only a redeploy can catch up
 
-    def _scan(self) -> CodeAssets:
-        return CodeAssets.scan(self.app, self.run.endpoint_url, self.run.run_dir.functions)
+    def _scan(self, previous: CodeAssets | None) -> CodeAssets:
+        functions = self.run.run_dir.functions
+        return CodeAssets.scan(self.app, self.run.endpoint_url, functions, previous)
 
     def reload(self, paths: set[Path]) -> None:
         with self.run.lock:
@@ -198,7 +199,7 @@ class Reloader:
         self.swap(built)
         pool_changed = run.serve_browser_flow()
         run.write_state()
-        self.assets = self._scan()
+        self.assets = self._scan(self.assets)
         self._report_broken(built)
         lines = api_changes(before, built.served.api)
         lines += ["~ hosted UI and demo page (the user pool changed)"] if pool_changed else []

@@ -28,7 +28,7 @@ SHARED_FIXTURE_GROUPS = {
 # collection order (pyproject: --no-loadscope-reorder; its default order, most tests first,
 # left the 4 slow kept-state tests for the end), so these start first and the many short tests
 # fill in around them. pytest-randomly's shuffle stays within each part.
-HEAVY_GROUPS = ("persistence", "watch", "local-run", "synth", "issuer-swap", "scoped-run")
+HEAVY_GROUPS = ("persistence", "local-run", "watch", "synth", "issuer-swap", "scoped-run")
 
 
 def _group(item: pytest.Item) -> str | None:

@@ -160,7 +160,10 @@ class SavedStates:
         watch: bool = False,
     ) -> LocalRun:
         """A serving `local up` of this configuration with its state in workdir/state
-        (`app_dir`: a copy of the app with the same contents, `watch`: reloading on edits)."""
+        (`app_dir`: a copy of the app with the same contents, `watch`: reloading on edits).
+        A run of a copy starts from a saved state when there is one but never saves one: the
+        run that saves it keeps its demo page port while it serves, so a run restored from
+        the copy's would deploy the callback URL change as an update instead."""
         workdir.mkdir(parents=True, exist_ok=True)
         state_dir, log = workdir / "state", workdir / "local-up.log"
         args = [*(arg for pair in context for arg in ("-c", pair)), *extra_args]
@@ -173,6 +176,8 @@ class SavedStates:
         entry = self.root / key
         with _locked(self.root / f"{key}.lock"):
             demo_port = self._restore(entry, state_dir)
+            if demo_port is None and app_dir is not None:
+                return LocalRun(**vars(launch(state_dir, log)))
             if demo_port is None:
                 run = LocalRun(**vars(launch(state_dir, log)))
                 self._save(run, entry, list(context))

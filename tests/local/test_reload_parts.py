@@ -15,7 +15,7 @@ from local.app_files import AppFiles
 from local.deploy import _summary
 from local.gateway.discovery import DeployedApi, JwtAuthorizerSpec
 from local.gateway.routes import Route
-from local.hotswap import CodeAsset, CodeAssets, _learned_exclusions
+from local.hotswap import CodeAsset, CodeAssets, _learned_exclusions, _match
 from local.reload import api_changes, display_name
 from local.runtime.workers import FunctionSpec
 from local.watch import _net_changes
@@ -122,19 +122,20 @@ def test_a_failed_synth_is_shown_as_its_innermost_frame_and_error(tmp_path: Path
 
 
 def test_a_package_leaves_out_what_the_last_deploy_left_out(tmp_path: Path) -> None:
-    """GIVEN a code folder whose deployed package had no __pycache__ folder and no notes file
-    WHEN its package is built again THEN it leaves those out (new ones too), keeps new code,
-    and the same files make the same bytes."""
-    names, files = _learned_exclusions(
-        ["fn/__pycache__/a.pyc", "notes.txt"], ["fn/handler.py", "fn/__init__.py"]
+    """GIVEN a code folder whose deployed package had no __pycache__ folder and no .pyc or .md
+    file WHEN its package is built again THEN it leaves those out (new ones too) and keeps new
+    code, also a new file the deploy never saw; the same files make the same bytes."""
+    names, suffixes = _learned_exclusions(
+        ["fn/__pycache__/a.pyc", "notes.md", "stray.pyc", "fn/made_later.py"],
+        ["fn/handler.py", "fn/__init__.py"],
     )
-    assert (names, files) == (frozenset({"__pycache__"}), frozenset({"notes.txt"}))
+    assert (names, suffixes) == (frozenset({"__pycache__"}), frozenset({".md", ".pyc"}))
     (tmp_path / "cdk.json").write_text('{"watch": {"include": ["lambdas/**"]}}')
     source = tmp_path / "lambdas"
-    for name in ("fn/handler.py", "fn/new_module.py", "notes.txt", "fn/__pycache__/b.pyc"):
+    for name in ("fn/handler.py", "fn/new_module.py", "notes.md", "fn/__pycache__/b.pyc", "c.pyc"):
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(name)
-    asset = CodeAsset(source, [], names, files)
+    asset = CodeAsset(source, [], names, suffixes)
     assert asset.includes(PurePosixPath("fn/new_module.py"))
     assets = CodeAssets(AppFiles.load(tmp_path), [asset])
     package, hashes = assets.package(asset)
@@ -142,3 +143,28 @@ def test_a_package_leaves_out_what_the_last_deploy_left_out(tmp_path: Path) -> N
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         assert sorted(archive.namelist()) == ["fn/handler.py", "fn/new_module.py"]
     assert assets.package(asset)[0] == package
+
+
+def test_a_package_is_found_by_its_files_paths_even_after_the_tree_moved_on(
+    tmp_path: Path,
+) -> None:
+    """GIVEN a deployed package and the app's folders WHEN a handler was edited and a module
+    removed since the deploy THEN the folder holding most of the package's files at the same
+    paths is still the one it came from (not a folder holding only a few of them)."""
+    package = tmp_path / "package"
+    for name in ("fn/handler.py", "fn/util.py", "fn/gone.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(f"# {name}\n")
+    app = tmp_path / "app"
+    for name, text in (
+        ("lambdas/fn/handler.py", "# edited\n"),
+        ("lambdas/fn/util.py", "# fn/util.py\n"),
+        ("other/fn/util.py", "# fn/util.py\n"),
+    ):
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+    watched = sorted(p for p in app.rglob("*") if p.is_file())
+    folders = [app, app / "lambdas", app / "other", app / "lambdas" / "fn"]
+    found = _match(package, folders, watched)
+    assert found is not None
+    assert found.source == app / "lambdas"

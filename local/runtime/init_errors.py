@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.runtime.workers import FunctionRunner, FunctionSpec, Invocation, ResultMapper
+from local.runtime.worker_process import ResultMapper
+from local.runtime.workers import FunctionRunner, FunctionSpec, Invocation
 
 
 @dataclass(frozen=True)

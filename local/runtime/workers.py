@@ -5,12 +5,13 @@ process per function gives what the Lambda runtime gives: the function's own env
 variables and code on sys.path, a crash or `sys.exit` that cannot take the server down, and
 handlers that do not share the server's GIL.
 
-Workers fork from one warm process (multiprocessing's forkserver) that has imported this module,
-boto3 (what every Python function here imports, and what the Lambda runtime ships) and the
-result mapper's module once: a new worker is ready in milliseconds instead of the ~0.2 s of CPU
-a fresh interpreter spends importing them, which is what a reload on save waits for. Each fork
-is still a process of its own: the function's environment, sys.path and imports are set in it
-after the fork, never in the warm process.
+Workers fork from one warm process (multiprocessing's forkserver) that has imported the worker
+side (local.runtime.worker_process), boto3 (what every Python function here imports, and what
+the Lambda runtime ships) and the result mapper's module once: a new worker is ready in
+milliseconds instead of the ~0.2 s of CPU a fresh interpreter spends importing them, which is
+what a reload on save waits for. Each fork is still a process of its own: the function's
+environment, sys.path and imports are set in it after the fork, never in the warm process.
+The server's end of each worker's socket is local.runtime.channel's.
 
 Each worker is one process with one socket pair to the server, like one Lambda execution
 environment: it runs one invocation at a time, and the server hands it an invocation by writing
@@ -44,39 +45,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import importlib
 import logging
 import multiprocessing
 import os
 import pickle
-import select
-import signal
 import socket
-import struct
-import sys
 import time
-import traceback
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from local.runtime.marshal import marshal_result
+from local.runtime.channel import WorkerChannel
+from local.runtime.worker_process import ResultMapper, worker_main
 
 log = logging.getLogger("local.runtime.workers")
-
-# Runs in the worker on the marshalled JSON text; what it returns is sent back as
-# Invocation.mapped. A module-level function: a worker gets it pickled by reference.
-ResultMapper = Callable[[str], Any]
-
-# The module-level state of one worker process: its function's handler and identity.
-_handler: Any = None
-_identity: dict[str, Any] = {}
-_mapper: ResultMapper | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,115 +88,8 @@ class Invocation:
     duration_ms: float = 0.0
 
 
-class LambdaContext:
-    """The attributes of the Lambda context object that handlers commonly read."""
-
-    def __init__(self, identity: dict[str, Any], request_id: str, deadline: float) -> None:
-        self.function_name: str = identity["name"]
-        self.function_version = "$LATEST"
-        self.invoked_function_arn: str = identity["arn"]
-        self.memory_limit_in_mb: int = identity["memory_mb"]
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = "local"
-        self._deadline = deadline
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def _load_worker(
-    spec_fields: dict[str, Any], environment: dict[str, str], mapper: ResultMapper | None
-) -> None:
-    """Worker initializer: become the function (environment, code, imported handler)."""
-    global _handler, _identity, _mapper
-    _mapper = mapper
-    os.environ.update(environment)
-    sys.path.insert(0, spec_fields["code_dir"])
-    module_name, _, function_name = spec_fields["handler"].rpartition(".")
-    module = importlib.import_module(module_name)
-    _handler = getattr(module, function_name)
-    _identity = spec_fields
-
-
-# What a worker sends back: (kind, value, duration in ms), a plain tuple because pickling
-# one costs a third of pickling a dataclass. kind "payload": the marshalled JSON text;
-# "mapped": what the result mapper returned for it; "error": Lambda's error text.
-Answer = tuple[str, Any, float]
-
-
-def _invoke_in_worker(event: dict[str, Any]) -> Answer:
-    started = time.monotonic()
-    context = LambdaContext(_identity, str(uuid.uuid4()), started + _identity["timeout_seconds"])
-    try:
-        result = _handler(event, context)
-    except SystemExit as exit_:
-        detail = f"Runtime exited with error: exit status {exit_.code}"
-        return "error", detail, (time.monotonic() - started) * 1000
-    except Exception as error:  # the handler's bug, reported as Lambda reports it
-        detail = "".join(traceback.format_exception(error))
-        return "error", detail, (time.monotonic() - started) * 1000
-    try:  # the Lambda runtime marshals the result to JSON in the execution environment
-        payload = marshal_result(result)
-    except (TypeError, ValueError, RecursionError) as error:
-        detail = f"Runtime.MarshalError: Unable to marshal response: {error}"
-        return "error", detail, (time.monotonic() - started) * 1000
-    duration_ms = (time.monotonic() - started) * 1000
-    if _mapper is None:
-        return "payload", payload, duration_ms
-    return "mapped", _mapper(payload), duration_ms
-
-
-def _poll_for_event(poller: select.poll, seconds: float) -> None:
-    """Poll the socket for up to `seconds` until an event (or the server's EOF) is there,
-    yielding the CPU to anything else runnable between looks. (`select.poll`, registered once:
-    `Connection.poll` builds a selector on every call, ten times the cost of a look.)"""
-    deadline = time.perf_counter() + seconds
-    while not poller.poll(0) and time.perf_counter() < deadline:
-        os.sched_yield()
-
-
-def _worker_main(
-    channel: Connection,
-    spec_fields: dict[str, Any],
-    environment: dict[str, str],
-    mapper: ResultMapper | None,
-) -> None:
-    """A worker process: become the function, say so, then serve invocations until EOF."""
-    # Ctrl-C reaches the whole process group; the server stops its workers itself (EOF, then
-    # kill), so a worker ignores it instead of printing a KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        _load_worker(spec_fields, environment, mapper)
-    except BaseException as error:  # an import error shows at start-up, not as a 500 later
-        from local.runtime.init_errors import classify
-
-        found = classify(error, spec_fields["handler"])
-        text = "".join(traceback.format_exception(error))
-        channel.send_bytes(pickle.dumps(("failed", (text, found))))
-        return
-    channel.send_bytes(pickle.dumps(("ready", os.getpid())))
-    poller = select.poll()
-    poller.register(channel.fileno(), select.POLLIN)
-    poll_seconds = 0.0  # how long to poll for the next event (the server allows it per event)
-    answered = 0.0
-    while True:
-        if poll_seconds:
-            _poll_for_event(poller, poll_seconds)
-        try:
-            request = channel.recv_bytes()
-        except (EOFError, OSError):
-            return  # the server closed its end: stop
-        came_after = time.perf_counter() - answered
-        event, allowed = pickle.loads(request)  # noqa: S301 (our server, our pair)
-        # Poll next time only if allowed and polling would have caught this event.
-        poll_seconds = allowed if came_after <= allowed else 0.0
-        channel.send_bytes(pickle.dumps(_invoke_in_worker(event)))
-        answered = time.perf_counter()
-
-
 # What the warm process imports before it forks any worker (module doc).
-_PRELOADED = ("local.runtime.workers", "boto3")
+_PRELOADED = ("local.runtime.worker_process", "boto3")
 
 
 _context: multiprocessing.context.ForkServerContext | None = None
@@ -228,11 +105,6 @@ def _worker_context(mapper: ResultMapper | None) -> multiprocessing.context.Fork
         context.set_forkserver_preload([*_PRELOADED, *mapper_module])
         _context = context
     return _context
-
-
-# multiprocessing.Connection frames a message as a 4-byte big-endian signed length, then the
-# bytes; the server side speaks the same framing on its end of the socket pair, asynchronously.
-_LENGTH = struct.Struct("!i")
 
 
 @dataclass(eq=False)
@@ -253,74 +125,6 @@ class WorkerStartError(RuntimeError):
         self.init_error = init_error  # local.runtime.init_errors.InitError
 
 
-class _Channel(asyncio.Protocol):
-    """The server's end of a worker's socket pair on the event loop: length-prefixed messages
-    in, each handed to whoever awaits the next one (a worker answers one message at a time)."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._messages: collections.deque[bytes] = collections.deque()
-        self._waiter: asyncio.Future[bytes] | None = None
-        self._transport: asyncio.Transport | None = None
-        self._lost = False
-        # Once serving, every message goes here (the runner's answer handler), and on_lost is
-        # told when the worker's end closes (it died or was killed).
-        self.on_message: Callable[[bytes], None] | None = None
-        self.on_lost: Callable[[], None] | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
-        self._transport = cast(asyncio.Transport, transport)
-
-    def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
-        while len(buffer) >= _LENGTH.size:
-            (length,) = _LENGTH.unpack_from(buffer)
-            end = _LENGTH.size + length
-            if len(buffer) < end:
-                return
-            message = bytes(buffer[_LENGTH.size : end])
-            del buffer[:end]
-            if self.on_message is not None:
-                self.on_message(message)
-                continue
-            waiter = self._waiter
-            if waiter is not None and not waiter.done():
-                self._waiter = None
-                waiter.set_result(message)
-            else:
-                self._messages.append(message)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._lost = True
-        if self.on_lost is not None:
-            self.on_lost()
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ConnectionError("the worker closed its socket"))
-
-    def send(self, payload: bytes) -> None:
-        assert self._transport is not None
-        self._transport.write(_LENGTH.pack(len(payload)) + payload)
-
-    def next_message(self) -> asyncio.Future[bytes]:
-        """The next message (already received, or when it arrives)."""
-        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        if self._messages:
-            waiter.set_result(self._messages.popleft())
-        elif self._lost:
-            waiter.set_exception(ConnectionError("the worker closed its socket"))
-        else:
-            self._waiter = waiter
-        return waiter
-
-    def close(self) -> None:
-        if self._transport is not None:
-            with contextlib.suppress(RuntimeError):  # its loop may be closed already
-                self._transport.close()
-
-
 class _Worker:
     """One worker process and the server's end of its socket pair."""
 
@@ -333,12 +137,12 @@ class _Worker:
         context = _worker_context(mapper)
         ours, theirs = context.Pipe(duplex=True)  # a Unix socket pair on POSIX
         self.process = context.Process(
-            target=_worker_main, args=(theirs, spec_fields, environment, mapper), daemon=True
+            target=worker_main, args=(theirs, spec_fields, environment, mapper), daemon=True
         )
         self.process.start()
         theirs.close()
         self._connection: Connection | None = ours  # blocking use, before the loop has it
-        self._channel: _Channel | None = None
+        self._channel: WorkerChannel | None = None
         self._socket: socket.socket | None = None
         self.calls: collections.deque[_Call] = collections.deque()  # sent; calls[0] runs
 
@@ -362,7 +166,7 @@ class _Worker:
             text, init_error = detail
             raise WorkerStartError(str(text), init_error)
 
-    async def channel(self) -> _Channel:
+    async def channel(self) -> WorkerChannel:
         """The socket on the running loop (made on first use: the loop may start later)."""
         if self._channel is None:
             assert self._connection is not None
@@ -371,7 +175,7 @@ class _Worker:
             self._connection = None
             self._socket = sock
             loop = asyncio.get_running_loop()
-            _, self._channel = await loop.create_unix_connection(_Channel, sock=sock)
+            _, self._channel = await loop.create_unix_connection(WorkerChannel, sock=sock)
         return self._channel
 
     def send(self, payload: bytes) -> None:

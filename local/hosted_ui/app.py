@@ -34,7 +34,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -44,6 +43,7 @@ from local.bounded_json import check_jwt_bounds
 from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
 from local.hosted_ui.accounts import Accounts
+from local.hosted_ui.cors import BrowserEndpointsCors
 from local.hosted_ui.grants import (
     GrantHandler,
     Grants,
@@ -248,14 +248,7 @@ class HostedUi:
             ],
             middleware=[
                 Middleware(_NoSniff),
-                # Browser apps call the token and userInfo endpoints from their own origin;
-                # starlette adds `Vary: Origin` whenever it echoes one (requests with cookies).
-                Middleware(
-                    CORSMiddleware,
-                    allow_origins=["*"],
-                    allow_methods=["GET", "POST"],
-                    allow_headers=["authorization", "content-type"],
-                ),
+                Middleware(BrowserEndpointsCors),  # token, revoke, userInfo, discovery only
             ],
             exception_handlers={PageError: self._page_error, RedirectError: self._redirect_error},
         )

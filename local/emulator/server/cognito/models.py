@@ -103,6 +103,7 @@ class PoolState:
     mfa_sessions: dict[str, tuple[str, str, float]] = field(
         default_factory=dict
     )  # session -> (username, client_id, created)
+    setup_sessions: set[str] = field(default_factory=set)  # MFA_SETUP challenges' sessions
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -115,7 +116,18 @@ def pool_state(pool: CognitoIdpUserPool) -> PoolState:
                 state = PoolState()
                 setattr(pool, _ATTRIBUTE, state)
     assert isinstance(state, PoolState)
+    _add_new_fields(state)
     return state
+
+
+def _add_new_fields(state: PoolState) -> None:
+    """A state from an older snapshot lacks the fields added since: give them their default."""
+    for name, made in _NEWER_FIELDS.items():
+        if name not in vars(state):
+            setattr(state, name, made())
+
+
+_NEWER_FIELDS: dict[str, Any] = {"setup_sessions": set}
 
 
 def _digest(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bytes:

@@ -377,7 +377,7 @@ def delete_user(self: CognitoIdpResponse) -> ActionResult:
 
 
 def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str | None]:
-    """The user named by AccessToken or by a challenge Session (MFA_SETUP)."""
+    """The user named by AccessToken or by an MFA_SETUP challenge's Session (no other)."""
     token = _param(self, "AccessToken", required=False)
     session = _param(self, "Session", required=False)
     if token:
@@ -391,7 +391,7 @@ def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoId
     if session:
         for pool in all_pools():
             try:
-                return pool, mfa.session_user(pool, session, None), session
+                return pool, mfa.setup_session_user(pool, session), session
             except CognitoError:
                 continue
         raise not_authorized("Invalid session for the user.")

@@ -82,6 +82,10 @@ _SIGN_IN_ERRORS = {
     "UserNotFoundException": "Incorrect username or password.",
     "UserNotConfirmedException": "User is not confirmed.",
     "PasswordResetRequiredException": "Password reset required for the user.",
+    # Cognito's own hosted UI needs no ExplicitAuthFlows; this one signs in through the pool's
+    # ADMIN_USER_PASSWORD_AUTH, which the client must allow (the deployed ones do).
+    "InvalidParameterException": "This app client does not allow ADMIN_USER_PASSWORD_AUTH, "
+    "which the local hosted UI signs in with.",
 }
 
 
@@ -95,12 +99,16 @@ class TokenMinter:
 
     def sign_in(self, client_id: str, username: str, password: str) -> dict[str, Any]:
         """moto's AuthenticationResult for a correct password, else SignInError."""
+        parameters = {"USERNAME": username, "PASSWORD": password}
+        client = self.pool.client(client_id)
+        if client is not None and client.secret is not None:  # the pool checks it, as Cognito
+            parameters["SECRET_HASH"] = secret_hash(client, username)
         try:
             answer = self.pool.cognito.admin_initiate_auth(
                 UserPoolId=self.pool.pool_id,
                 ClientId=client_id,
                 AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
+                AuthParameters=parameters,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")

@@ -26,7 +26,7 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
-from . import codes, mfa, refresh, revocation, sign_in
+from . import codes, mfa, password, refresh, revocation, sign_in
 from .errors import CognitoError, invalid_parameter, not_authorized
 from .models import all_pools, pool_by_id, pool_of_client
 
@@ -153,24 +153,13 @@ def _initiate(
             family = refresh.family_user(pool, token)
             sign_in.check_secret(client, family or "", parameters.get("SECRET_HASH"))
         return ActionResult(refresh.refresh(pool, client, token, api="initiate_auth"))
-    if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
-        _refuse_unconfirmed(pool, parameters)
-    result: ActionResult = _original[original](self)
+    public = original == "initiate_auth"
+    if flow in password.PASSWORD_FLOWS and (flow == "USER_PASSWORD_AUTH") == public:
+        return ActionResult(
+            password.password_sign_in(_backend(pool), pool, client, flow, parameters)
+        )
+    result: ActionResult = _original[original](self)  # moto refuses any other flow
     return result
-
-
-def _refuse_unconfirmed(pool: CognitoIdpUserPool, parameters: dict[str, str]) -> None:
-    """moto's admin password flows sign an UNCONFIRMED user in; Cognito answers the right
-    password of such a user with UserNotConfirmedException (a wrong one stays moto's
-    NotAuthorizedException), as its public USER_PASSWORD_AUTH already does in moto."""
-    user = pool._get_user(parameters.get("USERNAME", ""))
-    if (
-        user is not None
-        and user.enabled
-        and user.status is UserStatus.UNCONFIRMED
-        and user.password == parameters.get("PASSWORD")
-    ):
-        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
 
 
 def initiate_auth(self: CognitoIdpResponse) -> ActionResult:

@@ -35,11 +35,18 @@ from .models import SrpSignIn, pool_state, verifier_for
 
 DEVICE_CHALLENGES = frozenset({"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# ExplicitAuthFlows' legacy names (without ALLOW_), as Cognito still accepts them.
+_LEGACY_FLOWS = {
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
+}
 
 
 def flow_allowed(client: CognitoIdpUserPoolClient, flow: str) -> bool:
+    """Does the client's ExplicitAuthFlows (Cognito's default when unset) allow `flow`?"""
     flows = client.extended_config.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
-    return f"ALLOW_{flow}" in flows
+    return f"ALLOW_{flow}" in {_LEGACY_FLOWS.get(f, f) for f in flows}
 
 
 def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: Any) -> None:
@@ -50,7 +57,7 @@ def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: A
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 
 
-def _prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
+def prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
     return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
 
 
@@ -70,7 +77,7 @@ def start_srp(
     check_secret(client, username, parameters.get("SECRET_HASH"))
     user = pool._get_user(username)
     if user is None:
-        if not _prevents_existence_errors(client):
+        if not prevents_existence_errors(client):
             raise CognitoError("UserNotFoundException", "User does not exist.")
         user_id = str(uuid.uuid4())  # a decoy: same shape, and refused after the answer
         verifier = srp.make_verifier(pool.id, user_id, secrets.token_urlsafe(16))

@@ -1,0 +1,66 @@
+"""The deployed local pool under the issue-30 probe's attacks, over the real `local up` run.
+
+Each test is one finding: the request the probe sent, sent unsigned as a web page or a script
+would, and Cognito's answer that must come back now.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from local.runtime.client import LOCAL_REGION, local_client
+from tests.local.conftest import LocalRun
+
+pytestmark = pytest.mark.local
+
+PASSWORD = "Correct-Horse-9-battery"
+
+
+def _unsigned(run: LocalRun) -> object:
+    """A browser app's Cognito client: no credentials at all."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=run.endpoint_url,
+        region_name=LOCAL_REGION,
+        config=Config(signature_version=UNSIGNED),
+    )
+
+
+def _user(run: LocalRun) -> str:
+    """A confirmed user of the deployed pool (made with the admin API); its e-mail."""
+    email = f"target-{uuid.uuid4().hex[:10]}@example.com"
+    admin = local_client("cognito-idp", run.endpoint_url)
+    pool_id = run.outputs.user_pool_id
+    admin.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}],
+        MessageAction="SUPPRESS",
+    )
+    admin.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    return email
+
+
+def test_the_machine_client_does_not_sign_users_in(scoped_run: LocalRun) -> None:
+    """GIVEN the deployed machine client (a secret, no user flow) WHEN a page sends
+    InitiateAuth USER_PASSWORD_AUTH with a user's right password and no SECRET_HASH THEN
+    InvalidParameterException, no tokens (was: 200 with tokens)."""
+    email = _user(scoped_run)
+    machine = scoped_run.outputs.machine_client_id
+    assert machine is not None
+    with pytest.raises(ClientError) as raised:
+        _unsigned(scoped_run).initiate_auth(  # type: ignore[attr-defined]
+            ClientId=machine,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        )
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -64,3 +64,28 @@ def test_the_machine_client_does_not_sign_users_in(scoped_run: LocalRun) -> None
         )
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_the_deployed_client_does_not_tell_unknown_users_apart(local_run: LocalRun) -> None:
+    """GIVEN the deployed client (PreventUserExistenceErrors=ENABLED) WHEN a page tries a wrong
+    password for a known user and any password for an unknown one, and ForgotPassword for the
+    unknown one THEN the same NotAuthorizedException for both (was UserNotFoundException for
+    the unknown one) and a delivery masked as a real one's (was `nobody...@h***.com`)."""
+    known, unknown = _user(local_run), f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+    client_id = local_run.outputs.client_id
+    cognito = _unsigned(local_run)
+    answers = []
+    for name in (known, unknown):
+        with pytest.raises(ClientError) as raised:
+            cognito.initiate_auth(  # type: ignore[attr-defined]
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name, "PASSWORD": "Wrong-Horse-9-battery"},
+            )
+        answers.append(raised.value.response["Error"])
+    assert answers[0] == answers[1]
+    assert answers[0]["Code"] == "NotAuthorizedException"
+    details = cognito.forgot_password(  # type: ignore[attr-defined]
+        ClientId=client_id, Username=unknown
+    )["CodeDeliveryDetails"]
+    assert details["Destination"] == "n***@e***"

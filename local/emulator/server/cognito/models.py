@@ -9,6 +9,7 @@ kept-state pickle (local.emulator.server.persistence) saves and restores them wi
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +105,8 @@ class PoolState:
         default_factory=dict
     )  # session -> (username, client_id, created)
     setup_sessions: set[str] = field(default_factory=set)  # MFA_SETUP challenges' sessions
+    # Makes an unknown user's decoys (SRP salt, delivery): the same on every call, per pool.
+    decoy_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -127,7 +130,10 @@ def _add_new_fields(state: PoolState) -> None:
             setattr(state, name, made())
 
 
-_NEWER_FIELDS: dict[str, Any] = {"setup_sessions": set}
+_NEWER_FIELDS: dict[str, Any] = {
+    "setup_sessions": set,
+    "decoy_key": lambda: secrets.token_bytes(32),
+}
 
 
 def _digest(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bytes:

@@ -26,7 +26,7 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
-from . import codes, mfa, password, refresh, revocation, sign_in
+from . import codes, existence, mfa, password, refresh, revocation, sign_in
 from .errors import CognitoError, invalid_parameter, not_authorized
 from .models import all_pools, pool_by_id, pool_of_client
 
@@ -259,6 +259,11 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     pool, client = _client(self)
     username = _param(self, "Username")
     sign_in.check_secret(client, username, self._get_param("SecretHash"))
+    user = pool._get_user(username)
+    if user is None and existence.prevents(client):  # a simulated delivery, as Cognito's
+        auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+        medium = "EMAIL" if "email" in auto_verified or not auto_verified else "SMS"
+        return ActionResult({"CodeDeliveryDetails": existence.masked(pool, None, username, medium)})
     user = _user(pool, client, username)
     if user.status is not UserStatus.UNCONFIRMED:
         raise invalid_parameter("User is already confirmed.")
@@ -291,11 +296,9 @@ def forgot_password(self: CognitoIdpResponse) -> ActionResult:
     username = _param(self, "Username")
     sign_in.check_secret(client, username, self._get_param("SecretHash"))
     user = pool._get_user(username)
-    backend = _backend(pool)
-    recovery = pool.extended_config.get("AccountRecoverySetting")
-    if user is None and client.extended_config.get("PreventUserExistenceErrors") != "ENABLED":
+    if user is None and not existence.prevents(client):
         raise CognitoError("UserNotFoundException", "Username/client id combination not found.")
-    details = backend._get_code_delivery_details(recovery, user, username)
+    details = existence.delivery(pool, user, username)  # simulated for an unknown user
     if user is not None:
         codes.send(pool, user, codes.FORGOT_PASSWORD, "forgot_password")
     return ActionResult({"CodeDeliveryDetails": details})

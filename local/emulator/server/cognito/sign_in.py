@@ -29,7 +29,7 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.utils import check_secret_hash
 
-from . import mfa, srp
+from . import existence, mfa, srp
 from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
 from .models import SrpSignIn, pool_state, verifier_for
 
@@ -57,8 +57,7 @@ def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: A
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 
 
-def prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
-    return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+prevents_existence_errors = existence.prevents
 
 
 def start_srp(
@@ -79,8 +78,9 @@ def start_srp(
     if user is None:
         if not prevents_existence_errors(client):
             raise CognitoError("UserNotFoundException", "User does not exist.")
-        user_id = str(uuid.uuid4())  # a decoy: same shape, and refused after the answer
-        verifier = srp.make_verifier(pool.id, user_id, secrets.token_urlsafe(16))
+        # A decoy: the same salt and id on every call for this name, refused after the answer.
+        user_id = existence.decoy_user_id(pool, username)
+        verifier = existence.decoy_verifier(pool, username, user_id)
         known: str | None = None
     else:
         if not user.enabled:

@@ -43,8 +43,7 @@ class LocalPool:
                 "ALLOW_ADMIN_USER_PASSWORD_AUTH",  # as AuthStack's client
                 "ALLOW_REFRESH_TOKEN_AUTH",
             ],
-            PreventUserExistenceErrors="ENABLED",
-            **config,
+            **({"PreventUserExistenceErrors": "ENABLED"} | config),
         )
         client_id: str = created["UserPoolClient"]["ClientId"]
         return client_id

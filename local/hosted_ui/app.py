@@ -11,6 +11,7 @@ fails a check.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -681,7 +682,10 @@ class HostedUi:
             raise errors.InvalidRequestError(description=_oauth_text(str(problem))) from None
         basic: tuple[str, str] | None = None
         if "authorization" in request.headers:
-            client_id, secret = extract_basic_authorization(request.headers)
+            try:
+                client_id, secret = extract_basic_authorization(request.headers)
+            except (ValueError, binascii.Error):  # not base64, or not UTF-8 (UnicodeError)
+                client_id, secret = None, None
             if not client_id:
                 raise errors.InvalidClientError(description="malformed Basic authorization")
             basic = (client_id, secret or "")

@@ -89,3 +89,29 @@ def test_the_deployed_client_does_not_tell_unknown_users_apart(local_run: LocalR
         ClientId=client_id, Username=unknown
     )["CodeDeliveryDetails"]
     assert details["Destination"] == "n***@e***"
+
+
+def test_guessing_a_password_locks_the_user_out(local_run: LocalRun) -> None:
+    """GIVEN a user of the deployed pool WHEN a page sends five wrong passwords THEN the right
+    one, sent at once, is NotAuthorizedException "Password attempts exceeded" (was: 300 wrong
+    passwords at 528/s, then tokens)."""
+    email = _user(local_run)
+    cognito = _unsigned(local_run)
+
+    def sign_in(password: str) -> dict[str, str]:
+        with pytest.raises(ClientError) as raised:
+            cognito.initiate_auth(  # type: ignore[attr-defined]
+                ClientId=local_run.outputs.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )
+        error: dict[str, str] = raised.value.response["Error"]
+        return error
+
+    for _ in range(5):
+        assert sign_in("Wrong-Horse-9-battery")["Message"] == "Incorrect username or password."
+    refused = sign_in(PASSWORD)
+    assert (refused["Code"], refused["Message"]) == (
+        "NotAuthorizedException",
+        "Password attempts exceeded",
+    )

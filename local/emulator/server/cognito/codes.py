@@ -5,7 +5,7 @@ forgotten password (valid 1 h) and for verifying an attribute (valid 24 h). Loca
 mailed: each message goes to the pool's outbox (`PoolState.outbox`), which `GET /_local/outbox`
 serves and `make local` prints.
 A wrong code is `CodeMismatchException`, an old one `ExpiredCodeException`, as Cognito
-answers; a used code is gone.
+answers; a used code is gone, and one that took attempts.CODE_TRIES wrong tries is too.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
+from . import attempts
 from .errors import CognitoError
 from .models import Code, OutboxMessage, pool_state
 
@@ -60,6 +61,7 @@ def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str
     state = pool_state(pool)
     expires_at = now + LIFETIMES[purpose]
     state.codes[(user.username, purpose)] = Code(code=code, expires_at=expires_at)
+    attempts.sent_code(pool, user.username, purpose)  # the new code gets its own tries
     message = OutboxMessage(
         user_pool_id=pool.id,
         username=user.username,
@@ -78,8 +80,10 @@ def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str
 def check(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, given: str) -> None:
     """Accept the code once; anything else answers Cognito's error and changes nothing."""
     state = pool_state(pool)
+    attempts.refuse_spent_code(pool, user.username, purpose)
     code = state.codes.get((user.username, purpose))
     if code is None or not hmac.compare_digest(code.code.encode(), given.encode()):
+        attempts.wrong_code(pool, user.username, purpose)
         raise CodeMismatchException()
     if time.time() > code.expires_at:
         raise CognitoError(

@@ -9,8 +9,10 @@ challenge after the password step needs a current code.
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pyotp
@@ -73,11 +75,23 @@ def associate(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
     return secret
 
 
-def code_is_valid(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bool:
-    secret = pool_state(pool).totp_secrets.get(user.username)
+def accept_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bool:
+    """A current code (one step of clock skew either way), accepted once: its 30 s step must
+    be later than the last step this user's code was accepted for (a replay is refused)."""
+    state = pool_state(pool)
+    secret = state.totp_secrets.get(user.username)
     if secret is None or not isinstance(code, str) or not code.isdigit() or len(code) != 6:
         return False
-    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+    totp = pyotp.TOTP(secret)
+    now = time.time()
+    current = totp.timecode(datetime.fromtimestamp(now, UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if step <= state.totp_last_step.get(user.username, -1):
+                return False
+            state.totp_last_step[user.username] = step
+            return True
+    return False
 
 
 def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
@@ -86,7 +100,7 @@ def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
             "InvalidParameterException",
             "User has not associated a software token (AssociateSoftwareToken).",
         )
-    if not code_is_valid(pool, user, code):
+    if not accept_code(pool, user, code):
         raise CognitoError("CodeMismatchException", "Invalid code received for user")
     user.token_verified = True
 

@@ -107,6 +107,12 @@ class PoolState:
     setup_sessions: set[str] = field(default_factory=set)  # MFA_SETUP challenges' sessions
     # Makes an unknown user's decoys (SRP salt, delivery): the same on every call, per pool.
     decoy_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Attempt limits (attempts.py): per user (failures, locked until, last failure), per
+    # code (wrong tries), per challenge session (wrong TOTP codes), last TOTP step used.
+    password_failures: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    session_failures: dict[str, int] = field(default_factory=dict)
+    totp_last_step: dict[str, int] = field(default_factory=dict)
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -133,6 +139,10 @@ def _add_new_fields(state: PoolState) -> None:
 _NEWER_FIELDS: dict[str, Any] = {
     "setup_sessions": set,
     "decoy_key": lambda: secrets.token_bytes(32),
+    "password_failures": dict,
+    "code_failures": dict,
+    "session_failures": dict,
+    "totp_last_step": dict,
 }
 
 

@@ -19,6 +19,7 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
+from . import attempts
 from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
 from .sign_in import after_password, check_secret, flow_allowed, prevents_existence_errors
 
@@ -56,8 +57,7 @@ def password_sign_in(
         raise CognitoError("UserNotFoundException", "User does not exist.")
     if not user.enabled:
         raise not_authorized("User is disabled.")
-    if user.password != password:
-        raise not_authorized(INCORRECT_PASSWORD)
+    attempts.check_password(pool, user.username, user.password == password)  # may lock out
     if user.status is UserStatus.UNCONFIRMED:
         raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
     return after_password(backend, pool, client, user)

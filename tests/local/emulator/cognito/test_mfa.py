@@ -83,7 +83,8 @@ def test_after_the_srp_password_the_totp_code_is_needed(pool: LocalPool) -> None
         )
     assert _error(raised.value)[0] == "CodeMismatchException"
     done = pool.cognito.respond_to_auth_challenge(
-        **respond, ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": totp.now()}
+        **respond,
+        ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": _next_code(totp)},
     )
     assert done["AuthenticationResult"]["AccessToken"]
 
@@ -109,7 +110,7 @@ def test_the_password_flow_asks_for_the_code_too(pool: LocalPool) -> None:
             ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": _wrong(totp.now())},
         )
     assert _error(raised.value)[0] == "CodeMismatchException"
-    answers = {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": totp.now()}
+    answers = {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": _next_code(totp)}
     assert pool.cognito.respond_to_auth_challenge(**respond, ChallengeResponses=answers)[
         "AuthenticationResult"
     ]

@@ -14,6 +14,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local.emulator.caller.outbox import latest_code
 from local.runtime.client import LOCAL_REGION, local_client
 from tests.local.conftest import LocalRun
 
@@ -115,3 +116,32 @@ def test_guessing_a_password_locks_the_user_out(local_run: LocalRun) -> None:
         "NotAuthorizedException",
         "Password attempts exceeded",
     )
+
+
+def test_an_email_change_needs_its_code_and_the_access_token_keeps_working(
+    local_run: LocalRun,
+) -> None:
+    """GIVEN a signed-in user of the deployed pool WHEN it sets its e-mail to someone else's
+    THEN GetUser with the same access token shows it unverified (was: email_verified true,
+    then UserNotFoundException) and the code went to the new address; `not-an-email` is
+    InvalidParameterException (was: 200)."""
+    email = _user(local_run)
+    cognito = _unsigned(local_run)
+    access = cognito.initiate_auth(  # type: ignore[attr-defined]
+        ClientId=local_run.outputs.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+    claimed = f"ceo-{uuid.uuid4().hex[:6]}@bigcorp.example"
+    cognito.update_user_attributes(  # type: ignore[attr-defined]
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": claimed}]
+    )
+    user = cognito.get_user(AccessToken=access)  # type: ignore[attr-defined]
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert (attributes["email"], attributes["email_verified"]) == (claimed, "false")
+    assert latest_code(local_run.endpoint_url, claimed, kinds=("verify_email",))
+    with pytest.raises(ClientError) as raised:
+        cognito.update_user_attributes(  # type: ignore[attr-defined]
+            AccessToken=access, UserAttributes=[{"Name": "email", "Value": "not-an-email"}]
+        )
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterException"

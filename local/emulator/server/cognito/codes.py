@@ -54,8 +54,15 @@ def sign_up_delivery(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> dict[str
     return None
 
 
-def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str) -> OutboxMessage:
-    """A new random code for `purpose` (replacing any earlier one), put in the outbox."""
+def send(
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    purpose: str,
+    kind: str,
+    to: str | None = None,
+) -> OutboxMessage:
+    """A new random code for `purpose` (replacing any earlier one), put in the outbox; `to`:
+    another address than the user's (a new e-mail waiting for verification)."""
     now = time.time()
     code = f"{secrets.randbelow(1_000_000):06d}"
     state = pool_state(pool)
@@ -65,7 +72,7 @@ def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str
     message = OutboxMessage(
         user_pool_id=pool.id,
         username=user.username,
-        destination=destination(user),
+        destination=to or destination(user),
         kind=kind,
         code=code,
         sent_at=now,

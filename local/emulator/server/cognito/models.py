@@ -113,6 +113,9 @@ class PoolState:
     code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
     session_failures: dict[str, int] = field(default_factory=dict)
     totp_last_step: dict[str, int] = field(default_factory=dict)
+    # (username, attribute) -> the new value kept until verified (the pool's
+    # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
+    pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -143,6 +146,7 @@ _NEWER_FIELDS: dict[str, Any] = {
     "code_failures": dict,
     "session_failures": dict,
     "totp_last_step": dict,
+    "pending_attributes": dict,
 }
 
 

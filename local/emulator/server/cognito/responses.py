@@ -320,43 +320,6 @@ def confirm_forgot_password(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
-def get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = _token_user(self)
-    name = _param(self, "AttributeName")
-    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
-    if purpose is None or not user.attribute_lookup.get(name):
-        raise invalid_parameter(f"User has no attribute {name} to verify.")
-    codes.send(pool, user, purpose, purpose)
-    medium = "EMAIL" if name == "email" else "SMS"
-    value = str(user.attribute_lookup[name])
-    masked = (
-        f"{value[:1]}***@{value.split('@')[-1][:1]}***"
-        if medium == "EMAIL"
-        else "+*******" + value[-4:]
-    )
-    return ActionResult(
-        {
-            "CodeDeliveryDetails": {
-                "Destination": masked,
-                "DeliveryMedium": medium,
-                "AttributeName": name,
-            }
-        }
-    )
-
-
-def verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = _token_user(self)
-    name = _param(self, "AttributeName")
-    code = _param(self, "Code")
-    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
-    if purpose is None:
-        raise invalid_parameter(f"Attribute {name} cannot be verified.")
-    codes.check(pool, user, purpose, code)
-    user.update_attributes([{"Name": f"{name}_verified", "Value": "true"}])
-    return EmptyResult()
-
-
 def delete_user(self: CognitoIdpResponse) -> ActionResult:
     """The signed-in user deletes itself; its tokens die with it."""
     pool, user, _ = _token_user(self)
@@ -423,8 +386,6 @@ HANDLERS = {
     "confirm_forgot_password": confirm_forgot_password,
     "associate_software_token": associate_software_token,
     "verify_software_token": verify_software_token,
-    "get_user_attribute_verification_code": get_user_attribute_verification_code,
-    "verify_user_attribute": verify_user_attribute,
     "delete_user": delete_user,
 }
 

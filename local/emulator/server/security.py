@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
 from local.runtime.credentials import RunCredentials
 from tools.loopback import configured_hosts, host_allowed
@@ -158,6 +159,16 @@ def _pin_public(environ: dict[str, Any], method: str, target: str) -> str | None
     return None
 
 
+def _route_presigned(environ: dict[str, Any]) -> None:
+    """moto picks a service from the Authorization header's scope, and takes a request without
+    one for S3: a verified presigned Lambda or STS URL gets its own scope there (moto checks
+    no signature) so it reaches its service."""
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[-1]
+    environ["HTTP_AUTHORIZATION"] = (
+        f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=presigned"
+    )
+
+
 def _answering(answer: ErrorAnswer) -> WsgiApp:
     """A WSGI app that answers `answer` (so it passes through _with_cors like moto's)."""
 
@@ -258,7 +269,7 @@ class FrontDoor:
         )
         try:
             try:
-                verify(arrived, self._resolve, self.clock())
+                service = verify(arrived, self._resolve, self.clock())
             except (ValueError, TypeError, KeyError, UnicodeError) as malformed:
                 # A header shape the parser did not foresee: refused like any other bad one.
                 raise SignatureRejected(
@@ -272,6 +283,8 @@ class FrontDoor:
                 content_type,
             )
             return self._refuse(start_response, answer, rejected.failure.value, method, path)
+        if "HTTP_AUTHORIZATION" not in environ and service != "s3":
+            _route_presigned(environ)
         return self.app(environ, start_response)
 
     def _resolve(self, access_key_id: str) -> RunCredentials | None:

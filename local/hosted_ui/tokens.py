@@ -24,16 +24,17 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from authlib.oidc.core.util import create_half_hash
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.emulator.caller.keys import emulator_signing_key
 from local.hosted_ui.pool import AppClient, Pool
+from tools.jwt_signing import SigningKey
 
 # What InitiateAuth tokens carry; never part of an OAuth flow's scopes.
 ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
@@ -92,10 +93,21 @@ _SIGN_IN_ERRORS = {
 class TokenMinter:
     """Signs users in against the pool and shapes their tokens for an OAuth flow."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, signer: Callable[[], SigningKey]) -> None:
+        """`signer` gives the pool's own signing key (read once, on first use)."""
         self.pool = pool
-        self._signer = emulator_signing_key()
-        self.public_key = self._signer.private_key.public_key()
+        self._get_signer = signer
+        self._key: SigningKey | None = None
+
+    @property
+    def _signer(self) -> SigningKey:
+        if self._key is None:
+            self._key = self._get_signer()
+        return self._key
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self._signer.private_key.public_key()
 
     def sign_in(self, client_id: str, username: str, password: str) -> dict[str, Any]:
         """moto's AuthenticationResult for a correct password, else SignInError."""

@@ -78,6 +78,7 @@ class IssuedTokens:
         return body | {"expires_in": self.expires_in, "token_type": "Bearer"}
 
 
+_LOCKED_OUT = "Password attempts exceeded"  # the pool's lockout message
 _SIGN_IN_ERRORS = {
     "NotAuthorizedException": "Incorrect username or password.",
     "UserNotFoundException": "Incorrect username or password.",
@@ -124,6 +125,8 @@ class TokenMinter:
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
+            if error.response.get("Error", {}).get("Message") == _LOCKED_OUT:
+                raise SignInError(_LOCKED_OUT) from None  # the pool's lockout, said as such
             if code in _SIGN_IN_ERRORS:
                 raise SignInError(_SIGN_IN_ERRORS[code]) from None
             raise

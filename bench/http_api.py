@@ -7,7 +7,7 @@ this process by the same `build_data_plane` over the same emulator, serves the s
 measured inside the server, so the client's own overhead is not in either number).
 
 Tokens: one real ID token from the deployed user pool (sign-up + InitiateAuth), then copies of
-its claims re-signed with the emulator's own Cognito key (moto ships it; kid `dummy`) with a
+its claims re-signed with the local pool's own key (read from the run: kept private) with a
 fresh `jti` each, so "unique" runs can send a never-seen token per request.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import jwt
 
 from bench.common import PYTHON, load_in_own_process, log, percentile, tool_environment
-from local.emulator.caller.keys import emulator_signing_key
+from local.emulator.caller.keys import pool_signing_key
 from local.launcher import start_local_up
 from local.runtime.client import local_client
 from local.serving import serve_in_thread
@@ -121,7 +121,8 @@ def make_tokens(state: RunState, workdir: Path, count: int) -> list[str]:
         email="bench@example.com",
         password_store=workdir / "bench-users.json",
     )
-    key = emulator_signing_key().private_key
+    assert state.outputs.user_pool_id is not None, "the benchmark needs the Cognito pool"
+    key = pool_signing_key(state.endpoint_url, state.outputs.user_pool_id).private_key
     return [tokens.id_token, *unique_copies(tokens.id_token, key, count - 1)]
 
 

@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.emulator.caller.keys import emulator_signing_key
+from local.emulator.caller.keys import pool_signing_key
 from local.launcher import LaunchError, start_local_up
 from local.runtime.client import local_client
 from local.state import RunDir, RunState, StateError
 from stacks.contract import PROFILE_PATH
 from tools.forge import expired_copy, forged_copy
+from tools.jwt_signing import SigningKey
 from tools.load import LabelledToken, LoadSpec, run_load
 from tools.token import TokenError, tokens_for_stage
 
@@ -175,10 +176,10 @@ class Report:
 # --- tokens ---------------------------------------------------------------------------------
 
 
-def make_tokens(valid: str) -> Tokens:
-    """An expired copy signed with the emulator's key, and a forged copy signed with a new key."""
-    emulator_key = emulator_signing_key().private_key
-    return Tokens(valid=valid, expired=expired_copy(valid, emulator_key), forged=forged_copy(valid))
+def make_tokens(valid: str, pool_key: SigningKey) -> Tokens:
+    """An expired copy signed with the pool's own key, and a forged copy signed with a new key."""
+    expired = expired_copy(valid, pool_key.private_key)
+    return Tokens(valid=valid, expired=expired, forged=forged_copy(valid))
 
 
 def tokens_from_state(run_dir: RunDir) -> tuple[Tokens, RunState]:
@@ -201,7 +202,10 @@ def tokens_from_state(run_dir: RunDir) -> tuple[Tokens, RunState]:
         )
     except TokenError as problem:
         raise LoadTestError(str(problem)) from None
-    return make_tokens(tokens.id_token), state
+    pool_id = state.outputs.user_pool_id
+    if pool_id is None:
+        raise LoadTestError("the local run has no user pool (auth=cognito) to sign tokens with")
+    return make_tokens(tokens.id_token, pool_signing_key(state.endpoint_url, pool_id)), state
 
 
 # --- load -----------------------------------------------------------------------------------

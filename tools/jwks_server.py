@@ -8,6 +8,7 @@ are not the user's traffic, so nothing is logged.
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from tools.loopback import FORBIDDEN_BODY, configured_hosts, host_allowed
 
 NOT_FOUND_BODY = b'{"error":"not_found"}'
+METHOD_NOT_ALLOWED_BODY = b'{"error":"method_not_allowed"}'
 
 
 class DocumentServer:
@@ -57,8 +59,21 @@ def _handler(documents: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(200, body)
 
-        def _send(self, status: int, body: bytes) -> None:
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """JSON for every refusal, never http.server's HTML page: a method other than
+            GET (its 501) is 405 with `Allow: GET`, a malformed request 400."""
+            self.close_connection = True
+            if code == 501:
+                self._send(405, METHOD_NOT_ALLOWED_BODY, allow="GET")
+            else:
+                self._send(code, json.dumps({"error": (message or "bad_request")[:100]}).encode())
+
+        def _send(self, status: int, body: bytes, allow: str | None = None) -> None:
             self.send_response(status)
+            if allow is not None:
+                self.send_header("allow", allow)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
             if status == 200:

@@ -11,6 +11,7 @@ fails a check.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -18,7 +19,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,16 +35,17 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local.bounded_json import check_jwt_bounds
+from local.emulator.caller.keys import pool_signing_key
 from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
 from local.hosted_ui.accounts import Accounts
+from local.hosted_ui.cors import BrowserEndpointsCors
 from local.hosted_ui.grants import (
     GrantHandler,
     Grants,
@@ -54,6 +56,7 @@ from local.hosted_ui.grants import (
 from local.hosted_ui.pool import AppClient, Pool
 from local.hosted_ui.revocation import revoke
 from local.hosted_ui.tokens import RefreshRefusedError, SignedIn, SignInError, TokenMinter
+from tools.jwt_signing import SigningKey
 
 log = logging.getLogger("local.hosted_ui")
 
@@ -213,12 +216,13 @@ class HostedUi:
         jwks_uri: str,
         extra_grants: Mapping[str, GrantHandler] | None = None,
         endpoint_url: str | None = None,
+        signer: Callable[[], SigningKey] | None = None,
     ) -> None:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.jwks_uri = jwks_uri
         self.endpoint_url = endpoint_url  # the local AWS endpoint, for the outbox page
-        self.minter = TokenMinter(pool)
+        self.minter = TokenMinter(pool, signer or (lambda: _pool_key(endpoint_url, pool)))
         self.accounts = Accounts(pool)
         self.store = GrantStore()
         self.grants = Grants(self.store, extra_grants)
@@ -248,14 +252,7 @@ class HostedUi:
             ],
             middleware=[
                 Middleware(_NoSniff),
-                # Browser apps call the token and userInfo endpoints from their own origin;
-                # starlette adds `Vary: Origin` whenever it echoes one (requests with cookies).
-                Middleware(
-                    CORSMiddleware,
-                    allow_origins=["*"],
-                    allow_methods=["GET", "POST"],
-                    allow_headers=["authorization", "content-type"],
-                ),
+                Middleware(BrowserEndpointsCors),  # token, revoke, userInfo, discovery only
             ],
             exception_handlers={PageError: self._page_error, RedirectError: self._redirect_error},
         )
@@ -688,7 +685,10 @@ class HostedUi:
             raise errors.InvalidRequestError(description=_oauth_text(str(problem))) from None
         basic: tuple[str, str] | None = None
         if "authorization" in request.headers:
-            client_id, secret = extract_basic_authorization(request.headers)
+            try:
+                client_id, secret = extract_basic_authorization(request.headers)
+            except (ValueError, binascii.Error):  # not base64, or not UTF-8 (UnicodeError)
+                client_id, secret = None, None
             if not client_id:
                 raise errors.InvalidClientError(description="malformed Basic authorization")
             basic = (client_id, secret or "")
@@ -820,6 +820,14 @@ class HostedUi:
             target.redirect_uri, params | {"state": target.state}, fragment=target.in_fragment
         )
         return RedirectResponse(location, status_code=302, headers=_NO_STORE)
+
+
+def _pool_key(endpoint_url: str | None, pool: Pool) -> SigningKey:
+    """The pool's own signing key, from the local AWS endpoint (signed with the run's
+    credentials): the hosted UI's tokens must verify against the pool's JWKS."""
+    if endpoint_url is None:
+        raise RuntimeError("the hosted UI needs the local AWS endpoint or a signer")
+    return pool_signing_key(endpoint_url, pool.pool_id)
 
 
 def _utc(epoch: float) -> str:

@@ -24,16 +24,17 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from authlib.oidc.core.util import create_half_hash
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.emulator.caller.keys import emulator_signing_key
 from local.hosted_ui.pool import AppClient, Pool
+from tools.jwt_signing import SigningKey
 
 # What InitiateAuth tokens carry; never part of an OAuth flow's scopes.
 ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
@@ -77,33 +78,55 @@ class IssuedTokens:
         return body | {"expires_in": self.expires_in, "token_type": "Bearer"}
 
 
+_LOCKED_OUT = "Password attempts exceeded"  # the pool's lockout message
 _SIGN_IN_ERRORS = {
     "NotAuthorizedException": "Incorrect username or password.",
     "UserNotFoundException": "Incorrect username or password.",
     "UserNotConfirmedException": "User is not confirmed.",
     "PasswordResetRequiredException": "Password reset required for the user.",
+    # Cognito's own hosted UI needs no ExplicitAuthFlows; this one signs in through the pool's
+    # ADMIN_USER_PASSWORD_AUTH, which the client must allow (the deployed ones do).
+    "InvalidParameterException": "This app client does not allow ADMIN_USER_PASSWORD_AUTH, "
+    "which the local hosted UI signs in with.",
 }
 
 
 class TokenMinter:
     """Signs users in against the pool and shapes their tokens for an OAuth flow."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, signer: Callable[[], SigningKey]) -> None:
+        """`signer` gives the pool's own signing key (read once, on first use)."""
         self.pool = pool
-        self._signer = emulator_signing_key()
-        self.public_key = self._signer.private_key.public_key()
+        self._get_signer = signer
+        self._key: SigningKey | None = None
+
+    @property
+    def _signer(self) -> SigningKey:
+        if self._key is None:
+            self._key = self._get_signer()
+        return self._key
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self._signer.private_key.public_key()
 
     def sign_in(self, client_id: str, username: str, password: str) -> dict[str, Any]:
         """moto's AuthenticationResult for a correct password, else SignInError."""
+        parameters = {"USERNAME": username, "PASSWORD": password}
+        client = self.pool.client(client_id)
+        if client is not None and client.secret is not None:  # the pool checks it, as Cognito
+            parameters["SECRET_HASH"] = secret_hash(client, username)
         try:
             answer = self.pool.cognito.admin_initiate_auth(
                 UserPoolId=self.pool.pool_id,
                 ClientId=client_id,
                 AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
+                AuthParameters=parameters,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
+            if error.response.get("Error", {}).get("Message") == _LOCKED_OUT:
+                raise SignInError(_LOCKED_OUT) from None  # the pool's lockout, said as such
             if code in _SIGN_IN_ERRORS:
                 raise SignInError(_SIGN_IN_ERRORS[code]) from None
             raise

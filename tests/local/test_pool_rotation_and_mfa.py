@@ -4,6 +4,7 @@ TOTP), signed into with pycognito's SRP and pyotp's codes on the scoped run."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -125,6 +126,11 @@ def test_optional_totp_works_offline_end_to_end(scoped_run: LocalRun, cognito: A
         )
     assert _error(raised.value)[0] == "CodeMismatchException"
     done = cognito.respond_to_auth_challenge(
-        **respond, ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": totp.now()}
+        **respond,
+        # The enrolment used this step's code: a TOTP code is accepted once, so the next one.
+        ChallengeResponses={
+            "USERNAME": email,
+            "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30),
+        },
     )
     assert done["AuthenticationResult"]["AccessToken"]

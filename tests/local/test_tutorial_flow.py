@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from local.emulator.caller.keys import emulator_signing_key
+from local.emulator.caller.keys import pool_signing_key
 from tests.conftest import ROOT
 from tests.local.conftest import LocalRun
 
@@ -69,10 +69,11 @@ def _assert_unauthorized(response: httpx.Response, description: str | None) -> N
         )
 
 
-def _moto_signed(claims: dict[str, Any]) -> str:
-    signer = emulator_signing_key()
-    kid, key = signer.kid, signer.private_key
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+def _pool_signed(run: LocalRun, claims: dict[str, Any]) -> str:
+    """Claims signed with the local pool's own key, read from the run (kept private)."""
+    assert run.outputs.user_pool_id is not None
+    signer = pool_signing_key(run.endpoint_url, run.outputs.user_pool_id)
+    return jwt.encode(claims, signer.private_key, algorithm="RS256", headers={"kid": signer.kid})
 
 
 def test_no_token_is_401_with_bearer_challenge_and_no_function_runs(
@@ -126,18 +127,22 @@ def test_tampered_signature_is_401(http: httpx.Client, user_a: dict[str, str]) -
     )
 
 
-def test_expired_token_from_the_issuer_is_401(http: httpx.Client, user_a: dict[str, str]) -> None:
+def test_expired_token_from_the_issuer_is_401(
+    http: httpx.Client, user_a: dict[str, str], local_run: LocalRun
+) -> None:
     """GIVEN a token signed by the pool's own key but expired WHEN GET THEN 401 expired."""
     claims = jwt.decode(user_a["ID_TOKEN"], options={"verify_signature": False})
     now = int(time.time())
-    expired = _moto_signed(claims | {"iat": now - 7200, "exp": now - 3600})
+    expired = _pool_signed(local_run, claims | {"iat": now - 7200, "exp": now - 3600})
     _assert_unauthorized(http.get(PROFILE, headers=_bearer(expired)), "token is expired")
 
 
-def test_wrong_audience_is_401(http: httpx.Client, user_a: dict[str, str]) -> None:
+def test_wrong_audience_is_401(
+    http: httpx.Client, user_a: dict[str, str], local_run: LocalRun
+) -> None:
     """GIVEN a token for another app client WHEN GET THEN 401 invalid audience."""
     claims = jwt.decode(user_a["ID_TOKEN"], options={"verify_signature": False})
-    other = _moto_signed(claims | {"aud": "some-other-client"})
+    other = _pool_signed(local_run, claims | {"aud": "some-other-client"})
     _assert_unauthorized(
         http.get(PROFILE, headers=_bearer(other)), "the token does not have a valid audience"
     )

@@ -1,24 +1,31 @@
-"""The emulator's Cognito signing key, for tools and tests that must mint tokens it accepts.
+"""The local user pool's signing key, for the run's hosted UI and tools that must mint tokens
+its verifiers accept.
 
-moto signs every pool's tokens with one RSA key pair shipped inside its package: anyone can read
-it, so it is trusted only on this machine (SECURITY.md). Imports moto, so only callers that mint
-tokens load it.
+Each local pool signs with a key of its own, kept in the private kept state; the emulator
+hands it out at `GET /_local/pool-keys`, signed with the run's credentials like every /_local
+path (local.emulator.server.pool_keys). moto's published test key is trusted nowhere.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-from pathlib import Path
-
+from local.emulator.wire import POOL_KEYS_PATH
 from tools.jwt_signing import SigningKey
 
 
-def emulator_signing_key() -> SigningKey:
-    """The key (and kid) of moto's Cognito tokens."""
-    import moto.cognitoidp
+class PoolKeyError(RuntimeError):
+    """The emulator did not hand out the pool's key."""
 
-    resources = Path(moto.cognitoidp.__file__).parent / "resources"
-    document = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
-    jwk = document["keys"][0] if "keys" in document else document
+
+def pool_signing_key(endpoint_url: str, user_pool_id: str) -> SigningKey:
+    """The private key (and kid) the pool signs its tokens with."""
+    from local.runtime.client import local_http
+
+    with local_http(endpoint_url) as http:
+        answer = http.get(POOL_KEYS_PATH, params={"userPoolId": user_pool_id})
+    if answer.status_code != 200:
+        raise PoolKeyError(
+            f"the local AWS endpoint refused the key of pool {user_pool_id}: "
+            f"{answer.status_code} {answer.text[:200]}"
+        )
+    jwk = answer.json()["keys"][0]
     return SigningKey.from_jwk(jwk)

@@ -18,6 +18,7 @@ from . import (
     cfn_patches,
     cognito,
     cognito_models,
+    identity_pools,
     lambda_patches,
     pre_token,
 )
@@ -42,6 +43,7 @@ def install() -> None:
     # SRP, refresh/rotation, revocation, codes + outbox, TOTP, JSON errors, and the pool's
     # /oauth2/token (client_credentials) with its place in discovery
     cognito.apply()
+    identity_pools.apply()  # JSON errors for identity pools' unknown ids and missing operations
     # moto caches the type -> model map on first use (lru_cache over __subclasses__()):
     # drop it so the classes defined by the imports above are part of it.
     parsing.get_model_list.cache_clear()

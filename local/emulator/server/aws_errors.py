@@ -145,3 +145,15 @@ def error_answer(
         )
     headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
     return ErrorAnswer(status, headers, xml.encode())
+
+
+def json_error(error_type: str, message: str, status: int = 400) -> ErrorAnswer:
+    """A JSON-protocol service's own error (`__type`, `x-amzn-ErrorType`), e.g. Cognito's
+    InvalidParameterException for a request its model refuses."""
+    body = json.dumps({"__type": error_type, "message": message}).encode()
+    headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("x-amzn-ErrorType", f"{error_type}:"),
+        ("x-amzn-RequestId", secrets.token_hex(16)),
+    ]
+    return ErrorAnswer(status, headers, body)

@@ -20,17 +20,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
+from local.emulator.server import pool_keys
 from local.emulator.server.functions import DeployedFunctions, FunctionError
-from tools.jwt_signing import SigningKey
 
 log = logging.getLogger("local.emulator.server.pre_token")
-# moto names its one Cognito key "dummy" in every token header; ours must match it.
-MOTO_KID = "dummy"
 
 # Claims Cognito does not let a trigger add, override or suppress (Cognito drops such changes).
 PROTECTED_CLAIMS = frozenset(
@@ -268,14 +265,11 @@ def run_for_client(pool: CognitoIdpUserPool, client_id: str, scopes: list[str]) 
 
 
 def sign(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:
-    """Sign claims with the pool's key, exactly as moto signs its tokens."""
-    key = pool.json_web_key.private_key  # moto's joserfc key wraps a cryptography one
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("the pool's signing key is not an RSA private key")
-    return SigningKey(MOTO_KID, key).sign(claims)
+    """Sign claims with the pool's own key and kid (pool_keys), as its other tokens."""
+    return pool_keys.encode(pool, claims)
 
 
-_original_create_jwt = CognitoIdpUserPool.create_jwt
+_original_create_jwt = pool_keys.create_jwt  # moto's claims, the pool's own key
 _original_access = CognitoIdpUserPool.create_access_token
 _original_id = CognitoIdpUserPool.create_id_token
 _original_from_refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
@@ -296,7 +290,7 @@ def _create_jwt(
     overrides: Overrides | None = getattr(_pending, "overrides", None)
     if overrides is None:
         return token, expires
-    claims = dict(jwt.decode(token, self.json_web_key).claims)
+    claims = dict(jwt.decode(token, pool_keys.own_key(self)[0]).claims)
     return sign(self, overrides.apply(claims, token_use)), expires
 
 

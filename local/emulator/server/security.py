@@ -29,11 +29,13 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
 from local.runtime.credentials import RunCredentials
 from tools.loopback import configured_hosts, host_allowed
 
-from .aws_errors import ErrorAnswer, error_answer, protocol_of
+from . import unsigned_input
+from .aws_errors import ErrorAnswer, error_answer, json_error, protocol_of
 from .sigv4 import ArrivedRequest, Failure, SignatureRejected, is_signed, verify
 
 log = logging.getLogger("local.emulator.server.security")
@@ -105,8 +107,12 @@ def _raw_path(environ: dict[str, Any]) -> str:
     return path.encode("latin-1").decode("utf-8", "replace")
 
 
+class ClientGone(Exception):  # noqa: N818 - not an error of ours
+    """The client sent less body than its Content-Length said and went away."""
+
+
 def _read_body(environ: dict[str, Any]) -> bytes:
-    """Read the body once and put it back for moto."""
+    """Read the body once and put it back for moto; ClientGone when it ends early."""
     stream = environ.get("wsgi.input")
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -114,12 +120,17 @@ def _read_body(environ: dict[str, Any]) -> bytes:
         length = 0
     if stream is None:
         return b""
-    if length > 0:
-        body: bytes = stream.read(min(length, _MAX_BODY))
-    elif environ.get("wsgi.input_terminated"):
-        body = stream.read(_MAX_BODY)
-    else:
-        body = b""
+    try:
+        if length > 0:
+            body: bytes = stream.read(min(length, _MAX_BODY))
+        elif environ.get("wsgi.input_terminated"):
+            body = stream.read(_MAX_BODY)
+        else:
+            body = b""
+    except (OSError, ValueError) as lost:  # werkzeug's ClientDisconnected is a ValueError too
+        raise ClientGone(str(lost)) from None
+    if length > 0 and len(body) < min(length, _MAX_BODY):
+        raise ClientGone(f"{len(body)} of {length} bytes")
     environ["wsgi.input"] = io.BytesIO(body)
     if body and not environ.get("CONTENT_LENGTH"):
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -146,6 +157,28 @@ def _pin_public(environ: dict[str, Any], method: str, target: str) -> str | None
     ):
         return "the pool's public documents take no request body"
     return None
+
+
+def _route_presigned(environ: dict[str, Any]) -> None:
+    """moto picks a service from the Authorization header's scope, and takes a request without
+    one for S3: a verified presigned Lambda or STS URL gets its own scope there (moto checks
+    no signature) so it reaches its service."""
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[-1]
+    environ["HTTP_AUTHORIZATION"] = (
+        f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=presigned"
+    )
+
+
+def _answering(answer: ErrorAnswer) -> WsgiApp:
+    """A WSGI app that answers `answer` (so it passes through _with_cors like moto's)."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        start_response(
+            answer.status_line, [*answer.headers, ("Content-Length", str(len(answer.body)))]
+        )
+        return [answer.body]
+
+    return app
 
 
 class FrontDoor:
@@ -195,6 +228,19 @@ class FrontDoor:
             headers=_headers(environ),
             body=b"",
         )
+        try:
+            return self._behind_the_host_check(environ, start_response, arrived)
+        except ClientGone as gone:  # one quiet line, no traceback: nobody is there to answer
+            log.warning("client went away mid-body on %s %s: %s", method, json.dumps(path), gone)
+            answer = json_error("SerializationException", "the body ended before Content-Length")
+            return _answering(answer)(environ, start_response)
+
+    def _behind_the_host_check(
+        self, environ: dict[str, Any], start_response: StartResponse, arrived: ArrivedRequest
+    ) -> Iterable[bytes]:
+        method, path = arrived.method, arrived.raw_path
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        content_type = environ.get("CONTENT_TYPE", "")
         if not is_signed(arrived) and self._public(method, path, target):
             refusal = _pin_public(environ, method, target or "")
             if refusal is not None:
@@ -204,10 +250,15 @@ class FrontDoor:
                 return self._refuse(
                     start_response, answer, "unsigned request reshaped", method, path
                 )
+            if method == "POST":  # bounded and checked against its model before moto parses it
+                invalid = unsigned_input.refusal(target or "", _read_body(environ))
+                if invalid is not None:
+                    return self._with_cors(environ, start_response, _answering(invalid))
             return self._with_cors(environ, start_response)
         if _POOL_TOKEN.match(path):
             # Its Authorization header, if any, is the client's (HTTP Basic), never SigV4: the
             # add-on routes it by path and answers every other shape with OAuth's errors.
+            _read_body(environ)
             return self.app(environ, start_response)
         arrived = ArrivedRequest(
             arrived.method,
@@ -218,7 +269,7 @@ class FrontDoor:
         )
         try:
             try:
-                verify(arrived, self._resolve, self.clock())
+                service = verify(arrived, self._resolve, self.clock())
             except (ValueError, TypeError, KeyError, UnicodeError) as malformed:
                 # A header shape the parser did not foresee: refused like any other bad one.
                 raise SignatureRejected(
@@ -232,6 +283,8 @@ class FrontDoor:
                 content_type,
             )
             return self._refuse(start_response, answer, rejected.failure.value, method, path)
+        if "HTTP_AUTHORIZATION" not in environ and service != "s3":
+            _route_presigned(environ)
         return self.app(environ, start_response)
 
     def _resolve(self, access_key_id: str) -> RunCredentials | None:
@@ -244,8 +297,11 @@ class FrontDoor:
             return True
         return method in ("GET", "HEAD") and bool(_PUBLIC_GET.match(path))
 
-    def _with_cors(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Cognito's answer to a browser app: any origin may read it (no credentials)."""
+    def _with_cors(
+        self, environ: dict[str, Any], start_response: StartResponse, app: WsgiApp | None = None
+    ) -> Iterable[bytes]:
+        """Cognito's answer (moto's, or `app`'s) to a browser app: any origin may read it (no
+        credentials)."""
         browser = "HTTP_ORIGIN" in environ
 
         def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
@@ -257,7 +313,7 @@ class FrontDoor:
                 ]
             return start_response(status, headers, *rest)
 
-        return self.app(environ, start)
+        return (app or self.app)(environ, start)
 
     def _preflight(
         self, environ: dict[str, Any], start_response: StartResponse, path: str

@@ -5,7 +5,9 @@ The expected signature is computed by botocore's SigV4Auth over the request as i
 Authorization header (or a presigned URL's query) and the comparison are ours. Checks, in
 AWS's order: an Authorization header or presigned query at all; its parts; the access key;
 the session token; the time (15 minutes of skew, a presigned URL's X-Amz-Expires); the body
-against a declared x-amz-content-sha256; the signature (constant-time compare).
+against a declared x-amz-content-sha256; the signature (constant-time compare). The scope's
+region must be one served here and its service the request's own (its X-Amz-Target's), a
+session token must be signed, and UNSIGNED-PAYLOAD is S3's alone, as on AWS.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import cache
 from urllib.parse import parse_qsl, quote, unquote
 
 from botocore.auth import SigV4Auth
@@ -121,7 +124,9 @@ class _ExpectedSignature(SigV4Auth):  # type: ignore[misc]
         return normalized
 
     def payload(self, request: AWSRequest) -> str:
-        if self._claimed.presigned:
+        """S3 alone takes a presigned URL's UNSIGNED-PAYLOAD; every other service hashes the
+        body it received (a presigned Lambda or STS URL signs the empty body's hash)."""
+        if self._claimed.presigned and self._claimed.service == "s3":
             return "UNSIGNED-PAYLOAD"
         return hashlib.sha256(self._arrived.body).hexdigest()
 
@@ -129,7 +134,10 @@ class _ExpectedSignature(SigV4Auth):  # type: ignore[misc]
         url = f"http://localhost{self._arrived.raw_path}"
         request = AWSRequest(method=self._arrived.method, url=url, data=self._arrived.body)
         for name, value in self._arrived.headers:
-            if name.lower() == "x-amz-content-sha256":
+            # S3 signs the declared x-amz-content-sha256 (UNSIGNED-PAYLOAD there leaves the body
+            # out); other services sign the body's hash whatever the header says, so a body
+            # changed after signing fails there.
+            if name.lower() == "x-amz-content-sha256" and self._claimed.service == "s3":
                 request.headers["X-Amz-Content-SHA256"] = value
         request.context["timestamp"] = self._claimed.timestamp
         canonical = self.canonical_request(request)
@@ -254,8 +262,14 @@ def _check_time(claimed: _Claimed, query: dict[str, str], now: datetime) -> None
 
 def _check_body(arrived: ArrivedRequest, service: str) -> None:
     declared = arrived.header("x-amz-content-sha256")
-    if declared is None or declared in UNSIGNED_BODIES:
+    if declared is None or (declared in UNSIGNED_BODIES and service == "s3"):
         return
+    if declared in UNSIGNED_BODIES:
+        raise SignatureRejected(
+            Failure.BODY_MISMATCH,
+            f"x-amz-content-sha256 {declared} is accepted by S3 only: sign the body's SHA-256",
+            service,
+        )
     if declared in CHUNK_SIGNED_BODIES:
         raise SignatureRejected(
             Failure.UNSUPPORTED,
@@ -282,11 +296,62 @@ def is_signed(arrived: ArrivedRequest) -> bool:
 
 
 Resolver = Callable[[str], RunCredentials | None]
+SERVED_REGIONS = frozenset({"us-east-1"})  # local.runtime.client.LOCAL_REGION
 
 
-def verify(arrived: ArrivedRequest, resolve: Resolver, now: datetime) -> str:
+@cache
+def _target_prefix(service: str) -> str | None:
+    """The X-Amz-Target prefix of the JSON service whose signing name is `service`, if any."""
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return None
+    prefix = model.metadata.get("targetPrefix")
+    return prefix if isinstance(prefix, str) else None
+
+
+def _check_scope(claimed: _Claimed, arrived: ArrivedRequest, regions: frozenset[str]) -> None:
+    """The credential scope must name the region served here and the request's own service
+    (by its X-Amz-Target), as AWS requires: a Cognito call scoped to s3 ran S3's ListBuckets."""
+    if claimed.region not in regions:
+        raise SignatureRejected(
+            Failure.MISMATCH,
+            f"Credential should be scoped to a valid region, not '{claimed.region[:32]}': the "
+            f"local AWS endpoint serves {', '.join(sorted(regions))}",
+            claimed.service,
+        )
+    target = arrived.header("x-amz-target")
+    if target is not None and _target_prefix(claimed.service) != target.split(".", 1)[0]:
+        raise SignatureRejected(
+            Failure.MISMATCH,
+            f"Credential should be scoped to correct service: '{claimed.service[:32]}' does not "
+            f"serve {target.split('.', 1)[0][:64]}",
+            None,
+        )
+    if (
+        not claimed.presigned
+        and claimed.session_token is not None
+        and "x-amz-security-token" not in claimed.signed_headers
+    ):
+        raise SignatureRejected(
+            Failure.INCOMPLETE,
+            "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.",
+            claimed.service,
+        )
+
+
+def verify(
+    arrived: ArrivedRequest,
+    resolve: Resolver,
+    now: datetime,
+    regions: frozenset[str] = SERVED_REGIONS,
+) -> str:
     """The signing service of a request signed with credentials `resolve` knows (by access
-    key id: the run's own, or ones this endpoint issued), else SignatureRejected."""
+    key id: the run's own, or ones this endpoint issued) for a region in `regions`, else
+    SignatureRejected."""
     authorization = arrived.header("authorization")
     query = dict(parse_qsl(arrived.raw_query, keep_blank_values=True))
     if authorization is not None:
@@ -315,6 +380,7 @@ def verify(arrived: ArrivedRequest, resolve: Resolver, now: datetime) -> str:
             "The security token included in the request is invalid.",
             claimed.service,
         )
+    _check_scope(claimed, arrived, regions)
     if "host" not in claimed.signed_headers:
         raise SignatureRejected(
             Failure.INCOMPLETE,

@@ -330,3 +330,21 @@ def test_a_session_whose_user_was_deleted_asks_for_sign_in_again(hosted_ui: UiUn
     answer = agent.http.get("/oauth2/authorize", params=params)
     assert answer.status_code == 302
     assert answer.headers["location"].startswith("/login?")
+
+
+def test_five_wrong_passwords_lock_the_hosted_ui_login_too(hosted_ui: UiUnderTest) -> None:
+    """GIVEN a user WHEN the login form gets five wrong passwords THEN the right one shows the
+    pool's "Password attempts exceeded" and issues nothing (was: signed in)."""
+    agent = hosted_ui.agent()
+    params = agent.params(Pkce.new())
+    email = new_email()
+    assert agent.join(params, email).status_code == 302
+    fresh = hosted_ui.agent()
+    for _ in range(5):
+        assert page_error(fresh.log_in(params, email, PASSWORD + "x").text) == (
+            "Incorrect username or password."
+        )
+    locked = fresh.log_in(params, email, PASSWORD)
+    assert locked.status_code == 400
+    assert "location" not in locked.headers
+    assert page_error(locked.text) == "Password attempts exceeded"

@@ -10,7 +10,6 @@ import time
 import jwt
 import pytest
 
-from local.emulator.caller.keys import emulator_signing_key
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import Pkce, csrf_of, new_email, page_error, query_of
 
@@ -80,7 +79,7 @@ def test_a_csrf_token_works_only_with_the_cookie_it_was_signed_for(
 
 
 def _pool_token(hosted_ui: UiUnderTest, claims: dict[str, object]) -> str:
-    signer = emulator_signing_key()
+    signer = hosted_ui.ui.minter._signer  # the pool's own key, as the hosted UI reads it
     kid, key = signer.kid, signer.private_key
     now = int(time.time())
     base = {"iss": hosted_ui.ui.pool.issuer, "iat": now, "exp": now + 600, "token_use": "access"}

@@ -5,7 +5,7 @@ forgotten password (valid 1 h) and for verifying an attribute (valid 24 h). Loca
 mailed: each message goes to the pool's outbox (`PoolState.outbox`), which `GET /_local/outbox`
 serves and `make local` prints.
 A wrong code is `CodeMismatchException`, an old one `ExpiredCodeException`, as Cognito
-answers; a used code is gone.
+answers; a used code is gone, and one that took attempts.CODE_TRIES wrong tries is too.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
+from . import attempts
 from .errors import CognitoError
 from .models import Code, OutboxMessage, pool_state
 
@@ -53,17 +54,25 @@ def sign_up_delivery(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> dict[str
     return None
 
 
-def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str) -> OutboxMessage:
-    """A new random code for `purpose` (replacing any earlier one), put in the outbox."""
+def send(
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    purpose: str,
+    kind: str,
+    to: str | None = None,
+) -> OutboxMessage:
+    """A new random code for `purpose` (replacing any earlier one), put in the outbox; `to`:
+    another address than the user's (a new e-mail waiting for verification)."""
     now = time.time()
     code = f"{secrets.randbelow(1_000_000):06d}"
     state = pool_state(pool)
     expires_at = now + LIFETIMES[purpose]
     state.codes[(user.username, purpose)] = Code(code=code, expires_at=expires_at)
+    attempts.sent_code(pool, user.username, purpose)  # the new code gets its own tries
     message = OutboxMessage(
         user_pool_id=pool.id,
         username=user.username,
-        destination=destination(user),
+        destination=to or destination(user),
         kind=kind,
         code=code,
         sent_at=now,
@@ -78,8 +87,10 @@ def send(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, kind: str
 def check(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, given: str) -> None:
     """Accept the code once; anything else answers Cognito's error and changes nothing."""
     state = pool_state(pool)
+    attempts.refuse_spent_code(pool, user.username, purpose)
     code = state.codes.get((user.username, purpose))
     if code is None or not hmac.compare_digest(code.code.encode(), given.encode()):
+        attempts.wrong_code(pool, user.username, purpose)
         raise CodeMismatchException()
     if time.time() > code.expires_at:
         raise CognitoError(

@@ -1,15 +1,18 @@
 """TOTP MFA (RFC 6238: 30 s, 6 digits, SHA-1) with a real secret per user, checked by pyotp.
 
 `AssociateSoftwareToken` makes the user's secret (with an access token, or with the session
-of an MFA_SETUP challenge), `VerifySoftwareToken` checks a code from it and marks the token
-verified (moto's `token_verified`), `SetUserMFAPreference` (moto's) turns it on, and the
-`SOFTWARE_TOKEN_MFA` challenge after the password step needs a current code.
+of an MFA_SETUP challenge only: a SOFTWARE_TOKEN_MFA session comes from the password alone),
+`VerifySoftwareToken` checks a code from it and marks the token verified (moto's
+`token_verified`), `SetUserMFAPreference` (moto's) turns it on, and the `SOFTWARE_TOKEN_MFA`
+challenge after the password step needs a current code.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pyotp
@@ -21,10 +24,25 @@ from .models import pool_state
 SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: 3 minutes
 
 
-def new_session(pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str) -> str:
+def new_session(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, client_id: str, *, setup: bool = False
+) -> str:
+    """A challenge session; `setup`: an MFA_SETUP challenge's, the only kind Cognito accepts
+    in place of an access token at AssociateSoftwareToken and VerifySoftwareToken."""
     session = str(uuid.uuid4())
-    pool_state(pool).mfa_sessions[session] = (user.username, client_id, time.time())
+    state = pool_state(pool)
+    state.mfa_sessions[session] = (user.username, client_id, time.time())
+    if setup:
+        state.setup_sessions.add(session)
     return session
+
+
+def setup_session_user(pool: CognitoIdpUserPool, session: Any) -> CognitoIdpUser:
+    """The user of a live MFA_SETUP session; any other session (a SOFTWARE_TOKEN_MFA one,
+    which a password alone yields) cannot re-key the user's authenticator."""
+    if not isinstance(session, str) or session not in pool_state(pool).setup_sessions:
+        raise not_authorized("Invalid session for the user.")
+    return session_user(pool, session, None)
 
 
 def session_user(pool: CognitoIdpUserPool, session: Any, client_id: str | None) -> CognitoIdpUser:
@@ -46,6 +64,7 @@ def session_user(pool: CognitoIdpUserPool, session: Any, client_id: str | None) 
 
 def end_session(pool: CognitoIdpUserPool, session: str) -> None:
     pool_state(pool).mfa_sessions.pop(session, None)
+    pool_state(pool).setup_sessions.discard(session)
 
 
 def associate(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
@@ -56,11 +75,23 @@ def associate(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str:
     return secret
 
 
-def code_is_valid(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bool:
-    secret = pool_state(pool).totp_secrets.get(user.username)
+def accept_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bool:
+    """A current code (one step of clock skew either way), accepted once: its 30 s step must
+    be later than the last step this user's code was accepted for (a replay is refused)."""
+    state = pool_state(pool)
+    secret = state.totp_secrets.get(user.username)
     if secret is None or not isinstance(code, str) or not code.isdigit() or len(code) != 6:
         return False
-    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+    totp = pyotp.TOTP(secret)
+    now = time.time()
+    current = totp.timecode(datetime.fromtimestamp(now, UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if step <= state.totp_last_step.get(user.username, -1):
+                return False
+            state.totp_last_step[user.username] = step
+            return True
+    return False
 
 
 def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
@@ -69,7 +100,7 @@ def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
             "InvalidParameterException",
             "User has not associated a software token (AssociateSoftwareToken).",
         )
-    if not code_is_valid(pool, user, code):
+    if not accept_code(pool, user, code):
         raise CognitoError("CodeMismatchException", "Invalid code received for user")
     user.token_verified = True
 
@@ -88,6 +119,6 @@ def challenge_after_password(
         return {
             "ChallengeName": "MFA_SETUP",
             "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
-            "Session": new_session(pool, user, client_id),
+            "Session": new_session(pool, user, client_id, setup=True),
         }
     return None

@@ -9,6 +9,7 @@ kept-state pickle (local.emulator.server.persistence) saves and restores them wi
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,18 @@ class PoolState:
     mfa_sessions: dict[str, tuple[str, str, float]] = field(
         default_factory=dict
     )  # session -> (username, client_id, created)
+    setup_sessions: set[str] = field(default_factory=set)  # MFA_SETUP challenges' sessions
+    # Makes an unknown user's decoys (SRP salt, delivery): the same on every call, per pool.
+    decoy_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Attempt limits (attempts.py): per user (failures, locked until, last failure), per
+    # code (wrong tries), per challenge session (wrong TOTP codes), last TOTP step used.
+    password_failures: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    code_failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    session_failures: dict[str, int] = field(default_factory=dict)
+    totp_last_step: dict[str, int] = field(default_factory=dict)
+    # (username, attribute) -> the new value kept until verified (the pool's
+    # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
+    pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -115,7 +128,26 @@ def pool_state(pool: CognitoIdpUserPool) -> PoolState:
                 state = PoolState()
                 setattr(pool, _ATTRIBUTE, state)
     assert isinstance(state, PoolState)
+    _add_new_fields(state)
     return state
+
+
+def _add_new_fields(state: PoolState) -> None:
+    """A state from an older snapshot lacks the fields added since: give them their default."""
+    for name, made in _NEWER_FIELDS.items():
+        if name not in vars(state):
+            setattr(state, name, made())
+
+
+_NEWER_FIELDS: dict[str, Any] = {
+    "setup_sessions": set,
+    "decoy_key": lambda: secrets.token_bytes(32),
+    "password_failures": dict,
+    "code_failures": dict,
+    "session_failures": dict,
+    "totp_last_step": dict,
+    "pending_attributes": dict,
+}
 
 
 def _digest(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> bytes:

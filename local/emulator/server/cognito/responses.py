@@ -26,7 +26,7 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
-from . import codes, mfa, refresh, revocation, sign_in
+from . import codes, existence, mfa, password, refresh, revocation, sign_in
 from .errors import CognitoError, invalid_parameter, not_authorized
 from .models import all_pools, pool_by_id, pool_of_client
 
@@ -153,24 +153,13 @@ def _initiate(
             family = refresh.family_user(pool, token)
             sign_in.check_secret(client, family or "", parameters.get("SECRET_HASH"))
         return ActionResult(refresh.refresh(pool, client, token, api="initiate_auth"))
-    if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
-        _refuse_unconfirmed(pool, parameters)
-    result: ActionResult = _original[original](self)
+    public = original == "initiate_auth"
+    if flow in password.PASSWORD_FLOWS and (flow == "USER_PASSWORD_AUTH") == public:
+        return ActionResult(
+            password.password_sign_in(_backend(pool), pool, client, flow, parameters)
+        )
+    result: ActionResult = _original[original](self)  # moto refuses any other flow
     return result
-
-
-def _refuse_unconfirmed(pool: CognitoIdpUserPool, parameters: dict[str, str]) -> None:
-    """moto's admin password flows sign an UNCONFIRMED user in; Cognito answers the right
-    password of such a user with UserNotConfirmedException (a wrong one stays moto's
-    NotAuthorizedException), as its public USER_PASSWORD_AUTH already does in moto."""
-    user = pool._get_user(parameters.get("USERNAME", ""))
-    if (
-        user is not None
-        and user.enabled
-        and user.status is UserStatus.UNCONFIRMED
-        and user.password == parameters.get("PASSWORD")
-    ):
-        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
 
 
 def initiate_auth(self: CognitoIdpResponse) -> ActionResult:
@@ -270,6 +259,11 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     pool, client = _client(self)
     username = _param(self, "Username")
     sign_in.check_secret(client, username, self._get_param("SecretHash"))
+    user = pool._get_user(username)
+    if user is None and existence.prevents(client):  # a simulated delivery, as Cognito's
+        auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+        medium = "EMAIL" if "email" in auto_verified or not auto_verified else "SMS"
+        return ActionResult({"CodeDeliveryDetails": existence.masked(pool, None, username, medium)})
     user = _user(pool, client, username)
     if user.status is not UserStatus.UNCONFIRMED:
         raise invalid_parameter("User is already confirmed.")
@@ -302,11 +296,9 @@ def forgot_password(self: CognitoIdpResponse) -> ActionResult:
     username = _param(self, "Username")
     sign_in.check_secret(client, username, self._get_param("SecretHash"))
     user = pool._get_user(username)
-    backend = _backend(pool)
-    recovery = pool.extended_config.get("AccountRecoverySetting")
-    if user is None and client.extended_config.get("PreventUserExistenceErrors") != "ENABLED":
+    if user is None and not existence.prevents(client):
         raise CognitoError("UserNotFoundException", "Username/client id combination not found.")
-    details = backend._get_code_delivery_details(recovery, user, username)
+    details = existence.delivery(pool, user, username)  # simulated for an unknown user
     if user is not None:
         codes.send(pool, user, codes.FORGOT_PASSWORD, "forgot_password")
     return ActionResult({"CodeDeliveryDetails": details})
@@ -328,43 +320,6 @@ def confirm_forgot_password(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
-def get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = _token_user(self)
-    name = _param(self, "AttributeName")
-    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
-    if purpose is None or not user.attribute_lookup.get(name):
-        raise invalid_parameter(f"User has no attribute {name} to verify.")
-    codes.send(pool, user, purpose, purpose)
-    medium = "EMAIL" if name == "email" else "SMS"
-    value = str(user.attribute_lookup[name])
-    masked = (
-        f"{value[:1]}***@{value.split('@')[-1][:1]}***"
-        if medium == "EMAIL"
-        else "+*******" + value[-4:]
-    )
-    return ActionResult(
-        {
-            "CodeDeliveryDetails": {
-                "Destination": masked,
-                "DeliveryMedium": medium,
-                "AttributeName": name,
-            }
-        }
-    )
-
-
-def verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = _token_user(self)
-    name = _param(self, "AttributeName")
-    code = _param(self, "Code")
-    purpose = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}.get(name)
-    if purpose is None:
-        raise invalid_parameter(f"Attribute {name} cannot be verified.")
-    codes.check(pool, user, purpose, code)
-    user.update_attributes([{"Name": f"{name}_verified", "Value": "true"}])
-    return EmptyResult()
-
-
 def delete_user(self: CognitoIdpResponse) -> ActionResult:
     """The signed-in user deletes itself; its tokens die with it."""
     pool, user, _ = _token_user(self)
@@ -377,7 +332,7 @@ def delete_user(self: CognitoIdpResponse) -> ActionResult:
 
 
 def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str | None]:
-    """The user named by AccessToken or by a challenge Session (MFA_SETUP)."""
+    """The user named by AccessToken or by an MFA_SETUP challenge's Session (no other)."""
     token = _param(self, "AccessToken", required=False)
     session = _param(self, "Session", required=False)
     if token:
@@ -391,7 +346,7 @@ def _token_user(self: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoId
     if session:
         for pool in all_pools():
             try:
-                return pool, mfa.session_user(pool, session, None), session
+                return pool, mfa.setup_session_user(pool, session), session
             except CognitoError:
                 continue
         raise not_authorized("Invalid session for the user.")
@@ -431,8 +386,6 @@ HANDLERS = {
     "confirm_forgot_password": confirm_forgot_password,
     "associate_software_token": associate_software_token,
     "verify_software_token": verify_software_token,
-    "get_user_attribute_verification_code": get_user_attribute_verification_code,
-    "verify_user_attribute": verify_user_attribute,
     "delete_user": delete_user,
 }
 

@@ -29,17 +29,24 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.utils import check_secret_hash
 
-from . import mfa, srp
+from . import attempts, existence, mfa, srp
 from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
 from .models import SrpSignIn, pool_state, verifier_for
 
 DEVICE_CHALLENGES = frozenset({"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# ExplicitAuthFlows' legacy names (without ALLOW_), as Cognito still accepts them.
+_LEGACY_FLOWS = {
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
+}
 
 
 def flow_allowed(client: CognitoIdpUserPoolClient, flow: str) -> bool:
+    """Does the client's ExplicitAuthFlows (Cognito's default when unset) allow `flow`?"""
     flows = client.extended_config.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
-    return f"ALLOW_{flow}" in flows
+    return f"ALLOW_{flow}" in {_LEGACY_FLOWS.get(f, f) for f in flows}
 
 
 def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: Any) -> None:
@@ -50,8 +57,7 @@ def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: A
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 
 
-def _prevents_existence_errors(client: CognitoIdpUserPoolClient) -> bool:
-    return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+prevents_existence_errors = existence.prevents
 
 
 def start_srp(
@@ -70,10 +76,11 @@ def start_srp(
     check_secret(client, username, parameters.get("SECRET_HASH"))
     user = pool._get_user(username)
     if user is None:
-        if not _prevents_existence_errors(client):
+        if not prevents_existence_errors(client):
             raise CognitoError("UserNotFoundException", "User does not exist.")
-        user_id = str(uuid.uuid4())  # a decoy: same shape, and refused after the answer
-        verifier = srp.make_verifier(pool.id, user_id, secrets.token_urlsafe(16))
+        # A decoy: the same salt and id on every call for this name, refused after the answer.
+        user_id = existence.decoy_user_id(pool, username)
+        verifier = existence.decoy_verifier(pool, username, user_id)
         known: str | None = None
     else:
         if not user.enabled:
@@ -159,17 +166,29 @@ def password_verifier(
     user = pool._get_user(username) if sign_in.username is not None else None
     if user is None or user.username != sign_in.username:
         raise not_authorized(INCORRECT_PASSWORD)
+    right = _proves_password(pool, user, sign_in, block, timestamp, answers)
+    attempts.check_password(pool, user.username, right)  # counts it; may lock out
+    return after_password(backend, pool, client, user)
+
+
+def _proves_password(
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    sign_in: SrpSignIn,
+    block: str,
+    timestamp: str,
+    answers: dict[str, Any],
+) -> bool:
+    """Does the client's PASSWORD_CLAIM_SIGNATURE prove the user's current password?"""
     try:
         block_bytes = base64.b64decode(block, validate=True)
         key = srp.session_key(sign_in.verifier, sign_in.a, sign_in.b, sign_in.big_b)
     except (ValueError, srp.SrpError):
-        raise not_authorized(INCORRECT_PASSWORD) from None
+        return False
     expected = srp.expected_signature(key, pool.id, sign_in.user_id, block_bytes, timestamp)
     if not srp.signature_matches(expected, answers.get("PASSWORD_CLAIM_SIGNATURE")):
-        raise not_authorized(INCORRECT_PASSWORD)
-    if sign_in.verifier != verifier_for(pool, user):  # the password changed meanwhile
-        raise not_authorized(INCORRECT_PASSWORD)
-    return after_password(backend, pool, client, user)
+        return False
+    return sign_in.verifier == verifier_for(pool, user)  # else the password changed meanwhile
 
 
 def after_password(
@@ -212,7 +231,9 @@ def mfa_answer(
     if client.generate_secret:
         check_secret(client, named if isinstance(named, str) else "", answers.get("SECRET_HASH"))
     if challenge == "SOFTWARE_TOKEN_MFA":
-        if not mfa.code_is_valid(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
+        if not mfa.accept_code(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
+            if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies
+                _end_challenge(backend, pool, session)
             raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
     elif not user.token_verified:  # MFA_SETUP
         raise invalid_parameter("User has not verified software token mfa")

@@ -83,9 +83,11 @@ class Verifier:
     v: int
 
 
-def make_verifier(pool_id: str, user_id: str, password: str) -> Verifier:
-    """A fresh salt and the verifier of `password` for this user of this pool."""
-    salt = int.from_bytes(secrets.token_bytes(16), "big")
+def make_verifier(pool_id: str, user_id: str, password: str, salt: int | None = None) -> Verifier:
+    """The verifier of `password` for this user of this pool, with a fresh salt unless one is
+    given (a decoy's, which must stay the same for the same unknown user name)."""
+    if salt is None:
+        salt = int.from_bytes(secrets.token_bytes(16), "big")
     inner = _hash(f"{pool_name(pool_id)}{user_id}:{password}".encode())
     x = _hash_int(pad(salt) + inner)
     return Verifier(salt=salt, v=pow(G, x, N))

@@ -18,6 +18,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from moto.cognitoidp.models import CognitoIdpUserPool
 
+from local.emulator.server import pool_keys
+
 from .models import RefreshFamily, pool_state
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -52,7 +54,7 @@ def family_of(pool: CognitoIdpUserPool, origin_jti: object) -> RefreshFamily | N
 def access_claims(pool: CognitoIdpUserPool, token: str) -> dict[str, Any] | None:
     """The claims of an access token this pool signed, or None (not a token of ours)."""
     try:
-        claims = dict(jwt.decode(token, pool.json_web_key).claims)
+        claims = dict(jwt.decode(token, pool_keys.own_key(pool)[0]).claims)
     except (JoseError, ValueError, TypeError):
         return None
     if claims.get("token_use") != "access" or claims.get("iss", "").rsplit("/", 1)[-1] != pool.id:

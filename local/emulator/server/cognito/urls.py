@@ -3,6 +3,8 @@ a service from the request (a client's HTTP Basic credentials are not a SigV4 si
 moto would pick S3):
 
 - `POST /<poolId>/oauth2/token` and the pool's discovery document (oauth.py);
+- `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (pool_keys);
+- `GET /_local/pool-keys?userPoolId=`: its private key, for the run's hosted UI and tools;
 - `GET /_local/outbox`: the messages the local pools 'sent' (codes.py), JSON `{"messages":
   [{"userPoolId", "username", "destination", "kind", "code", "sentAt", "expiresAt"}]}`,
   oldest first; `?userPoolId=`, `?destination=` and `?kind=` filter it.
@@ -17,12 +19,15 @@ from urllib.parse import parse_qs, urlparse
 from moto.cognitoidp import urls
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from local.emulator.wire import OUTBOX_PATH
+from local.emulator.server import pool_keys
+from local.emulator.wire import OUTBOX_PATH, POOL_KEYS_PATH
 
 from . import oauth
-from .models import all_pools, pool_state
+from .models import all_pools, pool_by_id, pool_state
 
 _OUTBOX_URL_PATH = "{0}" + OUTBOX_PATH + "$"
+_POOL_KEYS_URL_PATH = "{0}" + POOL_KEYS_PATH + "$"
+_JWKS_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/jwks.json$"
 _TOKEN_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)" + oauth.TOKEN_PATH + "$"
 _DISCOVERY_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/openid-configuration$"
 _FILTERS = {"userPoolId": "user_pool_id", "destination": "destination", "kind": "kind"}
@@ -49,6 +54,28 @@ def outbox(request: Any, full_url: str, headers: Any) -> Response:
     return 200, answer, json.dumps({"messages": [m.to_json() for m in messages]}).encode()
 
 
+def jwks(request: Any, full_url: str, headers: Any) -> Response:
+    """The pool's own public key (pool_keys), never moto's shared test key."""
+    pool_id = urlparse(full_url).path.strip("/").split("/")[0]
+    pool = pool_by_id(pool_id)
+    answer = {"Content-Type": "application/json"}
+    if pool is None:
+        message = {"__type": "ResourceNotFoundException", "message": "User pool not found."}
+        return 404, answer, json.dumps(message).encode()
+    return 200, answer, json.dumps(pool_keys.public_jwks(pool)).encode()
+
+
+def private_keys(request: Any, full_url: str, headers: Any) -> Response:
+    """A pool's private signing key (the front door lets only signed requests reach here)."""
+    answer = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    if request.method != "GET":
+        return 405, answer | {"Allow": "GET"}, b'{"message": "use GET"}'
+    pool = pool_by_id(parse_qs(urlparse(full_url).query).get("userPoolId", [""])[-1])
+    if pool is None:
+        return 404, answer, b'{"message": "no such user pool"}'
+    return 200, answer, json.dumps({"keys": [pool_keys.private_jwk(pool)]}).encode()
+
+
 _moto_discovery = urls.url_paths[_DISCOVERY_URL_PATH]
 
 
@@ -62,7 +89,7 @@ _original_infer = DomainDispatcherApplication.infer_service_region_host
 def _infer_service_region_host(
     self: DomainDispatcherApplication, environ: dict[str, Any], path: str
 ) -> str | None:
-    if path.rstrip("/") == OUTBOX_PATH:
+    if path.rstrip("/") in (OUTBOX_PATH, POOL_KEYS_PATH):
         return "cognito-idp.us-east-1.amazonaws.com"
     parts = path.strip("/").split("/")
     if len(parts) == 3 and "/".join(parts[1:]) == oauth.TOKEN_PATH.strip("/") and "_" in parts[0]:
@@ -73,6 +100,8 @@ def _infer_service_region_host(
 def apply() -> None:
     """Register the routes (idempotent); before moto builds its cognito-idp app."""
     urls.url_paths[_OUTBOX_URL_PATH] = outbox
+    urls.url_paths[_POOL_KEYS_URL_PATH] = private_keys
+    urls.url_paths[_JWKS_URL_PATH] = jwks
     urls.url_paths[_TOKEN_URL_PATH] = oauth.token_endpoint
     urls.url_paths[_DISCOVERY_URL_PATH] = _discovery
     if DomainDispatcherApplication.infer_service_region_host is not _infer_service_region_host:

@@ -40,10 +40,10 @@ class LocalPool:
             ExplicitAuthFlows=[
                 "ALLOW_USER_SRP_AUTH",
                 "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",  # as AuthStack's client
                 "ALLOW_REFRESH_TOKEN_AUTH",
             ],
-            PreventUserExistenceErrors="ENABLED",
-            **config,
+            **({"PreventUserExistenceErrors": "ENABLED"} | config),
         )
         client_id: str = created["UserPoolClient"]["ClientId"]
         return client_id

@@ -52,10 +52,19 @@ def test_an_unimplemented_operation_answers_json_and_is_logged(
 def test_a_request_moto_cannot_route_answers_awss_json_not_html(
     pool: LocalPool, emulator: EmulatorProcess
 ) -> None:
-    """GIVEN a correctly signed call whose signature names a service the endpoint does not
-    serve (moto answered werkzeug's HTML 500) WHEN sent THEN AWS's InternalFailure as JSON with
-    x-amzn-ErrorType, naming the request, and a log line."""
-    answer = _call(pool.endpoint_url, "AdminListDevices", b"{}", signed_for="nosuchservice")
+    """GIVEN a correctly signed call without a target whose signature names a service the
+    endpoint does not serve (moto answered werkzeug's HTML 500) WHEN sent THEN AWS's
+    InternalFailure as JSON with x-amzn-ErrorType, naming the request, and a log line. (With
+    a Cognito target the front door refuses such a scope first: a 4xx.)"""
+    targeted = _call(pool.endpoint_url, "AdminListDevices", b"{}", signed_for="nosuchservice")
+    assert targeted.status_code == 400
+    assert targeted.json()["__type"] == "InvalidSignatureException"
+    url = pool.endpoint_url + "/"
+    plain = {"Content-Type": "application/x-amz-json-1.1"}
+    headers = sign_headers(
+        credentials_for(pool.endpoint_url), "POST", url, plain, b"{}", service="nosuchservice"
+    )
+    answer = httpx.post(url, content=b"{}", headers=headers, timeout=10)
     assert answer.status_code == 500
     assert answer.headers["content-type"].startswith("application/x-amz-json-1.1")
     assert answer.headers["x-amzn-errortype"] == "InternalFailure:"

@@ -3,6 +3,9 @@ REFRESH_TOKEN_AUTH, rotation with its grace period, RevokeToken, GlobalSignOut."
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from typing import Any
 
@@ -111,6 +114,11 @@ def test_revoke_token_refuses_access_tokens_and_other_clients(pool: LocalPool) -
     )["AuthenticationResult"]["AccessToken"]
 
 
+def _secret_hash(secret: str, client_id: str, username: str) -> str:
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
 def test_a_client_with_a_secret_must_send_it_to_revoke(pool: LocalPool) -> None:
     """GIVEN a client with a secret WHEN RevokeToken comes without it, then with it THEN
     NotAuthorizedException, then the token is revoked."""
@@ -123,7 +131,11 @@ def test_a_client_with_a_secret_must_send_it_to_revoke(pool: LocalPool) -> None:
         UserPoolId=pool.pool_id,
         ClientId=client_id,
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        AuthParameters={
+            "USERNAME": email,
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": _secret_hash(secret, client_id, email),
+        },
     )["AuthenticationResult"]["RefreshToken"]
     with pytest.raises(ClientError) as raised:
         pool.cognito.revoke_token(Token=token, ClientId=client_id)

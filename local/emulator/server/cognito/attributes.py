@@ -1,0 +1,147 @@
+"""Changing a user's e-mail or phone number as Cognito does (UpdateUserAttributes,
+AdminUpdateUserAttributes, GetUserAttributeVerificationCode, VerifyUserAttribute).
+
+moto took any new e-mail as is and kept `email_verified: true`, with no code: a user could
+claim `ceo@bigcorp.example`. Here a new `email` or `phone_number` must have a valid format
+(`InvalidParameterException`), is unverified (`*_verified=false`) until the code sent to it
+(the outbox) is verified, and with the pool's `AttributesRequireVerificationBeforeUpdate` the
+original value stays in force until then. A user cannot set `*_verified` itself; an admin
+may, and then no code is sent. The access token keeps working throughout.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.responses import ActionResult, EmptyResult
+
+from . import codes, responses
+from .errors import CognitoError, invalid_parameter, not_authorized
+from .models import pool_by_id, pool_state
+
+_PURPOSES = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}
+# One address, no spaces, no markup or quoting characters, a dotted domain.
+_EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"']{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_PHONE = re.compile(r"\+[1-9][0-9]{4,14}")  # E.164
+_FORMAT_ERRORS = {
+    "email": "Invalid email address format.",
+    "phone_number": "Invalid phone number format.",
+}
+
+
+def _details(name: str, value: str) -> dict[str, str]:
+    if name == "email":
+        local, _, domain = value.partition("@")
+        return {
+            "Destination": f"{local[:1]}***@{domain[:1]}***",
+            "DeliveryMedium": "EMAIL",
+            "AttributeName": name,
+        }
+    return {"Destination": "+*******" + value[-4:], "DeliveryMedium": "SMS", "AttributeName": name}
+
+
+def _attributes(self: CognitoIdpResponse) -> list[dict[str, str]]:
+    given = self._get_param("UserAttributes")
+    if not isinstance(given, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("Name"), str) and isinstance(a.get("Value"), str)
+        for a in given
+    ):
+        raise CognitoError("SerializationException", "UserAttributes must be a list of Name/Value")
+    return given
+
+
+def update(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, given: list[dict[str, str]], *, admin: bool
+) -> list[dict[str, str]]:
+    """Apply `given`; the CodeDeliveryDetailsList of the codes sent for new addresses."""
+    values = {a["Name"]: a["Value"] for a in given}
+    for name, problem in _FORMAT_ERRORS.items():
+        pattern = _EMAIL if name == "email" else _PHONE
+        if name in values and not pattern.fullmatch(values[name]):
+            raise invalid_parameter(problem)
+    verified_flags = {f"{name}_verified" for name in _PURPOSES}
+    if not admin and verified_flags & set(values):
+        raise not_authorized("A client attempted to write unauthorized attribute")
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    keep_original = set(settings.get("AttributesRequireVerificationBeforeUpdate") or [])
+    backend = responses._backend(pool)
+    sent, apply = [], dict(values)
+    for name, purpose in _PURPOSES.items():
+        new = values.get(name)
+        if new is None or new == user.attribute_lookup.get(name):
+            continue
+        if name == "email":
+            backend._verify_email_is_not_used(pool.id, new)
+        if admin and values.get(f"{name}_verified") == "true":
+            continue  # the admin vouches for it: applied as given, no code
+        if name in keep_original and user.attribute_lookup.get(name):
+            pool_state(pool).pending_attributes[(user.username, name)] = apply.pop(name)
+        else:
+            apply[f"{name}_verified"] = "false"
+        codes.send(pool, user, purpose, purpose, to=new)
+        sent.append(_details(name, new))
+    user.update_attributes([{"Name": k, "Value": v} for k, v in apply.items()])
+    return sent
+
+
+def update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
+    pool, user, _ = responses._token_user(self)
+    sent = update(pool, user, _attributes(self), admin=False)
+    return ActionResult({"CodeDeliveryDetailsList": sent})
+
+
+def admin_update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
+    pool = pool_by_id(responses._param(self, "UserPoolId"))
+    if pool is None:
+        raise CognitoError("ResourceNotFoundException", "User pool does not exist.")
+    user = pool._get_user(responses._param(self, "Username"))
+    if user is None:
+        raise CognitoError("UserNotFoundException", "User does not exist.")
+    update(pool, user, _attributes(self), admin=True)
+    return EmptyResult()
+
+
+def get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
+    pool, user, _ = responses._token_user(self)
+    name = responses._param(self, "AttributeName")
+    purpose = _PURPOSES.get(name)
+    pending = pool_state(pool).pending_attributes.get((user.username, name))
+    value = pending or user.attribute_lookup.get(name)
+    if purpose is None or not value:
+        raise invalid_parameter(f"User has no attribute {name} to verify.")
+    codes.send(pool, user, purpose, purpose, to=str(value))
+    return ActionResult({"CodeDeliveryDetails": _details(name, str(value))})
+
+
+def verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
+    """The right code verifies the address it was sent to (a pending one takes effect)."""
+    pool, user, _ = responses._token_user(self)
+    name = responses._param(self, "AttributeName")
+    code = responses._param(self, "Code")
+    purpose = _PURPOSES.get(name)
+    if purpose is None:
+        raise invalid_parameter(f"Attribute {name} cannot be verified.")
+    codes.check(pool, user, purpose, code)
+    update_to: list[dict[str, Any]] = [{"Name": f"{name}_verified", "Value": "true"}]
+    pending = pool_state(pool).pending_attributes.pop((user.username, name), None)
+    if pending is not None:
+        update_to.append({"Name": name, "Value": pending})
+    user.update_attributes(update_to)
+    return EmptyResult()
+
+
+HANDLERS = {
+    "update_user_attributes": update_user_attributes,
+    "admin_update_user_attributes": admin_update_user_attributes,
+    "get_user_attribute_verification_code": get_user_attribute_verification_code,
+    "verify_user_attribute": verify_user_attribute,
+}
+
+
+def apply() -> None:
+    """Install the handlers on moto's CognitoIdpResponse (idempotent; after responses)."""
+    for name, handler in HANDLERS.items():
+        setattr(CognitoIdpResponse, name, handler)

@@ -1,0 +1,63 @@
+"""The password flows as Cognito runs them: `USER_PASSWORD_AUTH` (InitiateAuth) and
+`ADMIN_USER_PASSWORD_AUTH` / legacy `ADMIN_NO_SRP_AUTH` (AdminInitiateAuth).
+
+moto's own versions check neither the client's `ExplicitAuthFlows` nor its secret: a
+machine client with a secret and no user flow signed users in without a `SECRET_HASH`.
+Here, in Cognito's order: the flow must be allowed (`InvalidParameterException`), the secret
+hash must match (`NotAuthorizedException`), then the user and password; what follows a right
+password is sign_in.after_password (new-password or MFA challenge, or tokens).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    UserStatus,
+)
+
+from . import attempts
+from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
+from .sign_in import after_password, check_secret, flow_allowed, prevents_existence_errors
+
+PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
+
+
+def refuse_unless_allowed(client: CognitoIdpUserPoolClient, flow: str) -> None:
+    """Cognito's refusal of a sign-in flow the client's ExplicitAuthFlows leaves out."""
+    if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+        if not flow_allowed(client, "ADMIN_USER_PASSWORD_AUTH"):
+            raise invalid_parameter("Auth flow not enabled for this client")
+    elif not flow_allowed(client, flow):
+        raise invalid_parameter(f"{flow} flow not enabled for this client")
+
+
+def password_sign_in(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    flow: str,
+    parameters: dict[str, Any],
+) -> dict[str, Any]:
+    """Tokens or the next challenge for a right password; Cognito's error otherwise."""
+    refuse_unless_allowed(client, flow)
+    username, password = parameters.get("USERNAME"), parameters.get("PASSWORD")
+    if not isinstance(username, str) or not username:
+        raise invalid_parameter("Missing required parameter USERNAME")
+    if not isinstance(password, str):
+        raise invalid_parameter("Missing required parameter PASSWORD")
+    check_secret(client, username, parameters.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    if user is None:
+        if prevents_existence_errors(client):
+            raise not_authorized(INCORRECT_PASSWORD)
+        raise CognitoError("UserNotFoundException", "User does not exist.")
+    if not user.enabled:
+        raise not_authorized("User is disabled.")
+    attempts.check_password(pool, user.username, user.password == password)  # may lock out
+    if user.status is UserStatus.UNCONFIRMED:
+        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+    return after_password(backend, pool, client, user)

@@ -1,0 +1,111 @@
+"""Each user pool signs with a key of its own, not moto's published test key.
+
+moto signs every pool's tokens with one RSA key pair shipped in its package (kid `dummy`):
+anyone who has moto could forge a local token, and another user on the machine could call the
+local API as anyone. Here each pool gets a 2048-bit RSA key made for this state the first time
+it signs or publishes (pools of older kept states too), with a Cognito-shaped kid (base64 of
+the public key's SHA-256). It lives on the pool, so only the kept state holds it (0600, like
+all of `.local/`); the pool's JWKS publishes the public half; `GET /_local/pool-keys` (signed
+with the run's credentials, like every /_local path) hands the private one to the run's own
+hosted UI and tools that must mint tokens the pool's verifiers accept.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import time
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from joserfc import jwk, jwt
+from moto.cognitoidp.models import CognitoIdpUserPool
+
+KID_ATTRIBUTE = "local_signing_kid"
+_lock = threading.Lock()
+
+
+def _kid(key: jwk.RSAKey) -> str:
+    public = key.as_dict(private=False)
+    der = jwk.RSAKey.import_key(public).public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def own_key(pool: CognitoIdpUserPool) -> tuple[jwk.RSAKey, str]:
+    """The pool's signing key and kid, made on first use (replacing moto's shared one)."""
+    kid = getattr(pool, KID_ATTRIBUTE, None)
+    if kid is None:
+        with _lock:
+            kid = getattr(pool, KID_ATTRIBUTE, None)
+            if kid is None:
+                key = jwk.RSAKey.generate_key(2048, private=True)
+                kid = _kid(key)
+                pool.json_web_key = key
+                setattr(pool, KID_ATTRIBUTE, kid)
+    assert isinstance(kid, str)
+    return pool.json_web_key, kid
+
+
+def public_jwks(pool: CognitoIdpUserPool) -> dict[str, Any]:
+    """The pool's JWKS document, as Cognito's `/.well-known/jwks.json` shapes it."""
+    key, kid = own_key(pool)
+    public = key.as_dict(private=False)
+    return {
+        "keys": [
+            {
+                "alg": "RS256",
+                "e": public["e"],
+                "kid": kid,
+                "kty": "RSA",
+                "n": public["n"],
+                "use": "sig",
+            }
+        ]
+    }
+
+
+def private_jwk(pool: CognitoIdpUserPool) -> dict[str, Any]:
+    key, kid = own_key(pool)
+    return dict(key.as_dict(private=True)) | {"kid": kid, "alg": "RS256", "use": "sig"}
+
+
+def encode(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:
+    """Sign `claims` with the pool's key, header `{kid, alg}` as Cognito's."""
+    key, kid = own_key(pool)
+    return jwt.encode({"kid": kid, "alg": "RS256"}, claims, key)
+
+
+def create_jwt(
+    self: CognitoIdpUserPool,
+    client_id: str,
+    username: str,
+    token_use: str,
+    expires_in: int = 60 * 60,
+    extra_data: dict[str, Any] | None = None,
+) -> tuple[str, int]:
+    """moto's create_jwt (the same claims), signed with the pool's own key and kid."""
+    now, access, identity = int(time.time()), token_use == "access", token_use == "id"  # noqa: S105
+    user = self._get_user(username)
+    payload: dict[str, Any] = {
+        "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}",
+        "sub": user.id,
+        "client_id" if access else "aud": client_id,
+        "token_use": token_use,
+        "iat": now,
+        "auth_time": now,
+        "exp": now + expires_in,
+        "jti": str(uuid.uuid4()),
+    }
+    username_is_email = "email" in self.extended_config.get("UsernameAttributes", [])
+    if access:
+        payload["username"] = payload["sub"] if username_is_email else username
+    if identity:
+        payload["cognito:username"] = payload["sub"] if username_is_email else username
+        if username_is_email:
+            payload["email"] = username
+    payload.update(extra_data or {})
+    return encode(self, payload), expires_in

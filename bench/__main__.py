@@ -109,8 +109,12 @@ def main() -> None:
             results |= measure(sections, args.rounds, args.suite_rounds, workdir)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        results["machine"] = machine_info()
-        results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        machine = machine_info()
+        date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if "reload" in sections:  # its own date and machine: it is often measured alone
+            results["reload"] |= {"machine": machine, "date": date}
+        if set(sections) - {"reload"}:
+            results["machine"], results["date"] = machine, date
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     if "http" in results:
         report.render_chart(results["http"])

@@ -6,9 +6,10 @@ token, each figure in seconds from the moment the edit is written to the first a
 new code, while one client polls the route back to back (one keep-alive connection):
 - handler: GET /user/profile's handler saved with one more answer field (a hot reload: the
   code goes to the local endpoint with UpdateFunctionCode, workers replaced, no deploy);
-- route: a new handler file and ApiStack with a route to it, GET /user/settings, saved one
+- route: a new handler file and ApiStack with a route to it, GET /user/settings<n>, saved one
   after the other (a redeploy with the CDK CLI): from the stack's save to the first 200;
-  and the route taken out again: to the first 404;
+  and the route taken out again: to the first 404 (each sample a route of its own: see
+  add_settings_route);
 - restart: what watching replaces. A run that does not watch (`--no-watch`, as before), the
   handler saved, Ctrl-C, `local up` again on the edited app (a changed app: a real
   `cdk deploy`), to the first answer with the new code.
@@ -25,6 +26,7 @@ fewer requests.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -71,7 +73,7 @@ PROFILE = "/user/profile"
 SETTINGS = "/user/settings"
 GET_PROFILE = Path("lambdas/profile_api/get_profile.py")
 API_STACK = Path("stacks/api_stack.py")
-SETTINGS_HANDLER = Path("lambdas/profile_api/settings.py")
+SETTINGS_HANDLER = "lambdas/profile_api/settings{}.py"
 ECHO_HANDLER = Path("echo_function/echo_handler.py")
 
 # The issue's figures for this machine: median seconds from the save (target, goal).
@@ -105,6 +107,9 @@ class ReloadResult:
     handler: dict[str, list[float]] = field(default_factory=dict)
     handler_reported: list[float] = field(default_factory=list)  # the run's own "reloaded in"
     handler_polls: dict[str, list[int]] = field(default_factory=dict)  # answers per sample
+    # per sample: answers on the old code after the save, and the longest wait for an answer
+    handler_stale: dict[str, list[int]] = field(default_factory=dict)
+    handler_longest_wait: dict[str, list[float]] = field(default_factory=dict)
     handler_failed: dict[str, int] = field(default_factory=dict)  # non-200 answers, errors
     route_added: list[float] = field(default_factory=list)  # stack save -> first 200
     route_added_reported: list[float] = field(default_factory=list)  # "redeployed in"
@@ -114,6 +119,12 @@ class ReloadResult:
     restart: list[float] = field(default_factory=list)  # save -> first answer, via a restart
     restart_stop: list[float] = field(default_factory=list)  # Ctrl-C -> exited
     restart_ready: list[float] = field(default_factory=list)  # the run's own "Ready in"
+    # where a deploy's seconds went, per sample of "route" and "restart": from the save until
+    # the app wrote its cloud assembly (cdk.out/manifest.json), then until `cdk deploy` wrote
+    # outputs.json (CDK's built-in validation runs after the assembly is written), then to
+    # the first answer (API read, workers started, swapped); "cli_total": the deploy's own
+    # "Total time" as the CDK CLI printed it
+    phases: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     # side -> concurrency (as str, for JSON) -> one Run per round
     rps: dict[str, dict[str, list[Run]]] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
@@ -146,16 +157,20 @@ def echo_with_marker(source: str, marker: str) -> str:
     return edited
 
 
-def add_settings_route(source: str) -> str:
-    """ApiStack with one more route, GET /user/settings, its own function behind the
-    authorizer (as a developer would add it)."""
+def add_settings_route(source: str, number: int) -> str:
+    """ApiStack with one more route, GET /user/settings<number>, its own function behind the
+    authorizer (as a developer would add it). Each sample adds a route of its own: moto 5.2.5
+    does not create a resource whose logical id an earlier update of the stack removed
+    (`ResourceMap.update` deletes it but keeps it in `_parsed_resources`), so adding the same
+    route a second time fails the run's deploy check."""
     anchor = "        self.profiles_function: lambda_.Function | None = None\n"
     if anchor not in source:
         raise RuntimeError("api_stack.py changed: update this benchmark's edit")
     route = (
-        "        self.settings_function = self._route(\n"
-        f'            apigw.HttpMethod.GET, "{SETTINGS}", "GetSettings", "settings", read_scopes,\n'
-        '            integration_id="GetSettingsIntegration",\n'
+        f"        self.settings_function = self._route(\n"
+        f'            apigw.HttpMethod.GET, "{SETTINGS}{number}", "GetSettings{number}",\n'
+        f'            "settings{number}", read_scopes,\n'
+        f'            integration_id="GetSettings{number}Integration",\n'
         "        )\n"
     )
     return source.replace(anchor, route + anchor)
@@ -231,11 +246,27 @@ class Poller:
             raise RuntimeError(f"{self.url}: no answer on the old code: {self.answers[:3]}")
         time.sleep(LEAD_SECONDS)
 
-    def first_new(self, timeout: float = ANSWER_TIMEOUT) -> float:
-        if not self.found.wait(timeout):
-            last = self.answers[-3:]
-            raise RuntimeError(f"{self.url}: no new answer within {timeout:.0f} s: {last}")
+    def first_new(self, run: LocalUp | None = None, timeout: float = ANSWER_TIMEOUT) -> float:
+        """When the first new answer came; a failure the run reports ends the wait."""
+        since = len(run.log_text()) if run is not None else 0
+        deadline = time.monotonic() + timeout
+        while not self.found.wait(0.1):
+            printed = run.log_text()[since:] if run is not None else ""
+            if FAILED.search(printed) or time.monotonic() > deadline:
+                last = self.answers[-3:]
+                raise RuntimeError(
+                    f"{self.url}: no new answer within {time.monotonic() - deadline + timeout:.0f}"
+                    f" s: {last}; the run printed:\n{printed[-3000:]}"
+                )
         return next(at for at, _, new in self.answers if new)
+
+    def stale_after(self, moment: float) -> int:
+        return sum(1 for at, _, new in self.answers if at > moment and not new)
+
+    def longest_wait(self, moment: float) -> float:
+        """The longest time between answers from `moment` on (a request that hung)."""
+        times = [moment] + [at for at, _, _ in self.answers if at > moment]
+        return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
 def _wait_for_line(run: LocalUp, pattern: re.Pattern[str], since: int, timeout: float) -> str:
@@ -250,6 +281,20 @@ def _wait_for_line(run: LocalUp, pattern: re.Pattern[str], since: int, timeout: 
             raise RuntimeError(f"the run reported a failure: {run.log_text()[since:][-3000:]}")
         time.sleep(0.05)
     raise RuntimeError(f"no {pattern.pattern!r} within {timeout:.0f} s:\n{run.log_text()[-3000:]}")
+
+
+def _deploy_phases(state_dir: Path, saved_at: float, answered_at: float) -> dict[str, float]:
+    """Split save -> answer by the files the run's deploy writes (wall-clock mtimes)."""
+    synthesized = (state_dir / "cdk.out" / "manifest.json").stat().st_mtime
+    deployed = (state_dir / "outputs.json").stat().st_mtime
+    # what the CLI itself counts of its deploy ("✨  Total time: 1.64s" in the run's cdk.log)
+    reported = re.findall(r"Total time: ([\d.]+)s", (state_dir / "cdk.log").read_text())
+    return {
+        "synth": synthesized - saved_at,
+        "deploy": deployed - synthesized,
+        "serve": answered_at - deployed,
+        "cli_total": float(reported[-1]) if reported else 0.0,
+    }
 
 
 def _seconds_of(line: str, pattern: re.Pattern[str]) -> float:
@@ -288,6 +333,7 @@ class WatchedApp:
     log_dir: Path
     result: ReloadResult
     edits: int = 0
+    routes: int = 0
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -298,6 +344,7 @@ class WatchedApp:
 
     def note(self, line: str) -> None:
         summary = re.sub(r"[\d.]+ s", "N s", line.strip())
+        summary = re.sub(rf"{SETTINGS}\d+", f"{SETTINGS}N", summary)
         if summary not in self.result.reload_lines:
             self.result.reload_lines.append(summary)
 
@@ -319,21 +366,23 @@ def _handler_sample(watched: WatchedApp, original: str) -> float:
         poller.settle_on_old()
         saved = time.perf_counter()
         (watched.app / GET_PROFILE).write_text(with_marker(original, marker))
-        answered = poller.first_new()
+        answered = poller.first_new(watched.run)
     line = _wait_for_line(watched.run, RELOADED, since, 60)
     watched.note(line)
     watched.result.handler_reported.append(_seconds_of(line, RELOADED))
-    _count_failures(watched.result, "ours", poller, lambda status: status == 200)
+    _count_failures(watched.result, "ours", poller, saved, lambda status: status == 200)
     time.sleep(SETTLE_SECONDS)
     return answered - saved
 
 
 def _count_failures(
-    result: ReloadResult, side: str, poller: Poller, ok: Callable[[int], bool]
+    result: ReloadResult, side: str, poller: Poller, saved: float, ok: Callable[[int], bool]
 ) -> None:
     failed = len(poller.errors) + sum(1 for _, status, _ in poller.answers if not ok(status))
     result.handler_failed[side] = result.handler_failed.get(side, 0) + failed
     result.handler_polls.setdefault(side, []).append(len(poller.answers))
+    result.handler_stale.setdefault(side, []).append(poller.stale_after(saved))
+    result.handler_longest_wait.setdefault(side, []).append(poller.longest_wait(saved))
 
 
 @dataclass
@@ -361,7 +410,7 @@ def _peer_sample(peer: PeerApp, original: str) -> float:
         saved = time.perf_counter()
         (peer.folder / ECHO_HANDLER).write_text(echo_with_marker(original, marker))
         answered = poller.first_new()
-    _count_failures(peer.result, "peer", poller, lambda status: status == 200)
+    _count_failures(peer.result, "peer", poller, saved, lambda status: status == 200)
     time.sleep(SETTLE_SECONDS)
     return answered - saved
 
@@ -370,35 +419,37 @@ def _route_sample(watched: WatchedApp, original_stack: str) -> float:
     """Ours: a new handler and a route to it saved; stack save -> first 200 with the token.
     Then the route taken out (stack put back, handler removed): -> first 404."""
     result = watched.result
-    added = Poller(
-        f"{watched.run.base_url}{SETTINGS}", watched.bearer, lambda status, _: status == 200
-    )
+    watched.routes += 1
+    path, handler = f"{SETTINGS}{watched.routes}", SETTINGS_HANDLER.format(watched.routes)
+    added = Poller(f"{watched.run.base_url}{path}", watched.bearer, lambda status, _: status == 200)
     since = watched.mark()
     with added.running():
         added.settle_on_old()
-        (watched.app / SETTINGS_HANDLER).write_text(SETTINGS_CODE)
-        saved = time.perf_counter()
-        (watched.app / API_STACK).write_text(add_settings_route(original_stack))
-        answered = added.first_new()
+        (watched.app / handler).write_text(SETTINGS_CODE)
+        saved, saved_at = time.perf_counter(), time.time()
+        (watched.app / API_STACK).write_text(add_settings_route(original_stack, watched.routes))
+        answered = added.first_new(watched.run)
     line = _wait_for_line(watched.run, REDEPLOYED, since, ANSWER_TIMEOUT)
-    if f"+ GET {SETTINGS}" not in line:
+    if f"+ GET {path}" not in line:
         raise RuntimeError(f"the redeploy did not add the route: {line}")
     watched.note(line)
     result.route_added_reported.append(_seconds_of(line, REDEPLOYED))
+    phases = _deploy_phases(watched.run.state_dir, saved_at, saved_at + answered - saved)
+    result.phases.setdefault("route", []).append(phases)
     time.sleep(SETTLE_SECONDS)
 
     removed = Poller(
-        f"{watched.run.base_url}{SETTINGS}", watched.bearer, lambda status, _: status == 404
+        f"{watched.run.base_url}{path}", watched.bearer, lambda status, _: status == 404
     )
     since = watched.mark()
     with removed.running():
         removed.settle_on_old()
         taken_out = time.perf_counter()
         (watched.app / API_STACK).write_text(original_stack)
-        (watched.app / SETTINGS_HANDLER).unlink()
-        gone = removed.first_new()
+        (watched.app / handler).unlink()
+        gone = removed.first_new(watched.run)
     line = _wait_for_line(watched.run, REDEPLOYED, since, ANSWER_TIMEOUT)
-    if f"- GET {SETTINGS}" not in line:
+    if f"- GET {path}" not in line:
         raise RuntimeError(f"the redeploy did not remove the route: {line}")
     watched.note(line)
     result.route_removed.append(gone - taken_out)
@@ -438,7 +489,7 @@ def _restart_sample(restarted: RestartedApp, original: str) -> float:
     )
     log_path = restarted.log_dir / f"restart-{restarted.edits}.log"
     with poller.running():
-        saved = time.perf_counter()
+        saved, saved_at = time.perf_counter(), time.time()
         (restarted.app / GET_PROFILE).write_text(with_marker(original, marker))
         code = old.stop()
         stopped = time.perf_counter()
@@ -461,6 +512,8 @@ def _restart_sample(restarted: RestartedApp, original: str) -> float:
     ready = READY.search(text)
     restarted.result.restart_ready.append(float(ready.group("seconds")) if ready else 0.0)
     restarted.result.restart_stop.append(stopped - saved)
+    phases = _deploy_phases(restarted.run.state_dir, saved_at, saved_at + answered - saved)
+    restarted.result.phases.setdefault("restart", []).append(phases)
     time.sleep(SETTLE_SECONDS)
     return answered - saved
 
@@ -647,6 +700,51 @@ def _median_text(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
 
+def _keep_logs(work: Path) -> Path:
+    """The runs' logs (and their CDK CLI logs) where they outlive the benchmark's workdir."""
+    kept = Path(tempfile.mkdtemp(prefix="bench-reload-logs-"))
+    for path in [*work.glob("*.log"), *work.glob("*-state/cdk.log")]:
+        shutil.copy2(path, kept / path.relative_to(work).as_posix().replace("/", "-"))
+    return kept
+
+
+def _handler_phase(watched: WatchedApp, issuer: StaticIssuer, work: Path, rounds: int) -> Path:
+    """Handler edits, ours and the peer's, interleaved; returns the peer's folder."""
+    result = watched.result
+    peer_folder = _copy_peer(work / "peer")
+    peer_port = free_port()
+    peer_url = f"http://127.0.0.1:{peer_port}{ECHO_PATH}"
+    peer_log = work / "peer-reloading.log"
+    log(f"reload: serverless-offline --reloadHandler {result.versions}")
+    with _process(
+        _peer_command(peer_port, True),
+        cwd=peer_folder,
+        env=_peer_environment(issuer),
+        log_path=peer_log,
+    ):
+        _wait_until_serving(peer_url, peer_log)
+        peer_token = issuer.token("bench-user")
+        check_side("peer", peer_url, peer_token, "bench-user")
+        peer = PeerApp(peer_folder, peer_url, peer_token, result)
+        profile_source = (watched.app / GET_PROFILE).read_text()
+        echo_source = (peer_folder / ECHO_HANDLER).read_text()
+        samples = interleaved(
+            {
+                "ours": partial(_handler_sample, watched, profile_source),
+                "peer": partial(_peer_sample, peer, echo_source),
+            },
+            rounds,
+        )
+        result.handler = {side: s.seconds for side, s in samples.items()}
+        (peer_folder / ECHO_HANDLER).write_text(echo_source)
+        since = watched.mark()
+        (watched.app / GET_PROFILE).write_text(profile_source)
+        _wait_for_line(watched.run, RELOADED, since, 60)
+    for side, values in result.handler.items():
+        log(f"reload handler, {side}: {_median_text(values)}")
+    return peer_folder
+
+
 def run(rounds: int, workdir: Path) -> ReloadResult:
     """`rounds` handler edits on each side; ROUTE_ROUNDS routes and RESTART_ROUNDS restarts."""
     result = ReloadResult(
@@ -656,53 +754,19 @@ def run(rounds: int, workdir: Path) -> ReloadResult:
     issuer = StaticIssuer()
     holders: list[WatchedApp | RestartedApp] = []  # their runs are stopped at the end
     try:
-        # Ours: a watching run on a copy of the app (a cold start: the real deploy).
-        app = copy_app(work / "app")
-        log("reload: starting a watching `local up` on a copy of the app")
-        watching = _start(work / "watched-state", work / "watched.log", app, watch=True)
-        watched = WatchedApp(watching, app, "", work, result)
+        # Ours: a watching run on a copy of the app (a cold start: the real deploy), and the
+        # baseline: a run that does not watch, restarted on each edit.
+        app, restart_app = copy_app(work / "app"), copy_app(work / "restart-app")
+        log("reload: starting a watching `local up` and a `--no-watch` one on copies of the app")
+        watched = WatchedApp(
+            _start(work / "watched-state", work / "watched.log", app, watch=True),
+            app,
+            "",
+            work,
+            result,
+        )
         holders.append(watched)
         watched.token = _token(work / "watched-state")
-
-        # The peer: serverless-offline --reloadHandler on a copy of bench/peer.
-        peer_folder = _copy_peer(work / "peer")
-        peer_port = free_port()
-        peer_url = f"http://127.0.0.1:{peer_port}{ECHO_PATH}"
-        peer_log = work / "peer-reloading.log"
-        log(f"reload: serverless-offline --reloadHandler {result.versions}")
-        with _process(
-            _peer_command(peer_port, True),
-            cwd=peer_folder,
-            env=_peer_environment(issuer),
-            log_path=peer_log,
-        ):
-            _wait_until_serving(peer_url, peer_log)
-            peer_token = issuer.token("bench-user")
-            check_side("peer", peer_url, peer_token, "bench-user")
-            peer = PeerApp(peer_folder, peer_url, peer_token, result)
-            profile_source = (app / GET_PROFILE).read_text()
-            echo_source = (peer_folder / ECHO_HANDLER).read_text()
-            samples = interleaved(
-                {
-                    "ours": partial(_handler_sample, watched, profile_source),
-                    "peer": partial(_peer_sample, peer, echo_source),
-                },
-                rounds,
-            )
-            result.handler = {side: s.seconds for side, s in samples.items()}
-            (peer_folder / ECHO_HANDLER).write_text(echo_source)
-            since = watched.mark()
-            (app / GET_PROFILE).write_text(profile_source)
-            _wait_for_line(watching, RELOADED, since, 60)
-        for side, values in result.handler.items():
-            log(f"reload handler, {side}: {_median_text(values)}")
-
-        log("reload: requests per second on the echo path, --reloadHandler on and off")
-        _requests_per_second(result, issuer, peer_folder, work)
-
-        # The baseline: a run that does not watch, restarted on each edit.
-        restart_app = copy_app(work / "restart-app")
-        log("reload: starting a `local up --no-watch` for the restart baseline")
         restarted = RestartedApp(
             _start(work / "restart-state", work / "restart.log", restart_app, watch=False),
             restart_app,
@@ -712,20 +776,28 @@ def run(rounds: int, workdir: Path) -> ReloadResult:
         )
         holders.append(restarted)
         restarted.token = _token(work / "restart-state")
-        stack_source = (app / API_STACK).read_text()
-        restart_source = (restart_app / GET_PROFILE).read_text()
         measured = interleaved(
             {
-                "route": partial(_route_sample, watched, stack_source),
-                "restart": partial(_restart_sample, restarted, restart_source),
+                "route": partial(_route_sample, watched, (app / API_STACK).read_text()),
+                "restart": partial(
+                    _restart_sample, restarted, (restart_app / GET_PROFILE).read_text()
+                ),
             },
             max(ROUTE_ROUNDS, RESTART_ROUNDS),
         )
+        restarted.run.stop()
         result.route_added = measured["route"].seconds
         result.restart = measured["restart"].seconds
         log(f"reload route added: {_median_text(result.route_added)}")
         log(f"reload route removed: {_median_text(result.route_removed)}")
         log(f"reload via restart: {_median_text(result.restart)}")
+
+        peer_folder = _handler_phase(watched, issuer, work, rounds)
+        log("reload: requests per second on the echo path, --reloadHandler on and off")
+        _requests_per_second(result, issuer, peer_folder, work)
+    except BaseException:
+        log(f"reload: the runs' logs are kept in {_keep_logs(work)}")
+        raise
     finally:
         for holder in holders:
             with contextlib.suppress(Exception):

@@ -367,6 +367,38 @@ def _reload_rps_rows(data: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _reload_phase_rows(data: dict[str, Any]) -> list[str]:
+    """Where a deploy's seconds go (medians), from the files the run's deploy writes."""
+    phases = data.get("phases") or {}
+    if not phases:
+        return []
+    labels = {
+        "route": "a new route, watching",
+        "restart": "the restart (from the save: Ctrl-C and the endpoint's start first)",
+    }
+    lines = [
+        "Where those seconds go (medians), split by the files the run's deploy writes: "
+        "`cdk.out/manifest.json` when the app has written its cloud assembly; then CDK's "
+        "built-in CloudFormation validation (it runs after the assembly is written, in the "
+        "app's process), the app's and the CLI's exit and `cdk deploy` (its own printed "
+        "`Total time` in the next column) until `outputs.json`; then the run reads the new "
+        "API, starts its workers and swaps it in:",
+        "",
+        "| change | save to assembly written s | assembly to `outputs.json` s "
+        "| of it, the deploy CLI's `Total time` s | to the first answer s | total s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    parts = ("synth", "deploy", "serve")
+    for name, samples in phases.items():
+        cells = {key: _median([sample.get(key, 0.0) for sample in samples]) for key in samples[0]}
+        total = _median([sum(sample[key] for key in parts) for sample in samples])
+        lines.append(
+            f"| {labels.get(name, name)} | {cells['synth']:.1f} | {cells['deploy']:.1f} | "
+            f"{cells.get('cli_total', 0.0):.1f} | {cells['serve']:.1f} | {total:.1f} |"
+        )
+    return [*lines, ""]
+
+
 def _reload_section(data: dict[str, Any]) -> list[str]:
     ours, theirs = data["handler"]["ours"], data["handler"]["peer"]
     hot, route, restarted = _median(ours), _median(data["route_added"]), _median(data["restart"])
@@ -377,18 +409,25 @@ def _reload_section(data: dict[str, Any]) -> list[str]:
     after = ", ".join(f"{x:.1f}" for x in data["load_after"])
     rounds = {side: len(values) for side, values in data["rps"]["ours"].items()}
     requests = data["requests"]
+    machine = data.get("machine", {})
     return [
         "## 7. Reload on save (`make local`)",
         "",
+        f"Measured {data.get('date', '')} on {machine.get('CPU', '')}, "
+        f"{machine.get('Cores', '')} cores ({machine.get('OS', '')}; when this differs from the "
+        "top of the page, the other sections were measured on another day and machine). "
         "Seconds from a saved edit (the file written) to the first HTTP answer that carries it, "
         "while one client polls the route back to back (keep-alive, a signed-in user's token), "
         "on temporary copies of the app (`bench/reload.py`). Ours: a real `python -m local up` "
         "that watches (the default), the CDK CLI's built-in validation on, as a user runs it. "
         "The handler edit adds an answer field to GET /user/profile's handler (a hot reload: "
         "UpdateFunctionCode, workers replaced, no deploy); the new route saves a new handler "
-        "file, then ApiStack with GET /user/settings behind the authorizer (a redeploy with the "
+        "file, then ApiStack with a GET route to it behind the authorizer (a redeploy with the "
         "CDK CLI), timed from the stack's save to the first 200, and is taken out again "
-        "between samples (to the first 404). The restart is what watching replaces: a run "
+        "between samples (to the first 404); each sample adds a route of its own "
+        "(`/user/settings1`, `2`, ...): the local endpoint (moto 5.2.5) does not create a "
+        "resource that an earlier update of the same stack removed, so adding one route "
+        "twice fails the run's deploy check. The restart is what watching replaces: a run "
         "with `--no-watch`, the handler saved, Ctrl-C, `local up` on the edited app (the "
         "changed app deploys with the CDK CLI), to the first answer with the new code, the "
         "new run polled from the save on. The peer: serverless "
@@ -434,6 +473,7 @@ def _reload_section(data: dict[str, Any]) -> list[str]:
         *data["reload_lines"],
         "```",
         "",
+        *_reload_phase_rows(data),
         f"Requests per second on the echo path (`GET /echo`, valid token): ours, our echo "
         f"gateway of section 5 (its function workers stay warm: a reload replaces them only "
         f"when the code changed); {PEER_NAME} without and with `--reloadHandler`, which starts "

@@ -17,6 +17,10 @@ and it reads bootstrap and app stack outputs afterwards. moto gets these things 
    breaks every update of a stack with an SSM-typed parameter (CDK's BootstrapVersion).
 7. Stack resources moto skipped are listed without logical id or type, and some it created
    (AWS::Lambda::Permission) have no physical id.
+8. An update that removes a resource deletes it but keeps it in the stack's resource map, so
+   a later update that adds the same logical id back creates nothing (a route taken out and
+   put back while `make local` reloads): the update forgets what it removed, and an added id
+   an older kept state still remembers is made anew.
 
 Each patch replaces one method of CloudFormationBackend, CloudFormationResponse or Stack
 (or one function of moto.cloudformation.parsing); `apply()` installs them once.
@@ -271,6 +275,22 @@ def _parse_and_create_resource(
     return resource
 
 
+_original_update = parsing.ResourceMap.update
+
+
+def _update_resource_map(
+    self: parsing.ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None
+) -> None:
+    """Why: moto keeps a removed resource in `_parsed_resources` (module docstring, 8)."""
+    before = set(self._resource_json_map)
+    after = set(template.get("Resources", {}))
+    for logical_id in after - before:  # added now: whatever an older update left is stale
+        self._parsed_resources.pop(logical_id, None)
+    _original_update(self, template, parameters)
+    for logical_id in before - after:  # removed (and deleted) by this update
+        self._parsed_resources.pop(logical_id, None)
+
+
 def _previous_parameter_values(self: Stack) -> dict[str, Any]:
     """Why: UsePreviousValue must reuse the value that was passed (for CDK's BootstrapVersion,
     an SSM parameter *name*); moto reused the resolved value ("33") and then failed to look up
@@ -316,6 +336,7 @@ def apply() -> None:
     Stack.delete = _delete_stack_for_good  # type: ignore[method-assign]
     Stack.stack_resources = property(_stack_resources)  # type: ignore[method-assign,assignment]
     parsing.parse_and_create_resource = _parse_and_create_resource
+    parsing.ResourceMap.update = _update_resource_map  # type: ignore[method-assign]
     Stack.stack_parameters = property(_previous_parameter_values)  # type: ignore[method-assign,assignment]
     CloudFormationResponse.describe_change_set = _response_describe_change_set  # type: ignore[method-assign]
     CloudFormationResponse.delete_change_set = _response_delete_change_set  # type: ignore[method-assign]

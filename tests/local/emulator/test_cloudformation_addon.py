@@ -279,6 +279,30 @@ def test_update_change_set_changes_a_route_in_place(
     }
 
 
+def test_a_route_taken_out_and_put_back_exists_again(
+    aws: AwsClient, statuses: dict[str, str]
+) -> None:
+    """GIVEN a deployed API stack WHEN one update removes a route and a later one adds the same
+    logical id back (a route taken out and put back while `make local` reloads) THEN the route
+    exists again, as on AWS (moto alone would report UPDATE_COMPLETE and create nothing)."""
+    stack, api = "EmuApiReAdd", dict(templates.API, Outputs={})
+    assert deploy(aws, stack, api) == "CREATE_COMPLETE"
+    api_id = aws("cloudformation").describe_stack_resource(
+        StackName=stack, LogicalResourceId="Api"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    without = dict(api, Resources={k: v for k, v in api["Resources"].items() if k != "GetRoute"})
+
+    def route_keys() -> set[str]:
+        return {r["RouteKey"] for r in aws("apigatewayv2").get_routes(ApiId=api_id)["Items"]}
+
+    assert deploy(aws, stack, without, "UPDATE") == "UPDATE_COMPLETE"
+    assert route_keys() == {"POST /user/profile"}
+    assert deploy(aws, stack, api, "UPDATE") == "UPDATE_COMPLETE"
+    assert route_keys() == {"GET /user/profile", "POST /user/profile"}
+    assert deploy(aws, stack, without, "UPDATE") == "UPDATE_COMPLETE"
+    assert route_keys() == {"POST /user/profile"}
+
+
 def test_failing_resource_fails_the_stack_with_a_reason(aws: AwsClient) -> None:
     """GIVEN a template whose app client points at a user pool that does not exist
     WHEN its change set is executed

@@ -114,8 +114,9 @@ def deploy(
     app_root: Path = ROOT,
     bootstrap: bool = True,
 ) -> list[DeployedStack]:
-    """cdk synth (alongside cdk bootstrap, unless the endpoint is bootstrapped already) + cdk
-    deploy --all of that cloud assembly into the emulator; returns the verified stacks."""
+    """cdk synth (alongside cdk bootstrap) + cdk deploy --all of that cloud assembly into the
+    emulator, or, with the endpoint bootstrapped already, one `cdk deploy --all` that does
+    both; returns the verified stacks."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "cdk.log"
     log_path.write_text("")
@@ -125,34 +126,24 @@ def deploy(
     # mostly waits on the other side), then `cdk deploy --app` deploys that very assembly:
     # what `cdk deploy` does alone, about 2 s sooner. Outside the app directory the CLI
     # bootstraps without synthesizing the app itself.
+    deploy_args = ["--require-approval", "never", "--outputs-file", str(workdir / "outputs.json")]
+    if not bootstrap:  # a redeploy: one CLI process synthesizes and deploys (~1 s of start less)
+        args = ["deploy", "--all", "--output", str(outdir), *deploy_args, *context_args]
+        _run_cdk(args, endpoint_url, log_path, app_root)
+        return _verified(endpoint_url, _stack_names(outdir))
     synth_args = ["synth", "--quiet", "--output", str(outdir), *context_args]
     bootstrap_args = ["bootstrap", f"aws://{LOCAL_ACCOUNT}/{LOCAL_REGION}"]
     synth = _start_cdk(synth_args, endpoint_url, app_root)
-    bootstrapping = _start_cdk(bootstrap_args, endpoint_url, workdir) if bootstrap else None
+    bootstrapping = _start_cdk(bootstrap_args, endpoint_url, workdir)
     try:
         _finish_cdk(synth_args, synth, log_path)  # a bad app fails here, without waiting
     except BaseException:
-        if bootstrapping is not None:
-            bootstrapping.kill()  # never left running behind a failed (or interrupted) deploy
-            bootstrapping.communicate()
+        bootstrapping.kill()  # never left running behind a failed (or interrupted) deploy
+        bootstrapping.communicate()
         raise
-    if bootstrapping is not None:
-        _finish_cdk(bootstrap_args, bootstrapping, log_path)
-    _run_cdk(
-        [
-            "deploy",
-            "--all",
-            "--app",
-            str(outdir),
-            "--require-approval",
-            "never",
-            "--outputs-file",
-            str(workdir / "outputs.json"),
-        ],
-        endpoint_url,
-        log_path,
-        app_root,
-    )
+    _finish_cdk(bootstrap_args, bootstrapping, log_path)
+    args = ["deploy", "--all", "--app", str(outdir), *deploy_args]
+    _run_cdk(args, endpoint_url, log_path, app_root)
     return _verified(endpoint_url, _stack_names(outdir))
 
 

@@ -18,6 +18,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -213,11 +214,15 @@ def hotswap(
     code_sha = ""
     for bucket in sorted({fn.bucket for fn in asset.functions}):
         s3.put_object(Bucket=bucket, Key=key, Body=package)
-    for fn in asset.functions:
+
+    def update(fn: DeployedFunction) -> str:
         answer = lambda_client.update_function_code(
             FunctionName=fn.arn, S3Bucket=fn.bucket, S3Key=key
         )
-        code_sha = answer["CodeSha256"]
+        return str(answer["CodeSha256"])
+
+    with ThreadPoolExecutor(max_workers=max(1, len(asset.functions))) as pool:
+        code_sha = next(iter(set(pool.map(update, asset.functions))), "")
     unpack_code(code_root, code_sha, lambda: package)  # the data plane finds it unpacked
     asset.deployed = hashes
     return Hotswapped(asset, code_sha, list(asset.functions))

@@ -168,9 +168,10 @@ class Reloader:
                 )
         lines = [f"~ {display_name(fn.name)} code" for s in swapped for fn in s.functions]
         if swapped:
-            built = self._built(run.outputs.api_id)
-            if built is None:
-                return
+            assert run.builder is not None
+            assert run.plane is not None
+            arns = [fn.arn for hot in swapped for fn in hot.functions]
+            built = run.builder.rebuild_functions(run.plane.api, arns)
             self.swap(built)
             self._report_broken(built)
         run.record_fingerprint(fingerprint)

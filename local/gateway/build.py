@@ -10,7 +10,7 @@ configuration) and starts only the new ones; what the new API no longer uses is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from local.gateway.app import DataPlane, ServedApi
 from local.gateway.authorizer import AuthorizerConfig, JwksCache, JwtAuthorizer
-from local.gateway.discovery import DeployedApi, discover_api
+from local.gateway.discovery import DeployedApi, describe_function, discover_api
 from local.gateway.payload import map_in_worker
 from local.runtime.client import LOCAL_ACCOUNT, local_aws_environment, local_client
 from local.runtime.functions import same_code
@@ -76,7 +76,18 @@ class ServedApiBuilder:
 
     def build(self, api_id: str) -> BuiltApi:
         """The served API as deployed now; new runners are warm before this returns."""
-        api = self.discover(api_id)
+        return self._built(self.discover(api_id))
+
+    def rebuild_functions(self, api: DeployedApi, arns: Iterable[str]) -> BuiltApi:
+        """`api` with the functions `arns` described again, the rest as it is (a hot reload:
+        only their code changed, so routes and authorizers need no second look)."""
+        lambda_client = local_client("lambda", self.endpoint_url)
+        functions = dict(api.functions)
+        for arn in set(arns) & set(functions):
+            functions[arn] = describe_function(lambda_client, arn, self.code_root)
+        return self._built(replace(api, functions=functions))
+
+    def _built(self, api: DeployedApi) -> BuiltApi:
         built = BuiltApi(ServedApi(api, {}, {}))
         authorizers = self._build_authorizers(api, built)
         runners = self._build_runners(api, built)

@@ -143,7 +143,8 @@ def _download_code(location: str) -> bytes:
     return response.content
 
 
-def _function(client: Any, arn: str, code_root: Path) -> FunctionSpec:
+def describe_function(client: Any, arn: str, code_root: Path) -> FunctionSpec:
+    """One deployed function's spec, its code unpacked under code_root (once per version)."""
     described = client.get_function(FunctionName=arn)
     config = described["Configuration"]
     location = described["Code"]["Location"]
@@ -170,7 +171,7 @@ def discover_api(
         if route.authorization_type == "JWT" and route.authorizer_id not in authorizers:
             raise DiscoveryError(f"route {route.route_key} names an unknown authorizer")
         if route.function_arn not in functions:
-            spec = _function(lambda_client, route.function_arn, code_root)
+            spec = describe_function(lambda_client, route.function_arn, code_root)
             functions[route.function_arn] = spec
     return DeployedApi(
         api_id=api_id,

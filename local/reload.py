@@ -18,6 +18,7 @@ so a restart of an unchanged app deploys nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import textwrap
 import threading
@@ -33,8 +34,10 @@ from local.gateway.app import DataPlane
 from local.gateway.build import BuiltApi, ServedApiBuilder
 from local.gateway.discovery import DeployedApi, DiscoveryError
 from local.hotswap import CodeAsset, CodeAssets, Hotswapped, hotswap
+from local.options import RunOptions
 from local.runtime.functions import same_code
 from local.state import RunDir
+from stacks.config import context_from_pairs, stage_and_auth
 from tools.outputs import StageOutputs
 
 
@@ -42,6 +45,7 @@ class ReloadableRun(Protocol):
     """What a reload needs of the run (local.run.LocalRun)."""
 
     lock: threading.Lock
+    options: RunOptions
     plane: DataPlane | None
     builder: ServedApiBuilder | None
     deployment: Deployment | None
@@ -139,8 +143,31 @@ class Reloader:
         hot = self._hot_assets(changed)
         if hot is not None:
             self.hot_reload(hot, fingerprint, started)
-        else:
+        elif self._same_stage_and_provider():
             self.redeploy(changed, started)
+
+    def _same_stage_and_provider(self) -> bool:
+        """A run serves one stage with one issuer (a stand-in issuer is started for it, the
+        hosted UI for a pool): a cdk.json whose context switches either needs a restart."""
+        options = self.run.options
+        try:
+            saved = json.loads((self.app.root / "cdk.json").read_text()).get("context") or {}
+            context = dict(saved) | context_from_pairs(options.context)
+            stage, auth = stage_and_auth(context.get)
+        except (OSError, ValueError, AttributeError) as problem:  # ConfigError is a ValueError
+            print(f"  ! cdk.json's context is not usable: {problem}", flush=True)
+            self.app_edit_pending = True
+            return False
+        if (stage.value, auth.value) == (options.stage, options.auth):
+            return True
+        print(
+            f"  ! cdk.json's context now says stage={stage.value} auth={auth.value}; this run "
+            f"serves stage={options.stage} auth={options.auth}: restart `make local` to switch "
+            "(still serving the last deployment)",
+            flush=True,
+        )
+        self.app_edit_pending = True
+        return False
 
     def _hot_assets(self, changed: set[Path]) -> list[CodeAsset] | None:
         """The code assets a hot reload updates, or None when the change needs a deploy."""

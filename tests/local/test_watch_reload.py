@@ -433,3 +433,24 @@ def test_a_saved_pool_trigger_shapes_the_next_sign_in_without_a_deploy(
         )
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims.get("reloaded") == "trigger-1"
+
+
+def test_a_context_that_switches_the_issuer_asks_for_a_restart_and_deploys_nothing(
+    watched: WatchedRun,
+) -> None:
+    """GIVEN cdk.json's context switched from auth=cognito to auth=auth0 while the run serves
+    WHEN saved THEN the run says a restart switches it and deploys nothing (it serves one issuer
+    with what it started for it); WHEN put back THEN it says the app is back."""
+
+    def to_auth0(source: str) -> str:
+        edited = source.replace('"auth": "cognito"', '"auth": "auth0"', 1)
+        assert edited != source, "cdk.json changed: update this test's edit"
+        return edited
+
+    with watched.edited(Path("cdk.json"), to_auth0) as since:
+        log = watched.wait_for(r"^  ! cdk.json's context now says stage=dev auth=auth0", since)
+        assert "restart `make local` to switch" in log
+        assert "redeploying" not in log
+        assert watched.get(PROFILE, **watched.bearer).status_code == 200
+        since = watched.mark()
+    watched.wait_for(r"^  = the app is back to what serves", since)

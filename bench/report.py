@@ -380,12 +380,14 @@ def _reload_phase_rows(data: dict[str, Any]) -> list[str]:
         "Where those seconds go (medians), split by the files the run's deploy writes: "
         "`cdk.out/manifest.json` when the app has written its cloud assembly; then CDK's "
         "built-in CloudFormation validation (it runs after the assembly is written, in the "
-        "app's process), the app's and the CLI's exit and `cdk deploy` (its own printed "
-        "`Total time` in the next column) until `outputs.json`; then the run reads the new "
-        "API, starts its workers and swaps it in:",
+        "app's process), the app's and the CLI's exit and `cdk deploy` until `outputs.json`; "
+        "then the run reads the new API, starts its workers and swaps it in. The CLI's own "
+        "printed `Total time` is beside them: a redeploy is one `cdk deploy` that synthesizes "
+        "too, so its count spans both; the restart's `cdk deploy` deploys a synthesized "
+        "assembly, so its count is the deploy's alone:",
         "",
         "| change | save to assembly written s | assembly to `outputs.json` s "
-        "| of it, the deploy CLI's `Total time` s | to the first answer s | total s |",
+        "| the deploy CLI's `Total time` s | to the first answer s | total s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     parts = ("synth", "deploy", "serve")

@@ -40,6 +40,7 @@ import pytest
 from local.deploy import app_fingerprint
 from local.emulator.caller.issuers import KEY_FILE_NAME
 from local.launcher import STOPPED_LINE, LocalUp, start_local_up
+from local.options import RunOptions
 from local.state import RunDir, RunState
 from tests.conftest import ROOT, SHARED_FIXTURE_GROUPS
 from tools.outputs import StageOutputs
@@ -184,7 +185,16 @@ class SavedStates:
                 self.deployed.append(key)
                 return run
         # The demo page's URL is a callback URL of the deployed app: the same port, or `local
-        # up` rightly sees a changed app (and deploys it as an update).
+        # up` rightly sees a changed app (and deploys it as an update). A run of a copy leaves
+        # that port to the run of the app itself (which may be starting on another worker) and
+        # names the saved callback URL instead: the same app, nothing deployed; its own demo
+        # page is then not a registered callback.
+        if app_dir is not None:
+            callback = RunOptions(demo_port=demo_port).deploy_context()[-1]
+            relaunch = partial(launch, extra_args=[*args, "-c", callback])
+            started = relaunch(state_dir, log)
+            self.restored.append(key)
+            return LocalRun(**vars(started))
         free = port_is_free(demo_port)
         started = launch(state_dir, log, demo_port=demo_port if free else None)
         self.restored.append(key)

@@ -28,6 +28,7 @@ import pytest
 
 from local.launcher import copy_app, start_local_up
 from local.runtime.client import local_client
+from stacks.contract import TUTORIAL_CALLBACK_URL
 from tests.conftest import ROOT
 from tests.local.conftest import local_cli
 from tests.local.runs import LocalRun, SavedStates, deploy_environment, stop_cleanly
@@ -98,7 +99,7 @@ class WatchedRun:
             "client_id": outputs.client_id or "",
             "response_type": "token",
             "scope": "openid",
-            "redirect_uri": self.run.demo_url,
+            "redirect_uri": TUTORIAL_CALLBACK_URL,  # registered whatever the run's demo port
         }
         page = httpx.get(f"{self.run.auth_url}/signup", params=query, timeout=10)
         assert page.status_code == 200, page.text[:500]
@@ -377,11 +378,14 @@ def test_a_restart_after_a_hot_reload_serves_the_same_code_and_deploys_nothing(
     with watched.edited(GET_PROFILE, with_marker("kept-after-restart")) as since:
         watched.wait_for(r"^  reloaded in", since)
         run = watched.run
+        args = [str(a) for a in run.process.args]  # type: ignore[union-attr]
+        context = [arg for i, arg in enumerate(args) if i and args[i - 1] == "-c"]
         stop_cleanly(run)
         log_path = run.log_path.with_name("restarted.log")
         restarted = start_local_up(
             run.state_dir,
             log_path,
+            extra_args=[arg for pair in context for arg in ("-c", pair)],  # as it was started
             env=deploy_environment(),
             demo_port=run.demo_port,
             app_dir=watched.app,

@@ -21,12 +21,13 @@ from pathlib import Path, PurePosixPath
 
 from wcmatch import glob
 
+from local.state import ROOT  # this product: its pinned CDK CLI
+
 # What the CDK CLI's watch leaves out whatever cdk.json says: its own output, hidden files and
 # folders, node_modules (aws-cdk's `cdk watch`: `ignored` defaults).
 _ALWAYS_EXCLUDED = ("cdk.out/**", "**/.*", "**/.*/**", "**/node_modules/**")
 _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB
 CONTEXT_FILES = ("cdk.json", "cdk.context.json")
-TOOL_ROOT = Path(__file__).resolve().parent.parent  # this product: its pinned CDK CLI
 
 
 class AppFilesError(ValueError):
@@ -131,7 +132,7 @@ class AppFiles:
             digest.update(f"{relative}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         versions = [metadata.version(name) for name in ("aws-cdk-lib", "constructs")]
-        cli = TOOL_ROOT / "node_modules" / "aws-cdk" / "package.json"
+        cli = ROOT / "node_modules" / "aws-cdk" / "package.json"
         versions.append(json.loads(cli.read_text())["version"] if cli.is_file() else "?")
         digest.update(json.dumps({"context": list(context), "versions": versions}).encode())
         return digest.hexdigest()

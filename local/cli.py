@@ -16,7 +16,6 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local import commands
-from local.app_files import TOOL_ROOT
 from local.deploy import DeployError
 from local.emulator.caller import EmulatorError
 from local.emulator.caller.issuers import IssuerError
@@ -25,7 +24,7 @@ from local.gateway.discovery import DiscoveryError
 from local.options import RunOptions
 from local.run import UsageError, up
 from local.runtime.credentials import CredentialsError
-from local.state import StateError
+from local.state import ROOT, StateError
 from stacks.config import ConfigError, context_from_pairs, stage_and_auth
 from stacks.contract import DEMO_PORT
 from tools.outputs import OutputsError
@@ -99,7 +98,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     run.add_argument(
         "--app-dir",
         type=_app_dir,
-        default=TOOL_ROOT,
+        default=ROOT,
         help="the CDK app's folder (its cdk.json): this checkout by default",
     )
     commands.add_parser("smoke", help="smoke-test the running `make local` (tools.smoke)")

@@ -26,11 +26,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.app_files import TOOL_ROOT, AppFiles
+from local.app_files import AppFiles
 from local.emulator.caller.verify import DeployedStack, inspect_deployment
 from local.runtime.client import LOCAL_ACCOUNT, LOCAL_REGION, local_aws_environment, local_client
+from local.state import ROOT
 
-ROOT = TOOL_ROOT
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 

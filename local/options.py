@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.app_files import TOOL_ROOT
+from local.state import ROOT
 from stacks.config import context_from_pairs
 from stacks.contract import TUTORIAL_CALLBACK_URL
 
@@ -52,7 +52,7 @@ class RunOptions(LocalUrls):
     context: tuple[str, ...] = ()
     stage: str = "dev"
     auth: str = "cognito"
-    app_dir: Path = TOOL_ROOT
+    app_dir: Path = ROOT
 
     def deploy_context(self) -> list[str]:
         """The deploy's context: unless callbackUrls is given, the demo page's URL (and the

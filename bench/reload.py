@@ -8,8 +8,8 @@ new code, while one client polls the route back to back (one keep-alive connecti
   code goes to the local endpoint with UpdateFunctionCode, workers replaced, no deploy);
 - route: a new handler file and ApiStack with a route to it, GET /user/settings<n>, saved one
   after the other (a redeploy with the CDK CLI): from the stack's save to the first 200;
-  and the route taken out again: to the first 404 (each sample a route of its own: see
-  add_settings_route);
+  and the route taken out again: to the first 404 (each sample a route of its own, with a
+  logical id no earlier sample used; local.launcher.with_route);
 - restart: what watching replaces. A run that does not watch (`--no-watch`, as before), the
   handler saved, Ctrl-C, `local up` again on the edited app (a changed app: a real
   `cdk deploy`), to the first answer with the new code.
@@ -65,7 +65,7 @@ from bench.gateway_peer import (
     tree_cpu_seconds,
 )
 from bench.issuer import AUDIENCE, StaticIssuer
-from local.launcher import LocalUp, copy_app, start_local_up
+from local.launcher import ROUTE_HANDLER, LocalUp, copy_app, start_local_up, with_route
 from tools.load import LabelledToken, LoadSpec
 from tools.ports import free_port
 
@@ -155,36 +155,6 @@ def echo_with_marker(source: str, marker: str) -> str:
     if edited == source:
         raise RuntimeError("echo_handler.py no longer answers as this benchmark expects")
     return edited
-
-
-def add_settings_route(source: str, number: int) -> str:
-    """ApiStack with one more route, GET /user/settings<number>, its own function behind the
-    authorizer (as a developer would add it). Each sample adds a route of its own: moto 5.2.5
-    does not create a resource whose logical id an earlier update of the stack removed
-    (`ResourceMap.update` deletes it but keeps it in `_parsed_resources`), so adding the same
-    route a second time fails the run's deploy check."""
-    anchor = "        self.profiles_function: lambda_.Function | None = None\n"
-    if anchor not in source:
-        raise RuntimeError("api_stack.py changed: update this benchmark's edit")
-    route = (
-        f"        self.settings_function = self._route(\n"
-        f'            apigw.HttpMethod.GET, "{SETTINGS}{number}", "GetSettings{number}",\n'
-        f'            "settings{number}", read_scopes,\n'
-        f'            integration_id="GetSettings{number}Integration",\n'
-        "        )\n"
-    )
-    return source.replace(anchor, route + anchor)
-
-
-SETTINGS_CODE = '''"""GET /user/settings: the caller's settings (a route added while it runs)."""
-
-import json
-
-
-def handler(event, context):
-    sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
-    return {"statusCode": 200, "body": json.dumps({"sub": sub, "settings": {}})}
-'''
 
 
 # --- polling ---------------------------------------------------------------------------------
@@ -425,9 +395,12 @@ def _route_sample(watched: WatchedApp, original_stack: str) -> float:
     since = watched.mark()
     with added.running():
         added.settle_on_old()
-        (watched.app / handler).write_text(SETTINGS_CODE)
+        (watched.app / handler).write_text(ROUTE_HANDLER)
         saved, saved_at = time.perf_counter(), time.time()
-        (watched.app / API_STACK).write_text(add_settings_route(original_stack, watched.routes))
+        routed = with_route(
+            original_stack, path, f"GetSettings{watched.routes}", f"settings{watched.routes}"
+        )
+        (watched.app / API_STACK).write_text(routed)
         answered = added.first_new(watched.run)
     line = _wait_for_line(watched.run, REDEPLOYED, since, ANSWER_TIMEOUT)
     if f"+ GET {path}" not in line:

@@ -72,6 +72,34 @@ def copy_app(target: Path) -> Path:
     return target
 
 
+# What a developer adds while `make local` runs, for the tests and the benchmark that edit a
+# copy: one more GET route to a function of its own, behind the authorizer.
+_ROUTE_ANCHOR = "        self.profiles_function: lambda_.Function | None = None\n"
+ROUTE_HANDLER = '''"""GET /user/settings: the caller's settings (a route added while it runs)."""
+
+import json
+
+
+def handler(event, context):
+    sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+    return {"statusCode": 200, "body": json.dumps({"sub": sub, "settings": {}})}
+'''
+
+
+def with_route(api_stack: str, path: str, name: str, module: str) -> str:
+    """stacks/api_stack.py's source with `GET path` to a new function `name` whose handler is
+    `profile_api.<module>.handler` (ROUTE_HANDLER saved as lambdas/profile_api/<module>.py)."""
+    if _ROUTE_ANCHOR not in api_stack:
+        raise ValueError("stacks/api_stack.py changed: update local.launcher.with_route's anchor")
+    route = (
+        f"        self.{module}_function = self._route(\n"
+        f'            apigw.HttpMethod.GET, "{path}", "{name}", "{module}", read_scopes,\n'
+        f'            integration_id="{name}Integration",\n'
+        "        )\n"
+    )
+    return api_stack.replace(_ROUTE_ANCHOR, route + _ROUTE_ANCHOR)
+
+
 def start_local_up(
     state_dir: Path,
     log_path: Path,

@@ -26,7 +26,7 @@ import httpx
 import jwt
 import pytest
 
-from local.launcher import copy_app, start_local_up
+from local.launcher import ROUTE_HANDLER, copy_app, start_local_up, with_route
 from local.runtime.client import local_client
 from stacks.contract import TUTORIAL_CALLBACK_URL
 from tests.conftest import ROOT
@@ -228,31 +228,6 @@ def test_a_handler_that_no_longer_imports_answers_500_and_the_next_good_save_rec
     assert recovered.status_code == 200, recovered.text
 
 
-def add_settings_route(source: str) -> str:
-    """ApiStack with one more route, GET /user/settings, its own function behind the
-    authorizer (as a developer would add it)."""
-    anchor = "        self.profiles_function: lambda_.Function | None = None\n"
-    assert anchor in source, "api_stack.py changed: update this test's edit"
-    route = (
-        "        self.settings_function = self._route(\n"
-        f'            apigw.HttpMethod.GET, "{SETTINGS}", "GetSettings", "settings", read_scopes,\n'
-        '            integration_id="GetSettingsIntegration",\n'
-        "        )\n"
-    )
-    return source.replace(anchor, route + anchor)
-
-
-SETTINGS_CODE = '''"""GET /user/settings: the caller's settings (a route added while it runs)."""
-
-import json
-
-
-def handler(event, context):
-    sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
-    return {"statusCode": 200, "body": json.dumps({"sub": sub, "settings": {}})}
-'''
-
-
 AUTH_STACK = Path("stacks/auth_stack.py")
 
 
@@ -270,11 +245,13 @@ def test_a_route_added_to_the_stack_is_deployed_behind_the_authorizer_and_remove
     authorizer (401 without a token, 200 with one) and the hosted UI asks for the new policy;
     WHEN both are put back THEN the route answers 404 and the policy is the old one."""
     assert watched.get(SETTINGS, **watched.bearer).status_code == 404
-    watched.save(SETTINGS_HANDLER, SETTINGS_CODE)
+    watched.save(SETTINGS_HANDLER, ROUTE_HANDLER)
     originals = {p: (watched.app / p).read_text() for p in (API_STACK, AUTH_STACK)}
     try:
         since = watched.mark()
-        (watched.app / API_STACK).write_text(add_settings_route(originals[API_STACK]))
+        (watched.app / API_STACK).write_text(
+            with_route(originals[API_STACK], SETTINGS, "GetSettings", "settings")
+        )
         (watched.app / AUTH_STACK).write_text(longer_passwords(originals[AUTH_STACK]))
         log = watched.wait_for(r"^  redeployed in [\d.]+ s: .*\+ GET /user/settings", since, 90)
         assert len(re.findall(r"^  redeployed in", log, re.M)) == 1, "two saves: one redeploy"

@@ -110,6 +110,16 @@ def _relative(paths: Iterable[Path], root: Path) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
+def report_broken(built: BuiltApi, assets: CodeAssets) -> None:
+    """One line per function whose code does not load, naming the app file it came from."""
+    for name, (spec, error) in built.broken.items():
+        owner = next(
+            (a for a in assets.assets if any(f.arn == spec.arn for f in a.functions)), None
+        )
+        source = None if owner is None else owner.source
+        console.broken_function(display_name(name), spec, error, source, assets.app.root)
+
+
 class Reloader:
     """Turns a batch of changed app files into a hot reload or a redeploy of `run`."""
 
@@ -200,7 +210,7 @@ class Reloader:
             arns = [fn.arn for hot in swapped for fn in hot.functions]
             built = run.builder.rebuild_functions(run.plane.api, arns)
             self.swap(built)
-            self._report_broken(built)
+            report_broken(built, self.assets)
         run.record_fingerprint(fingerprint)
         elapsed = time.perf_counter() - started
         summary = ", ".join(lines) if lines else "no change to any function's package"
@@ -228,7 +238,7 @@ class Reloader:
         pool_changed = run.serve_browser_flow()
         run.write_state()
         self.assets = self._scan(self.assets)
-        self._report_broken(built)
+        report_broken(built, self.assets)
         lines = api_changes(before, built.served.api)
         lines += ["~ hosted UI and demo page (the user pool changed)"] if pool_changed else []
         lines = lines or ["no change to the API's routes, functions or user pool"]
@@ -253,19 +263,6 @@ class Reloader:
             self.app_edit_pending = True
             print(f"  ! the deployed API cannot be served: {problem}", flush=True)
             return None
-
-    def _report_broken(self, built: BuiltApi) -> None:
-        for name, (spec, error) in built.broken.items():
-            owner = next(
-                (
-                    a
-                    for a in self.assets.assets
-                    if a.functions and any(f.arn == spec.arn for f in a.functions)
-                ),
-                None,
-            )
-            source = None if owner is None else owner.source
-            console.broken_function(display_name(name), spec, error, source, self.app.root)
 
     def swap(self, built: BuiltApi) -> None:
         """Serve the built API from the next request on; retire what it replaced once the

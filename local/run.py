@@ -21,6 +21,7 @@ from typing import Any
 import uvicorn
 
 from local import console
+from local.app_files import AppFiles
 from local.deploy import Deployment, deploy_app
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.issuers import StandInIssuer
@@ -28,14 +29,15 @@ from local.emulator.caller.token_shapes import Provider
 from local.emulator.caller.verify import DeployedStack
 from local.emulator.wire import HOSTED_UI_METADATA
 from local.gateway.app import DataPlane, server_config
-from local.gateway.build import ServedApiBuilder
+from local.gateway.build import ServedApiBuilder, data_plane
 from local.hosted_ui import build_hosted_ui
 from local.hosted_ui.client_credentials import client_credentials_grant
+from local.hotswap import CodeAssets
 from local.launcher import READY_LINE, STOPPED_LINE
 from local.options import RunOptions
 from local.pool_notices import PoolNotices
 from local.private_files import secure_tree
-from local.reload import Reloader
+from local.reload import Reloader, report_broken
 from local.runtime.client import local_client
 from local.serving import ServeError, serve_in_thread
 from local.state import RunDir, RunState
@@ -202,15 +204,10 @@ class LocalRun:
         )
         self.stack.callback(self.builder.close)
         built = self.builder.build(self.outputs.api_id)
-        for name, (spec, error) in built.broken.items():
-            console.broken_function(name, spec, error, None, self.options.app_dir)
-        served = built.served
-        self.plane = DataPlane(
-            api=served.api,
-            authorizers=served.authorizers,
-            runners=served.runners,
-            log_requests=not self.options.quiet,
-        )
+        if built.broken:  # which app files they come from: known from what the endpoint holds
+            app = AppFiles.load(self.options.app_dir)
+            report_broken(built, CodeAssets.scan(app, self.endpoint_url, self.run_dir.functions))
+        self.plane = data_plane(built.served, log_requests=not self.options.quiet)
         console.done(started)
         self.serve_browser_flow()
         secure_tree(self.run_dir.root)  # the CDK CLI copies assets with their source's mode

@@ -192,12 +192,14 @@ def build_data_plane(
         jwks_uri=jwks_uri,
         discovery_urls=discovery_urls,
     )
-    built = builder.build(api_id)
-    served = built.served
-    plane = DataPlane(
+    return data_plane(builder.build(api_id).served, log_requests=log_requests), [builder]
+
+
+def data_plane(served: ServedApi, *, log_requests: bool = True) -> DataPlane:
+    """The ASGI app serving what a builder assembled."""
+    return DataPlane(
         api=served.api,
         authorizers=served.authorizers,
         runners=served.runners,
         log_requests=log_requests,
     )
-    return plane, [builder]

@@ -16,6 +16,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local import commands
+from local.app_files import AppFiles, AppFilesError
 from local.deploy import DeployError
 from local.emulator.caller import EmulatorError
 from local.emulator.caller.issuers import IssuerError
@@ -59,6 +60,10 @@ def _app_dir(text: str) -> Path:
     folder = Path(text).expanduser().resolve()
     if not (folder / "cdk.json").is_file():
         raise argparse.ArgumentTypeError(f"{text} holds no cdk.json: it is not a CDK app's folder")
+    try:
+        AppFiles.load(folder)  # its watch globs are read at every start and save
+    except AppFilesError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
     return folder
 
 
@@ -163,7 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "up":
             return up(options)
         return dispatch[args.command](args)
-    except (UsageError, TokenError, StateError, IssuerError, CredentialsError) as problem:
+    except (
+        UsageError,
+        TokenError,
+        StateError,
+        IssuerError,
+        CredentialsError,
+        AppFilesError,
+    ) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     except (EmulatorError, DeployError, DiscoveryError, OutputsError, OutboxError) as problem:

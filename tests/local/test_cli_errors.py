@@ -94,6 +94,17 @@ def test_an_app_dir_without_cdk_json_is_refused(tmp_path: Path) -> None:
     assert "Starting" not in result.stdout
 
 
+def test_an_app_dir_whose_cdk_json_is_not_json_is_refused(tmp_path: Path) -> None:
+    """GIVEN --app-dir naming a folder whose cdk.json is not JSON WHEN `local up` starts THEN
+    exit 2 with one line naming the file, no traceback, before anything is started."""
+    (tmp_path / "cdk.json").write_text("{not json")
+    result = _run(["up", "--app-dir", str(tmp_path), "--port", str(free_port())], tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'cdk.json'} is not readable JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Starting" not in result.stdout
+
+
 def test_watching_is_on_by_default_and_no_watch_turns_it_off() -> None:
     """GIVEN `local up`'s options WHEN parsed THEN it watches unless --no-watch (WATCH=0 in
     the Makefile) is given."""

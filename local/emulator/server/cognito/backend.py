@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from moto.cognitoidp.models import (
@@ -37,17 +38,29 @@ from .models import all_pools, backend_of
 log = logging.getLogger("local.emulator.server.cognito")
 
 
-def _user(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str
-) -> CognitoIdpUser:
-    """The user a code operation names; an unknown one answers as a wrong code would when the
-    client prevents user-existence errors."""
-    user = moto_seam.get_user(pool, username)
-    if user is None:
-        if client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
-            raise CodeMismatchError()
-        raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
-    return user
+@dataclass(frozen=True)
+class UserCall:
+    """A public operation that names a user through an app client (SignUp, the codes)."""
+
+    pool: CognitoIdpUserPool
+    client: CognitoIdpUserPoolClient
+    username: str
+    secret_hash: Any
+
+    def named_user(self) -> CognitoIdpUser | None:
+        """The named user (None: unknown), once the client's SECRET_HASH checks out."""
+        sign_in.check_secret(self.client, self.username, self.secret_hash)
+        return moto_seam.get_user(self.pool, self.username)
+
+    def code_user(self) -> CognitoIdpUser:
+        """The user a code operation names; an unknown one answers as a wrong code would when
+        the client prevents user-existence errors."""
+        user = self.named_user()
+        if user is None:
+            if existence.prevents(self.client):
+                raise CodeMismatchError()
+            raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
+        return user
 
 
 # --- sign-in -------------------------------------------------------------------------------
@@ -125,17 +138,11 @@ def tokens_from_refresh_token(
 # --- sign-up and codes ---------------------------------------------------------------------
 
 
-def sign_up(
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    username: str,
-    new_password: str,
-    attributes: list[dict[str, str]],
-    secret_hash: Any,
-) -> dict[str, Any]:
+def sign_up(call: UserCall, new_password: str, attributes: list[dict[str, str]]) -> dict[str, Any]:
     """SignUp: the user, and its confirmation code in the outbox when the pool sends one."""
-    sign_in.check_secret(client, username, secret_hash)
-    user, details = backend_of(pool).sign_up(client.id, username, new_password, attributes)
+    pool, client = call.pool, call.client
+    sign_in.check_secret(client, call.username, call.secret_hash)
+    user, details = backend_of(pool).sign_up(client.id, call.username, new_password, attributes)
     response: dict[str, Any] = {
         "UserConfirmed": user.status == UserStatus.CONFIRMED,
         "UserSub": user.id,
@@ -146,17 +153,15 @@ def sign_up(
     return response
 
 
-def resend_confirmation_code(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str, secret_hash: Any
-) -> dict[str, Any]:
+def resend_confirmation_code(call: UserCall) -> dict[str, Any]:
     """ResendConfirmationCode (a simulated delivery for an unknown user, as Cognito's)."""
-    sign_in.check_secret(client, username, secret_hash)
-    user = moto_seam.get_user(pool, username)
-    if user is None and existence.prevents(client):
+    pool, user = call.pool, call.named_user()
+    if user is None and existence.prevents(call.client):
         auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
         medium = "EMAIL" if "email" in auto_verified or not auto_verified else "SMS"
-        return {"CodeDeliveryDetails": existence.masked(pool, None, username, medium)}
-    user = _user(pool, client, username)
+        return {"CodeDeliveryDetails": existence.masked(pool, None, call.username, medium)}
+    if user is None:
+        raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
     if user.status is not UserStatus.UNCONFIRMED:
         raise InvalidParameterError("User is already confirmed.")
     details = codes.sign_up_delivery(pool, user)
@@ -166,51 +171,34 @@ def resend_confirmation_code(
     return {"CodeDeliveryDetails": details}
 
 
-def confirm_sign_up(
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    username: str,
-    code: str,
-    secret_hash: Any,
-) -> None:
+def confirm_sign_up(call: UserCall, code: str) -> None:
     """ConfirmSignUp: the right code confirms the user (and the address it went to)."""
-    sign_in.check_secret(client, username, secret_hash)
-    user = _user(pool, client, username)
+    user = call.code_user()
     if user.status is UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
-    codes.check(pool, user, codes.SIGN_UP, code)
+    codes.check(call.pool, user, codes.SIGN_UP, code)
     user.status = UserStatus.CONFIRMED
-    if "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []) and (
+    if "email" in (call.pool.extended_config.get("AutoVerifiedAttributes") or []) and (
         "email" in user.attribute_lookup
     ):  # the code went to the e-mail address: confirming it verifies the address
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
 
 
-def forgot_password(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str, secret_hash: Any
-) -> dict[str, Any]:
+def forgot_password(call: UserCall) -> dict[str, Any]:
     """ForgotPassword: a code to the outbox (simulated for an unknown user when prevented)."""
-    sign_in.check_secret(client, username, secret_hash)
-    user = moto_seam.get_user(pool, username)
-    if user is None and not existence.prevents(client):
+    user = call.named_user()
+    if user is None and not existence.prevents(call.client):
         raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
-    details = existence.delivery(pool, user, username)  # simulated for an unknown user
+    details = existence.delivery(call.pool, user, call.username)  # simulated if unknown
     if user is not None:
-        codes.send(pool, user, codes.FORGOT_PASSWORD, "forgot_password")
+        codes.send(call.pool, user, codes.FORGOT_PASSWORD, "forgot_password")
     return {"CodeDeliveryDetails": details}
 
 
-def confirm_forgot_password(
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    username: str,
-    code: str,
-    new_password: str,
-    secret_hash: Any,
-) -> None:
+def confirm_forgot_password(call: UserCall, code: str, new_password: str) -> None:
     """ConfirmForgotPassword: the right code and a password the policy accepts."""
-    sign_in.check_secret(client, username, secret_hash)
-    user = _user(pool, client, username)
+    user = call.code_user()
+    pool = call.pool
     moto_seam.validate_password(backend_of(pool), pool.id, new_password)
     codes.check(pool, user, codes.FORGOT_PASSWORD, code)
     user.password = new_password

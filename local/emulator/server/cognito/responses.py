@@ -117,9 +117,6 @@ class LocalCognitoResponse(CognitoIdpResponse):
         token = self._param("AccessToken", required=False)
         return backend.token_user(token, self._param("Session", required=False))
 
-    def _secret_hash(self) -> Any:
-        return moto_seam.request_param(self, "SecretHash")
-
     # --- sign-in ---------------------------------------------------------------------------
 
     def initiate_auth(self) -> ActionResult:
@@ -168,39 +165,32 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     # --- sign-up and codes -----------------------------------------------------------------
 
-    def sign_up(self) -> ActionResult:
-        pool, client = self._client()
-        username, new_password = self._param("Username"), self._param("Password")
-        attributes = self._attributes_param("UserAttributes", optional=True)
-        return ActionResult(
-            backend.sign_up(pool, client, username, new_password, attributes, self._secret_hash())
-        )
-
-    def resend_confirmation_code(self) -> ActionResult:
+    def _user_call(self) -> backend.UserCall:
         pool, client = self._client()
         username = self._param("Username")
-        return ActionResult(
-            backend.resend_confirmation_code(pool, client, username, self._secret_hash())
-        )
+        return backend.UserCall(pool, client, username, moto_seam.request_param(self, "SecretHash"))
+
+    def sign_up(self) -> ActionResult:
+        call = self._user_call()
+        new_password = self._param("Password")
+        attributes = self._attributes_param("UserAttributes", optional=True)
+        return ActionResult(backend.sign_up(call, new_password, attributes))
+
+    def resend_confirmation_code(self) -> ActionResult:
+        return ActionResult(backend.resend_confirmation_code(self._user_call()))
 
     def confirm_sign_up(self) -> ActionResult:
-        pool, client = self._client()
-        username, code = self._param("Username"), self._param("ConfirmationCode")
-        backend.confirm_sign_up(pool, client, username, code, self._secret_hash())
+        call = self._user_call()
+        backend.confirm_sign_up(call, self._param("ConfirmationCode"))
         return EmptyResult()
 
     def forgot_password(self) -> ActionResult:
-        pool, client = self._client()
-        username = self._param("Username")
-        return ActionResult(backend.forgot_password(pool, client, username, self._secret_hash()))
+        return ActionResult(backend.forgot_password(self._user_call()))
 
     def confirm_forgot_password(self) -> ActionResult:
-        pool, client = self._client()
-        username, code = self._param("Username"), self._param("ConfirmationCode")
-        new_password = self._param("Password")
-        backend.confirm_forgot_password(
-            pool, client, username, code, new_password, self._secret_hash()
-        )
+        call = self._user_call()
+        code, new_password = self._param("ConfirmationCode"), self._param("Password")
+        backend.confirm_forgot_password(call, code, new_password)
         return EmptyResult()
 
     def delete_user(self) -> ActionResult:

@@ -19,6 +19,7 @@ from moto.cognitoidp.responses import CognitoIdpOpenIdConfigurationResponse
 from local.emulator.server import pool_keys
 
 from . import oauth
+from .exceptions import ResourceNotFoundError
 from .models import all_pools, pool_by_id, pool_state
 
 _FILTERS = {"userPoolId": "user_pool_id", "destination": "destination", "kind": "kind"}
@@ -51,8 +52,7 @@ def jwks(request: Any, full_url: str, headers: Any) -> Response:
     pool = pool_by_id(pool_id)
     answer = {"Content-Type": "application/json"}
     if pool is None:
-        message = {"__type": "ResourceNotFoundException", "message": "User pool not found."}
-        return 404, answer, json.dumps(message).encode()
+        return 404, answer, ResourceNotFoundError("User pool not found.").get_body().encode()
     return 200, answer, json.dumps(pool_keys.public_jwks(pool)).encode()
 
 

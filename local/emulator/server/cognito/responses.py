@@ -54,9 +54,8 @@ _ACCESS_TOKEN_OPERATIONS = frozenset(
 
 
 def _error_answer(error: CognitoError) -> tuple[int, dict[str, str], str]:
-    body = json.dumps({"__type": error.error_type, "message": error.message})
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amzn-ErrorType": error.error_type}
-    return error.code, headers, body
+    return error.code, headers, error.get_body()
 
 
 class LocalCognitoResponse(CognitoIdpResponse):

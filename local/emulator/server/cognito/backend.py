@@ -22,7 +22,7 @@ from moto.cognitoidp.models import (
 
 from local.emulator.server import moto_seam
 
-from . import attributes, codes, existence, mfa, password, refresh, sign_in
+from . import attributes, codes, existence, mfa, password, refresh, revocation, sign_in
 from .exceptions import (
     INVALID_SESSION,
     USER_CLIENT_NOT_FOUND,
@@ -133,6 +133,18 @@ def tokens_from_refresh_token(
         raise NotAuthorizedError(f"Unable to verify secret for client {client.id}")
     result = refresh.refresh(pool, client, token, api="get_tokens")
     return {"AuthenticationResult": result["AuthenticationResult"]}
+
+
+def revoke_token(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, token: str, secret: str | None
+) -> None:
+    """RevokeToken: the refresh token's family and the access tokens issued from it."""
+    revocation.revoke_token(pool, client, token, secret)
+
+
+def refuse_dead_access_token(token: Any) -> None:
+    """Before any operation that takes an access token: a revoked or expired one is refused."""
+    revocation.check_access_token(token)
 
 
 # --- sign-up and codes ---------------------------------------------------------------------

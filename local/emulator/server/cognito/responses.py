@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import backend, revocation
+from . import backend
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -159,7 +159,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
     def revoke_token(self) -> ActionResult:
         pool, client = self._client()
         token, secret = self._param("Token"), self._param("ClientSecret", required=False)
-        revocation.revoke_token(pool, client, token, secret)
+        backend.revoke_token(pool, client, token, secret)
         return EmptyResult()
 
     # --- sign-up and codes -----------------------------------------------------------------
@@ -246,7 +246,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
             return _error_answer(SerializationError("The request body must be a JSON object."))
         try:
             if camelcase_to_underscores(operation) in _ACCESS_TOKEN_OPERATIONS:
-                revocation.check_access_token(body.get("AccessToken"))
+                backend.refuse_dead_access_token(body.get("AccessToken"))
             return super().call_action()
         except CognitoError as error:
             return _error_answer(error)

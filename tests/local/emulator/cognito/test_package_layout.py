@@ -57,3 +57,12 @@ def test_given_the_add_on_installed_then_moto_routes_the_pool_through_the_packag
     assert moto_urls.url_paths["{0}/$"] == LocalCognitoResponse.dispatch
     for operation in ("call_action", "initiate_auth", "sign_up", "update_user_attributes"):
         assert getattr(CognitoIdpResponse, operation).__module__.startswith("moto."), operation
+
+
+def test_given_local_cognito_response_then_its_helpers_shadow_nothing_of_moto() -> None:
+    """GIVEN LocalCognitoResponse's own request readers (_param, _client, ...) WHEN compared with
+    moto's CognitoIdpResponse THEN moto has none of those names (a moto upgrade adding one would
+    be silently replaced)."""
+    helpers = [n for n in vars(LocalCognitoResponse) if n.startswith("_") and n[1] != "_"]
+    assert helpers
+    assert [n for n in helpers if hasattr(CognitoIdpResponse, n)] == []

@@ -58,6 +58,15 @@ def _error_answer(error: CognitoError) -> tuple[int, dict[str, str], str]:
     return error.code, headers, error.get_body()
 
 
+def _pool_client(
+    pool: CognitoIdpUserPool | None, client_id: str
+) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+    client = None if pool is None else pool.clients.get(client_id)
+    if pool is None or client is None:
+        raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
+    return pool, client
+
+
 class LocalCognitoResponse(CognitoIdpResponse):
     """moto's cognito-idp request handling, with this package's operations and errors."""
 
@@ -96,21 +105,14 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def _client(self) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
         client_id = self._param("ClientId")
-        pool = pool_of_client(client_id)
-        if pool is None:
-            raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
-        return pool, pool.clients[client_id]
+        return _pool_client(pool_of_client(client_id), client_id)
 
     def _admin_client(self) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
         pool_id = self._param("UserPoolId")
         pool = pool_by_id(pool_id)
         if pool is None:
             raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
-        client_id = self._param("ClientId")
-        client = pool.clients.get(client_id)
-        if client is None:
-            raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
-        return pool, client
+        return _pool_client(pool, self._param("ClientId"))
 
     def _token_user(self) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str | None]:
         token = self._param("AccessToken", required=False)

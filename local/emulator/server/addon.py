@@ -17,18 +17,18 @@ from . import (
     apigwv2_models,
     cfn_patches,
     cognito,
-    cognito_models,
     identity_pools,
     lambda_patches,
     pre_token,
 )
+from .cognito import cloudformation as cognito_cloudformation
 
 _installed = False
 
 
 def added_models() -> tuple[type[CloudFormationModel], ...]:
     """The CloudFormation types this add-on contributes."""
-    return cognito_models.MODELS + apigwv2_models.MODELS
+    return cognito_cloudformation.MODELS + apigwv2_models.MODELS
 
 
 def install() -> None:

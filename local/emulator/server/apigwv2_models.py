@@ -30,8 +30,8 @@ from moto.apigatewayv2.models import (
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.common_models import CloudFormationModel
 from moto.core.common_types import TYPE_RESPONSE
-from moto.moto_api._internal import mock_random
 
+from . import moto_seam
 from ._cfn import CfnChildModel, CfnModel, as_bool, camel_keys, pick
 
 ItemT = TypeVar("ItemT")
@@ -324,7 +324,7 @@ def _domain_configurations(props: dict[str, Any], region_name: str) -> list[dict
         configuration.setdefault("endpointType", "REGIONAL")
         configuration["domainNameStatus"] = "AVAILABLE"
         configuration["apiGatewayDomainName"] = (
-            f"d-{mock_random.get_random_string(10, lower_case=True)}"
+            f"d-{moto_seam.random_string(10, lower_case=True)}"
             f".execute-api.{region_name}.amazonaws.com"
         )
         configuration["hostedZoneId"] = _REGIONAL_ZONES.get(region_name, "ZLOCALREGIONAL")

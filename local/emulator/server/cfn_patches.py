@@ -41,6 +41,8 @@ from moto.cloudformation.parsing import OutputMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
 
+from . import moto_seam
+
 logger = logging.getLogger(__name__)
 
 _PATCHED_FLAG = "_local_emulator_patched"
@@ -150,12 +152,12 @@ def create_change_set(
 
 def _record_outputs(backend: CloudFormationBackend, stack: Stack) -> None:
     """Parse the executed template's Outputs and publish its Exports (patch 3)."""
-    stack._parse_template()
+    moto_seam.parse_stack_template(stack)
     stack.description = stack.template_dict.get("Description")
-    stack.output_map = stack._create_output_map()
+    stack.output_map = moto_seam.stack_output_map(stack)
     for name in [n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id]:
         del backend.exports[name]
-    backend._validate_export_uniqueness(stack)
+    moto_seam.validate_export_uniqueness(backend, stack)
     for export in stack.exports:
         backend.exports[export.name] = export
 
@@ -186,7 +188,7 @@ def execute_change_set(
     verb = "CREATE" if change_set.change_set_type == "CREATE" else "UPDATE"
     stack.cross_stack_resources = self.exports
     stack.resource_map.cross_stack_resources = self.exports
-    stack._add_stack_event(f"{verb}_IN_PROGRESS", resource_status_reason="User Initiated")
+    moto_seam.add_stack_event(stack, f"{verb}_IN_PROGRESS", "User Initiated")
     try:
         change_set.apply()
         _fail_on_unanswered_custom_resources(stack)
@@ -201,11 +203,11 @@ def execute_change_set(
         reason = f"{type(error).__name__}: {error}"
         change_set.execution_status = "EXECUTE_FAILED"
         stack.status = f"{verb}_FAILED"
-        stack._add_stack_event(f"{verb}_FAILED", resource_status_reason=reason[:1000])
+        moto_seam.add_stack_event(stack, f"{verb}_FAILED", reason[:1000])
         return
     change_set.execution_status = "EXECUTE_COMPLETE"
     stack.status = f"{verb}_COMPLETE"
-    stack._add_stack_event(f"{verb}_COMPLETE")
+    moto_seam.add_stack_event(stack, f"{verb}_COMPLETE")
     # AWS drops a stack's other change sets once one is executed: they no longer apply.
     for cs_id, cs in list(self.change_sets.items()):
         if cs.stack_id == stack.stack_id and cs is not change_set:
@@ -219,7 +221,7 @@ def _delete_stack_for_good(self: Stack) -> None:
     """Why: moto's resource map is lazy; reading a deleted stack's outputs or resources (the CLI
     polls DescribeStacks during `cdk destroy`) re-created them: a user pool came back."""
     _original_stack_delete(self)
-    self.resource_map._resource_json_map = {}
+    moto_seam.clear_template_resources(self.resource_map)
     self.output_map = OutputMap(self.resource_map, {}, self.stack_id)
 
 
@@ -239,7 +241,7 @@ def _stack_resources(self: Stack) -> list[Any]:
     resource_map = self.resource_map
     conditions = getattr(resource_map, "lazy_condition_map", {})
     listed: list[Any] = []
-    for logical_id, spec in resource_map._resource_json_map.items():
+    for logical_id, spec in moto_seam.template_resources(resource_map).items():
         resource = resource_map[logical_id]
         if resource is not None:
             listed.append(resource)
@@ -282,13 +284,13 @@ def _update_resource_map(
     self: parsing.ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None
 ) -> None:
     """Why: moto keeps a removed resource in `_parsed_resources` (module docstring, 8)."""
-    before = set(self._resource_json_map)
+    before = set(moto_seam.template_resources(self))
     after = set(template.get("Resources", {}))
     for logical_id in after - before:  # added now: whatever an older update left is stale
-        self._parsed_resources.pop(logical_id, None)
+        moto_seam.forget_parsed_resource(self, logical_id)
     _original_update(self, template, parameters)
     for logical_id in before - after:  # removed (and deleted) by this update
-        self._parsed_resources.pop(logical_id, None)
+        moto_seam.forget_parsed_resource(self, logical_id)
 
 
 def _previous_parameter_values(self: Stack) -> dict[str, Any]:
@@ -305,8 +307,8 @@ def _response_describe_change_set(self: CloudFormationResponse) -> ActionResult:
     """Why: moto's handler drops StackName; pass it so the lookup is scoped."""
     change_set = describe_change_set(
         self.cloudformation_backend,
-        change_set_name=self._get_param("ChangeSetName"),
-        stack_name=self._get_param("StackName"),
+        change_set_name=moto_seam.request_param(self, "ChangeSetName"),
+        stack_name=moto_seam.request_param(self, "StackName"),
     )
     return ActionResult(change_set)
 
@@ -315,8 +317,8 @@ def _response_delete_change_set(self: CloudFormationResponse) -> EmptyResult:
     """Why: moto's handler drops StackName; pass it so the lookup is scoped."""
     delete_change_set(
         self.cloudformation_backend,
-        change_set_name=self._get_param("ChangeSetName"),
-        stack_name=self._get_param("StackName"),
+        change_set_name=moto_seam.request_param(self, "ChangeSetName"),
+        stack_name=moto_seam.request_param(self, "StackName"),
     )
     return EmptyResult()
 

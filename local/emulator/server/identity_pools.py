@@ -14,6 +14,8 @@ from typing import Any
 
 from moto.cognitoidentity.responses import CognitoIdentityResponse
 
+from . import moto_seam
+
 log = logging.getLogger("local.emulator.server.identity_pools")
 
 _original_call_action = CognitoIdentityResponse.call_action
@@ -26,7 +28,7 @@ def _json_error(error_type: str, message: str) -> tuple[int, dict[str, str], str
 
 
 def call_action(self: CognitoIdentityResponse) -> Any:
-    operation = self._get_action() or ""
+    operation = moto_seam.operation_name(self)
     try:
         return _original_call_action(self)
     except NotImplementedError:

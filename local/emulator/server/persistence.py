@@ -53,6 +53,8 @@ from local.emulator.wire import CONTROL_PATH, NOTICE_PREFIX, SNAPSHOT_NAME
 # run's side (process.py), which must not import moto.
 from local.private_files import write_private
 
+from . import moto_seam
+
 MAGIC = b"local-aws-state\n"
 FORMAT_VERSION = 1
 
@@ -188,10 +190,8 @@ class Snapshot:
 
 def capture(metadata: dict[str, Any]) -> Snapshot:
     """The live backends (call with requests held off: see RequestGate)."""
-    from moto.core.base_backend import BackendDict
-
     backends: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for backend_dict in list(BackendDict._instances):  # type: ignore[misc]
+    for backend_dict in list(moto_seam.backend_dicts()):
         accounts = {account: dict(regions) for account, regions in backend_dict.items()}
         if any(accounts.values()):
             key = (backend_dict.backend.__module__, backend_dict.service_name)
@@ -241,8 +241,6 @@ def loads(data: bytes) -> Snapshot:
 
 def install(snapshot: Snapshot) -> None:
     """Replace moto's live backends with the snapshot's (all found before any is replaced)."""
-    from moto.core.base_backend import BackendDict
-
     targets = [(_find_backend_dict(*key), accounts) for key, accounts in snapshot.backends.items()]
     for backend_dict, accounts in targets:
         backend_dict.clear()
@@ -250,8 +248,8 @@ def install(snapshot: Snapshot) -> None:
             account_backends = backend_dict[account]  # creates the account's (empty) mapping
             for region, backend in regions.items():
                 dict.__setitem__(account_backends, region, backend)
-        if backend_dict not in BackendDict._instances:  # type: ignore[misc]
-            BackendDict._instances.append(backend_dict)  # type: ignore[misc]
+        if backend_dict not in moto_seam.backend_dicts():
+            moto_seam.backend_dicts().append(backend_dict)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -384,11 +382,7 @@ class StateKeeper:
     @property
     def services(self) -> list[str]:
         """The services whose state was loaded (moto's names: cognito-idp, dynamodb, ...)."""
-        from moto.core.base_backend import BackendDict
-
-        return sorted(
-            {d.service_name for d in BackendDict._instances if any(d.values())}  # type: ignore[misc]
-        )
+        return sorted({d.service_name for d in moto_seam.backend_dicts() if any(d.values())})
 
     def warm_up(self, dispatcher: Any) -> None:
         """Build moto's per-service apps for the loaded services now (each first request would

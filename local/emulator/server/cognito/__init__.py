@@ -1,19 +1,21 @@
 """The local user pool as strict as Cognito: SRP that checks the password, refresh with
 rotation, revocation, confirmation codes with an outbox, TOTP MFA, the client_credentials
-token endpoint, and JSON errors for what it does not implement. Laid out as moto lays a
-service: state (models), request handling (responses, oauth), URL table (urls), one module
-per flow (sign_in, srp, refresh, revocation, codes, mfa, client_credentials). `apply()`
-installs it into moto.
+token endpoint, and JSON errors for what it does not implement.
+
+Laid out as moto lays a service:
+- models.py: the pool's own state, kept on moto's pool objects; cloudformation.py: the
+  CloudFormation types for Cognito;
+- responses.py: request parsing only (LocalCognitoResponse), handing each operation to
+  backend.py, the rules, which call one module per flow: sign_in, srp, password, mfa, codes,
+  attributes, existence, attempts, refresh, revocation, tokens, client_credentials;
+- exceptions.py: one class per Cognito error code;
+- urls.py: the URL table; local_endpoints.py (outbox, JWKS, pool keys, discovery) and
+  oauth.py (token endpoint) serve the routes that are not JSON operations;
+- install.py: `apply()` puts it into moto.
 """
 
 from __future__ import annotations
 
-from . import attributes, responses, tokens, urls
+from .install import apply
 
-
-def apply() -> None:
-    """Install (idempotent); after local.emulator.server.pre_token.apply()."""
-    tokens.apply()
-    responses.apply()
-    attributes.apply()
-    urls.apply()
+__all__ = ["apply"]

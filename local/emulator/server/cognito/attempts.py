@@ -17,7 +17,7 @@ import time
 
 from moto.cognitoidp.models import CognitoIdpUserPool
 
-from .errors import INCORRECT_PASSWORD, CognitoError, not_authorized
+from .exceptions import INCORRECT_PASSWORD, LimitExceededError, NotAuthorizedError
 from .models import pool_state
 
 FREE_FAILURES = 5
@@ -39,7 +39,7 @@ def check_password(pool: CognitoIdpUserPool, username: str, right: bool) -> None
     if count and now - last > FORGET_AFTER_SECONDS:
         count, locked_until = 0, 0.0
     if now < locked_until:
-        raise not_authorized(PASSWORD_ATTEMPTS_EXCEEDED)
+        raise NotAuthorizedError(PASSWORD_ATTEMPTS_EXCEEDED)
     if right:
         failures.pop(username, None)
         return
@@ -48,14 +48,14 @@ def check_password(pool: CognitoIdpUserPool, username: str, right: bool) -> None
         lock = min(FIRST_LOCK_SECONDS * 2 ** (count - FREE_FAILURES), MAX_LOCK_SECONDS)
         locked_until = now + lock
     failures[username] = (count, locked_until, now)
-    raise not_authorized(INCORRECT_PASSWORD)
+    raise NotAuthorizedError(INCORRECT_PASSWORD)
 
 
 def refuse_spent_code(pool: CognitoIdpUserPool, username: str, purpose: str) -> None:
     """LimitExceededException once the user's current code for `purpose` took CODE_TRIES
     wrong tries."""
     if pool_state(pool).code_failures.get((username, purpose), 0) >= CODE_TRIES:
-        raise CognitoError("LimitExceededException", CODE_ATTEMPTS_EXCEEDED)
+        raise LimitExceededError(CODE_ATTEMPTS_EXCEEDED)
 
 
 def wrong_code(pool: CognitoIdpUserPool, username: str, purpose: str) -> None:

@@ -15,12 +15,17 @@ import re
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
-from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.responses import ActionResult, EmptyResult
 
-from . import codes, responses
-from .errors import CognitoError, invalid_parameter, not_authorized
-from .models import pool_by_id, pool_state
+from local.emulator.server import moto_seam
+
+from . import codes
+from .exceptions import (
+    InvalidParameterError,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+    UserNotFoundError,
+)
+from .models import backend_of, pool_by_id, pool_state
 
 _PURPOSES = {"email": codes.VERIFY_EMAIL, "phone_number": codes.VERIFY_PHONE}
 # One address, no spaces, no markup or quoting characters, a dotted domain.
@@ -43,16 +48,6 @@ def _details(name: str, value: str) -> dict[str, str]:
     return {"Destination": "+*******" + value[-4:], "DeliveryMedium": "SMS", "AttributeName": name}
 
 
-def _attributes(self: CognitoIdpResponse) -> list[dict[str, str]]:
-    given = self._get_param("UserAttributes")
-    if not isinstance(given, list) or not all(
-        isinstance(a, dict) and isinstance(a.get("Name"), str) and isinstance(a.get("Value"), str)
-        for a in given
-    ):
-        raise CognitoError("SerializationException", "UserAttributes must be a list of Name/Value")
-    return given
-
-
 def update(
     pool: CognitoIdpUserPool, user: CognitoIdpUser, given: list[dict[str, str]], *, admin: bool
 ) -> list[dict[str, str]]:
@@ -61,20 +56,20 @@ def update(
     for name, problem in _FORMAT_ERRORS.items():
         pattern = _EMAIL if name == "email" else _PHONE
         if name in values and not pattern.fullmatch(values[name]):
-            raise invalid_parameter(problem)
+            raise InvalidParameterError(problem)
     verified_flags = {f"{name}_verified" for name in _PURPOSES}
     if not admin and verified_flags & set(values):
-        raise not_authorized("A client attempted to write unauthorized attribute")
+        raise NotAuthorizedError("A client attempted to write unauthorized attribute")
     settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
     keep_original = set(settings.get("AttributesRequireVerificationBeforeUpdate") or [])
-    backend = responses._backend(pool)
+    pool_backend = backend_of(pool)
     sent, apply = [], dict(values)
     for name, purpose in _PURPOSES.items():
         new = values.get(name)
         if new is None or new == user.attribute_lookup.get(name):
             continue
         if name == "email":
-            backend._verify_email_is_not_used(pool.id, new)
+            moto_seam.verify_email_is_not_used(pool_backend, pool.id, new)
         if admin and values.get(f"{name}_verified") == "true":
             continue  # the admin vouches for it: applied as given, no code
         if name in keep_original and user.attribute_lookup.get(name):
@@ -87,61 +82,38 @@ def update(
     return sent
 
 
-def update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = responses._token_user(self)
-    sent = update(pool, user, _attributes(self), admin=False)
-    return ActionResult({"CodeDeliveryDetailsList": sent})
-
-
-def admin_update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
-    pool = pool_by_id(responses._param(self, "UserPoolId"))
+def admin_user(pool_id: str, username: str) -> tuple[CognitoIdpUserPool, CognitoIdpUser]:
+    """The pool and user an Admin* attribute operation names."""
+    pool = pool_by_id(pool_id)
     if pool is None:
-        raise CognitoError("ResourceNotFoundException", "User pool does not exist.")
-    user = pool._get_user(responses._param(self, "Username"))
+        raise ResourceNotFoundError("User pool does not exist.")
+    user = moto_seam.get_user(pool, username)
     if user is None:
-        raise CognitoError("UserNotFoundException", "User does not exist.")
-    update(pool, user, _attributes(self), admin=True)
-    return EmptyResult()
+        raise UserNotFoundError()
+    return pool, user
 
 
-def get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
-    pool, user, _ = responses._token_user(self)
-    name = responses._param(self, "AttributeName")
+def send_verification_code(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str
+) -> dict[str, str]:
+    """GetUserAttributeVerificationCode: a code to the attribute's (pending) value."""
     purpose = _PURPOSES.get(name)
     pending = pool_state(pool).pending_attributes.get((user.username, name))
     value = pending or user.attribute_lookup.get(name)
     if purpose is None or not value:
-        raise invalid_parameter(f"User has no attribute {name} to verify.")
+        raise InvalidParameterError(f"User has no attribute {name} to verify.")
     codes.send(pool, user, purpose, purpose, to=str(value))
-    return ActionResult({"CodeDeliveryDetails": _details(name, str(value))})
+    return _details(name, str(value))
 
 
-def verify_user_attribute(self: CognitoIdpResponse) -> ActionResult:
+def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str, code: str) -> None:
     """The right code verifies the address it was sent to (a pending one takes effect)."""
-    pool, user, _ = responses._token_user(self)
-    name = responses._param(self, "AttributeName")
-    code = responses._param(self, "Code")
     purpose = _PURPOSES.get(name)
     if purpose is None:
-        raise invalid_parameter(f"Attribute {name} cannot be verified.")
+        raise InvalidParameterError(f"Attribute {name} cannot be verified.")
     codes.check(pool, user, purpose, code)
     update_to: list[dict[str, Any]] = [{"Name": f"{name}_verified", "Value": "true"}]
     pending = pool_state(pool).pending_attributes.pop((user.username, name), None)
     if pending is not None:
         update_to.append({"Name": name, "Value": pending})
     user.update_attributes(update_to)
-    return EmptyResult()
-
-
-HANDLERS = {
-    "update_user_attributes": update_user_attributes,
-    "admin_update_user_attributes": admin_update_user_attributes,
-    "get_user_attribute_verification_code": get_user_attribute_verification_code,
-    "verify_user_attribute": verify_user_attribute,
-}
-
-
-def apply() -> None:
-    """Install the handlers on moto's CognitoIdpResponse (idempotent; after responses)."""
-    for name, handler in HANDLERS.items():
-        setattr(CognitoIdpResponse, name, handler)

@@ -18,7 +18,7 @@ import time
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from . import attempts
-from .errors import CognitoError
+from .exceptions import CodeMismatchError, ExpiredCodeError
 from .models import Code, OutboxMessage, pool_state
 
 log = logging.getLogger("local.emulator.server.cognito")
@@ -91,16 +91,7 @@ def check(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, given: s
     code = state.codes.get((user.username, purpose))
     if code is None or not hmac.compare_digest(code.code.encode(), given.encode()):
         attempts.wrong_code(pool, user.username, purpose)
-        raise CodeMismatchException()
+        raise CodeMismatchError()
     if time.time() > code.expires_at:
-        raise CognitoError(
-            "ExpiredCodeException", "Invalid code provided, please request a code again."
-        )
+        raise ExpiredCodeError()
     del state.codes[(user.username, purpose)]
-
-
-class CodeMismatchException(CognitoError):  # noqa: N818 - Cognito's error code
-    def __init__(
-        self, message: str = "Invalid verification code provided, please try again."
-    ) -> None:
-        super().__init__("CodeMismatchException", message)

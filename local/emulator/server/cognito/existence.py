@@ -18,7 +18,7 @@ import uuid
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from . import srp
-from .errors import not_authorized
+from .exceptions import NotAuthorizedError
 from .models import pool_state
 
 
@@ -55,7 +55,7 @@ def delivery(
     mechanisms = recovery.get("RecoveryMechanisms") or [{"Name": "verified_email", "Priority": 1}]
     chosen = min(mechanisms, key=lambda m: m.get("Priority", 1))["Name"]
     if chosen == "admin_only":
-        raise not_authorized("Contact administrator to reset password.")
+        raise NotAuthorizedError("Contact administrator to reset password.")
     medium = "SMS" if chosen == "verified_phone_number" else "EMAIL"
     return masked(pool, user, username, medium)
 

@@ -18,7 +18,15 @@ from typing import Any
 import pyotp
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
-from .errors import CognitoError, not_authorized
+from local.emulator.server import moto_seam
+
+from .exceptions import (
+    INVALID_SESSION,
+    SESSION_EXPIRED,
+    CodeMismatchError,
+    InvalidParameterError,
+    NotAuthorizedError,
+)
 from .models import pool_state
 
 SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: 3 minutes
@@ -41,7 +49,7 @@ def setup_session_user(pool: CognitoIdpUserPool, session: Any) -> CognitoIdpUser
     """The user of a live MFA_SETUP session; any other session (a SOFTWARE_TOKEN_MFA one,
     which a password alone yields) cannot re-key the user's authenticator."""
     if not isinstance(session, str) or session not in pool_state(pool).setup_sessions:
-        raise not_authorized("Invalid session for the user.")
+        raise NotAuthorizedError(INVALID_SESSION)
     return session_user(pool, session, None)
 
 
@@ -49,16 +57,16 @@ def session_user(pool: CognitoIdpUserPool, session: Any, client_id: str | None) 
     """The user of a live challenge session of this pool (and client, when one is named)."""
     entry = pool_state(pool).mfa_sessions.get(session) if isinstance(session, str) else None
     if entry is None:
-        raise not_authorized("Invalid session for the user.")
+        raise NotAuthorizedError(INVALID_SESSION)
     username, session_client, created = entry
     if time.time() > created + SESSION_SECONDS:
         pool_state(pool).mfa_sessions.pop(session, None)
-        raise not_authorized("Invalid session for the user, session is expired.")
+        raise NotAuthorizedError(SESSION_EXPIRED)
     if client_id is not None and client_id != session_client:
-        raise not_authorized("Invalid session for the user.")
-    user = pool._get_user(username)
+        raise NotAuthorizedError(INVALID_SESSION)
+    user = moto_seam.get_user(pool, username)
     if user is None:
-        raise not_authorized("Invalid session for the user.")
+        raise NotAuthorizedError(INVALID_SESSION)
     return user
 
 
@@ -96,12 +104,11 @@ def accept_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> bo
 
 def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, code: Any) -> None:
     if pool_state(pool).totp_secrets.get(user.username) is None:
-        raise CognitoError(
-            "InvalidParameterException",
+        raise InvalidParameterError(
             "User has not associated a software token (AssociateSoftwareToken).",
         )
     if not accept_code(pool, user, code):
-        raise CognitoError("CodeMismatchException", "Invalid code received for user")
+        raise CodeMismatchError("Invalid code received for user")
     user.token_verified = True
 
 

@@ -14,7 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, cognitoidp_backends
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    cognitoidp_backends,
+)
 
 from . import srp
 
@@ -186,3 +191,9 @@ def pool_by_id(pool_id: object) -> CognitoIdpUserPool | None:
     if not isinstance(pool_id, str):
         return None
     return next((p for p in all_pools() if p.id == pool_id), None)
+
+
+def backend_of(pool: CognitoIdpUserPool) -> CognitoIdpBackend:
+    """moto's backend that holds `pool` (its account and region)."""
+    backend: CognitoIdpBackend = cognitoidp_backends[pool.account_id][pool.region]
+    return backend

@@ -19,8 +19,18 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
+from local.emulator.server import moto_seam
+
 from . import attempts
-from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
+from .exceptions import (
+    INCORRECT_PASSWORD,
+    MISSING_USERNAME,
+    USER_DISABLED,
+    InvalidParameterError,
+    NotAuthorizedError,
+    UserNotConfirmedError,
+    UserNotFoundError,
+)
 from .sign_in import after_password, check_secret, flow_allowed, prevents_existence_errors
 
 PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
@@ -30,9 +40,9 @@ def refuse_unless_allowed(client: CognitoIdpUserPoolClient, flow: str) -> None:
     """Cognito's refusal of a sign-in flow the client's ExplicitAuthFlows leaves out."""
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         if not flow_allowed(client, "ADMIN_USER_PASSWORD_AUTH"):
-            raise invalid_parameter("Auth flow not enabled for this client")
+            raise InvalidParameterError("Auth flow not enabled for this client")
     elif not flow_allowed(client, flow):
-        raise invalid_parameter(f"{flow} flow not enabled for this client")
+        raise InvalidParameterError(f"{flow} flow not enabled for this client")
 
 
 def password_sign_in(
@@ -46,18 +56,18 @@ def password_sign_in(
     refuse_unless_allowed(client, flow)
     username, password = parameters.get("USERNAME"), parameters.get("PASSWORD")
     if not isinstance(username, str) or not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
+        raise InvalidParameterError(MISSING_USERNAME)
     if not isinstance(password, str):
-        raise invalid_parameter("Missing required parameter PASSWORD")
+        raise InvalidParameterError("Missing required parameter PASSWORD")
     check_secret(client, username, parameters.get("SECRET_HASH"))
-    user = pool._get_user(username)
+    user = moto_seam.get_user(pool, username)
     if user is None:
         if prevents_existence_errors(client):
-            raise not_authorized(INCORRECT_PASSWORD)
-        raise CognitoError("UserNotFoundException", "User does not exist.")
+            raise NotAuthorizedError(INCORRECT_PASSWORD)
+        raise UserNotFoundError()
     if not user.enabled:
-        raise not_authorized("User is disabled.")
+        raise NotAuthorizedError(USER_DISABLED)
     attempts.check_password(pool, user.username, user.password == password)  # may lock out
     if user.status is UserStatus.UNCONFIRMED:
-        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+        raise UserNotConfirmedError()
     return after_password(backend, pool, client, user)

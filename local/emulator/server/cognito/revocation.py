@@ -16,7 +16,15 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
-from .errors import ACCESS_REVOKED, CognitoError, not_authorized
+from .exceptions import (
+    ACCESS_REVOKED,
+    NOT_ISSUED_TO_CLIENT,
+    InvalidParameterError,
+    NotAuthorizedError,
+    UnauthorizedError,
+    UnsupportedOperationError,
+    UnsupportedTokenTypeError,
+)
 from .models import all_pools, pool_state
 from .tokens import access_claims, family_of
 
@@ -27,33 +35,30 @@ def revoke_token(
     """Revoke the refresh token's family; a token that is not a live one of ours is already
     unusable, so that is a success too (RFC 7009), unless it belongs to another client."""
     if not isinstance(token, str) or not token:
-        raise CognitoError("InvalidParameterException", "Missing required parameter Token")
+        raise InvalidParameterError("Missing required parameter Token")
     secret_ok = isinstance(secret, str) and hmac.compare_digest(
         secret.encode(), str(client.secret).encode()
     )
     if client.generate_secret and not secret_ok:
-        raise CognitoError(
-            "NotAuthorizedException",
+        raise NotAuthorizedError(
             f"Client {client.id} is configured with a secret: ClientSecret is missing or wrong",
         )
     if client.extended_config.get("EnableTokenRevocation") is False:
-        raise CognitoError(
-            "UnsupportedOperationException", "Token revocation is not enabled for this app client."
-        )
+        raise UnsupportedOperationError("Token revocation is not enabled for this app client.")
     if token.count(".") == 2:  # a JWT: access or ID token
-        raise CognitoError("UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
+        raise UnsupportedTokenTypeError("Only refresh tokens can be revoked.")
     state = pool_state(pool)
     origin = state.refresh_index.get(token)
     family = state.families.get(origin) if origin is not None else None
     if family is None:
         entry = pool.refresh_tokens.get(token)
         if entry is not None and entry[0] != client.id:
-            raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
+            raise UnauthorizedError(NOT_ISSUED_TO_CLIENT)
         if entry is not None:
             pool.refresh_tokens[token] = None
         return
     if family.client_id != client.id:
-        raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
+        raise UnauthorizedError(NOT_ISSUED_TO_CLIENT)
     family.revoked = True
     for refresh_token in [family.current, *family.retired]:
         if refresh_token in pool.refresh_tokens:
@@ -71,7 +76,7 @@ def check_access_token(token: Any) -> None:
             continue
         family = family_of(pool, claims.get("origin_jti"))
         if family is not None and family.revoked:
-            raise not_authorized(ACCESS_REVOKED)
+            raise NotAuthorizedError(ACCESS_REVOKED)
         if int(claims.get("exp", 0)) < time.time():
-            raise not_authorized("Access Token has expired")
+            raise NotAuthorizedError("Access Token has expired")
         return

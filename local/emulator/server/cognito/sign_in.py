@@ -29,8 +29,21 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.utils import check_secret_hash
 
+from local.emulator.server import moto_seam
+
 from . import attempts, existence, mfa, srp
-from .errors import INCORRECT_PASSWORD, CognitoError, invalid_parameter, not_authorized
+from .exceptions import (
+    INCORRECT_PASSWORD,
+    INVALID_SESSION,
+    MISSING_USERNAME,
+    SESSION_EXPIRED,
+    USER_DISABLED,
+    CodeMismatchError,
+    InvalidParameterError,
+    NotAuthorizedError,
+    UserNotConfirmedError,
+    UserNotFoundError,
+)
 from .models import SrpSignIn, pool_state, verifier_for
 
 DEVICE_CHALLENGES = frozenset({"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
@@ -54,7 +67,7 @@ def check_secret(client: CognitoIdpUserPoolClient, username: str, secret_hash: A
         isinstance(secret_hash, str)
         and check_secret_hash(client.secret, client.id, username, secret_hash)
     ):
-        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+        raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
 
 
 prevents_existence_errors = existence.prevents
@@ -65,28 +78,28 @@ def start_srp(
 ) -> dict[str, Any]:
     """The PASSWORD_VERIFIER challenge for USER_SRP_AUTH."""
     if not flow_allowed(client, "USER_SRP_AUTH"):
-        raise invalid_parameter("USER_SRP_AUTH flow not enabled for this client")
+        raise InvalidParameterError("USER_SRP_AUTH flow not enabled for this client")
     username = parameters.get("USERNAME")
     if not isinstance(username, str) or not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
+        raise InvalidParameterError(MISSING_USERNAME)
     try:
         a = srp.parse_srp_a(parameters.get("SRP_A"))
     except srp.SrpError:
-        raise invalid_parameter("SRP_A is not a valid SRP value") from None
+        raise InvalidParameterError("SRP_A is not a valid SRP value") from None
     check_secret(client, username, parameters.get("SECRET_HASH"))
-    user = pool._get_user(username)
+    user = moto_seam.get_user(pool, username)
     if user is None:
         if not prevents_existence_errors(client):
-            raise CognitoError("UserNotFoundException", "User does not exist.")
+            raise UserNotFoundError()
         # A decoy: the same salt and id on every call for this name, refused after the answer.
         user_id = existence.decoy_user_id(pool, username)
         verifier = existence.decoy_verifier(pool, username, user_id)
         known: str | None = None
     else:
         if not user.enabled:
-            raise not_authorized("User is disabled.")
+            raise NotAuthorizedError(USER_DISABLED)
         if user.status is UserStatus.UNCONFIRMED:
-            raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+            raise UserNotConfirmedError()
         user_id = user.username
         verifier = verifier_for(pool, user)
         known = user.username
@@ -145,27 +158,27 @@ def password_verifier(
     """Check the client's proof; tokens, a further challenge, or Cognito's refusal."""
     block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK")
     if not isinstance(block, str) or not block:
-        raise invalid_parameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
+        raise InvalidParameterError("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
     sign_in = pool_state(pool).srp.pop(block, None)  # single use, whatever happens next
     if sign_in is None or sign_in.client_id != client.id:
-        raise not_authorized(INCORRECT_PASSWORD)
+        raise NotAuthorizedError(INCORRECT_PASSWORD)
     if session is not None and not (
         isinstance(session, str) and hmac.compare_digest(session.encode(), sign_in.session.encode())
     ):
-        raise not_authorized("Invalid session for the user.")
+        raise NotAuthorizedError(INVALID_SESSION)
     if time.time() > sign_in.created + _session_seconds(client):
-        raise not_authorized("Invalid session for the user, session is expired.")
+        raise NotAuthorizedError(SESSION_EXPIRED)
     try:
         timestamp = srp.check_timestamp(answers.get("TIMESTAMP"))
     except srp.SrpError:
-        raise invalid_parameter("TIMESTAMP format is invalid") from None
+        raise InvalidParameterError("TIMESTAMP format is invalid") from None
     username = answers.get("USERNAME")
     if not isinstance(username, str) or not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
+        raise InvalidParameterError(MISSING_USERNAME)
     check_secret(client, username, answers.get("SECRET_HASH"))
-    user = pool._get_user(username) if sign_in.username is not None else None
+    user = moto_seam.get_user(pool, username) if sign_in.username is not None else None
     if user is None or user.username != sign_in.username:
-        raise not_authorized(INCORRECT_PASSWORD)
+        raise NotAuthorizedError(INCORRECT_PASSWORD)
     right = _proves_password(pool, user, sign_in, block, timestamp, answers)
     attempts.check_password(pool, user.username, right)  # counts it; may lock out
     return after_password(backend, pool, client, user)
@@ -199,7 +212,7 @@ def after_password(
 ) -> dict[str, Any]:
     """What follows a proven password: a new-password or MFA challenge, or the tokens."""
     if not user.enabled:
-        raise not_authorized("User is disabled.")
+        raise NotAuthorizedError(USER_DISABLED)
     if user.status in (UserStatus.FORCE_CHANGE_PASSWORD, UserStatus.RESET_REQUIRED):
         session = str(uuid.uuid4())
         backend.sessions[session] = (user.username, pool)  # moto answers NEW_PASSWORD_REQUIRED
@@ -211,8 +224,7 @@ def after_password(
     challenge = mfa.challenge_after_password(pool, user, client.id)
     if challenge is not None:
         return challenge
-    result: dict[str, Any] = backend._log_user_in(pool, client, user.username)
-    return result
+    return moto_seam.log_user_in(backend, pool, client, user.username)
 
 
 def mfa_answer(
@@ -226,23 +238,22 @@ def mfa_answer(
     """SOFTWARE_TOKEN_MFA (a current TOTP code) or MFA_SETUP (a verified software token)."""
     user = _challenge_user(backend, pool, session, client.id)
     named = answers.get("USERNAME")
-    if isinstance(named, str) and named and pool._get_user(named) is not user:
-        raise not_authorized("Invalid session for the user.")
+    if isinstance(named, str) and named and moto_seam.get_user(pool, named) is not user:
+        raise NotAuthorizedError(INVALID_SESSION)
     if client.generate_secret:
         check_secret(client, named if isinstance(named, str) else "", answers.get("SECRET_HASH"))
     if challenge == "SOFTWARE_TOKEN_MFA":
         if not mfa.accept_code(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
             if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies
                 _end_challenge(backend, pool, session)
-            raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
+            raise CodeMismatchError("Invalid code or auth state for the user.")
     elif not user.token_verified:  # MFA_SETUP
-        raise invalid_parameter("User has not verified software token mfa")
+        raise InvalidParameterError("User has not verified software token mfa")
     else:
         user.software_token_mfa_enabled = True
         user.preferred_mfa_setting = user.preferred_mfa_setting or "SOFTWARE_TOKEN_MFA"
     _end_challenge(backend, pool, session)
-    result: dict[str, Any] = backend._log_user_in(pool, client, user.username)
-    return result
+    return moto_seam.log_user_in(backend, pool, client, user.username)
 
 
 def _challenge_user(
@@ -250,9 +261,9 @@ def _challenge_user(
 ) -> CognitoIdpUser:
     if isinstance(session, str) and session in backend.sessions:  # made by moto's password flow
         username, session_pool = backend.sessions[session]
-        user = session_pool._get_user(username) if session_pool is pool else None
+        user = moto_seam.get_user(session_pool, username) if session_pool is pool else None
         if user is None:
-            raise not_authorized("Invalid session for the user.")
+            raise NotAuthorizedError(INVALID_SESSION)
         return user
     return mfa.session_user(pool, session, client_id)
 

@@ -26,7 +26,7 @@ from moto.cognitoidp.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
-from ._cfn import CfnChildModel, CfnModel, as_bool
+from .._cfn import CfnChildModel, CfnModel, as_bool
 
 
 def _backend(account_id: str, region_name: str) -> CognitoIdpBackend:

@@ -9,11 +9,11 @@ come back, stops the run with exit code 1: a crash loop is a bug to see, not to 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from local.background import BackgroundThread
 from local.emulator.caller import EmulatorError, EmulatorProcess
 from local.gateway.app import DataPlane
 
@@ -30,8 +30,9 @@ def _saved_at(snapshot: Path | None) -> str:
         return "never (nothing was saved)"
 
 
-class EmulatorSupervisor:
-    """A thread that watches one EmulatorProcess for the run that serves `plane`."""
+class EmulatorSupervisor(BackgroundThread):
+    """A thread that watches one EmulatorProcess for the run that serves `plane`; the run
+    closes it before it stops the endpoint itself (closing waits for a restart under way)."""
 
     def __init__(
         self,
@@ -46,17 +47,7 @@ class EmulatorSupervisor:
         self.on_restarted = on_restarted
         self.on_give_up = on_give_up
         self.restarts: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="emulator-watch", daemon=True)
-
-    def start(self) -> EmulatorSupervisor:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop watching (before the run stops the endpoint itself); waits for a restart."""
-        self._stop.set()
-        self._thread.join(timeout=60)
+        super().__init__(self._watch, name="emulator-watch", join_seconds=60)
 
     def _watch(self) -> None:
         while not self._stop.wait(POLL_SECONDS):

@@ -21,32 +21,26 @@ from pathlib import Path
 from watchfiles import Change, watch
 
 from local.app_files import AppFiles, AppFilesError
+from local.background import BackgroundThread
 
 log = logging.getLogger("local.watch")
 STEP_MS = 50
 DEBOUNCE_MS = 1600
 
 
-class AppWatcher:
+class AppWatcher(BackgroundThread):
     """Threads that hand every batch of changed app files to `on_change`, one at a time."""
 
     def __init__(self, root: Path, on_change: Callable[[set[Path]], None]) -> None:
         self.root = root
         self.on_change = on_change
         self._files = AppFiles.load(root)
-        self._stop = threading.Event()
         self._regroup = threading.Event()  # the watched folders changed: watch anew
         self._handling = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="app-watch", daemon=True)
+        super().__init__(self._run, name="app-watch", join_seconds=10)
 
-    def start(self) -> AppWatcher:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
+    def _wake(self) -> None:
         self._regroup.set()
-        self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -9,6 +9,7 @@ and region by an administrator: `cdk deploy <its name> -c githubRepo=owner/name`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, Stack
@@ -91,21 +92,13 @@ class GithubOidcStack(Stack):
         # Deploy jobs run in GitHub environments: their token's sub names the environment, so
         # only jobs that passed that environment's protection rules can get this role.
         deploy_subjects = [f"repo:{github.repo}:environment:{env}" for env in github.environments]
-        role = iam.Role(
-            self,
+        role = self._github_role(
             "DeployRole",
-            assumed_by=self._github_principal(provider_arn, deploy_subjects),
+            provider_arn,
+            deploy_subjects,
             description=f"GitHub Actions deploys of {github.repo}: may only assume CDK roles",
-            max_session_duration=Duration.hours(1),
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AssumeCdkBootstrapRoles",
-                actions=["sts:AssumeRole"],
-                resources=[
-                    bootstrap_role_arn(kind, bootstrap_qualifier) for kind in DEPLOY_BOOTSTRAP_ROLES
-                ],
-            )
+            may_assume=("AssumeCdkBootstrapRoles", DEPLOY_BOOTSTRAP_ROLES),
+            bootstrap_qualifier=bootstrap_qualifier,
         )
         role.add_to_policy(
             iam.PolicyStatement(
@@ -133,18 +126,40 @@ class GithubOidcStack(Stack):
     ) -> iam.Role:
         # Pull-request runs execute unreviewed code: their role can only read (cdk diff
         # --method template goes through the lookup role, which is read-only).
+        return self._github_role(
+            "DiffRole",
+            provider_arn,
+            [f"repo:{github.repo}:pull_request"],
+            description=f"GitHub Actions pull requests of {github.repo}: cdk diff, read-only",
+            may_assume=("AssumeCdkLookupRole", ("lookup",)),
+            bootstrap_qualifier=bootstrap_qualifier,
+        )
+
+    def _github_role(
+        self,
+        construct_id: str,
+        provider_arn: str,
+        subjects: list[str],
+        *,
+        description: str,
+        may_assume: tuple[str, Sequence[str]],
+        bootstrap_qualifier: str,
+    ) -> iam.Role:
+        """A role these GitHub subjects assume for an hour, whose first statement (its sid,
+        then the kinds of CDK bootstrap role) says which bootstrap roles it may assume."""
         role = iam.Role(
             self,
-            "DiffRole",
-            assumed_by=self._github_principal(provider_arn, [f"repo:{github.repo}:pull_request"]),
-            description=f"GitHub Actions pull requests of {github.repo}: cdk diff, read-only",
+            construct_id,
+            assumed_by=self._github_principal(provider_arn, subjects),
+            description=description,
             max_session_duration=Duration.hours(1),
         )
+        sid, kinds = may_assume
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="AssumeCdkLookupRole",
+                sid=sid,
                 actions=["sts:AssumeRole"],
-                resources=[bootstrap_role_arn("lookup", bootstrap_qualifier)],
+                resources=[bootstrap_role_arn(kind, bootstrap_qualifier) for kind in kinds],
             )
         )
         return role

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from local.gateway.uvicorn_seam import HttpToolsProtocol
 
 # Well above the quota (local.gateway.app.MAX_HEAD_BYTES) so the DataPlane answers ordinary
 # oversized heads, as with h11 (its MAX_INCOMPLETE_HEAD_BYTES is the same 64 KiB).

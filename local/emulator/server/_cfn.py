@@ -139,7 +139,14 @@ class CfnModel:
         account_id: str,
         region_name: str,
     ) -> None:
-        cls.remove(account_id, region_name, resource_name)
+        cls.remove_deployed(resource_name, properties(cloudformation_json), account_id, region_name)
+
+    @classmethod
+    def remove_deployed(
+        cls, resource_id: str, props: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        """CloudFormation deletes the resource it deployed with these properties."""
+        cls.remove(account_id, region_name, resource_id)
 
     def delete(self, account_id: str, region_name: str) -> None:
         self.remove(account_id, region_name, self.physical_resource_id)
@@ -169,16 +176,12 @@ class CfnChildModel(CfnModel):
         raise NotImplementedError
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def remove_deployed(
+        cls, resource_id: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> None:
-        parent_id = properties(cloudformation_json).get(cls.PARENT_PROPERTY)
+        parent_id = props.get(cls.PARENT_PROPERTY)
         if parent_id:
-            cls.remove_from(account_id, region_name, str(parent_id), resource_name)
+            cls.remove_from(account_id, region_name, str(parent_id), resource_id)
 
     def delete(self, account_id: str, region_name: str) -> None:
         self.remove_from(account_id, region_name, self.parent_id, self.physical_resource_id)

@@ -24,9 +24,15 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from local.emulator.wire import READY_MARKER
 from tools.ports import port_free
+
+if TYPE_CHECKING:  # imported for real inside main(), after MOTO_PORT is set
+    from werkzeug.serving import BaseWSGIServer
+
+    from .persistence import StateKeeper
 
 DEFAULT_PORT = 4566
 
@@ -130,16 +136,24 @@ def main(argv: list[str] | None = None) -> int:
     if keeper is not None:
         keeper.start_autosave()
         keeper.warm_up(app)
-    if args.parent_pid is not None:
-        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
-    print(f"{READY_MARKER} http://localhost:{args.port}", flush=True)
+    _serve(server, args.port, keeper, args.parent_pid)
+    return 0
+
+
+def _serve(
+    server: BaseWSGIServer, port: int, keeper: StateKeeper | None, parent_pid: int | None
+) -> None:
+    """Announce readiness and serve until SIGTERM/SIGINT or the parent's death; then the
+    keeper's final save, after the socket is closed (no request can change the state)."""
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    print(f"{READY_MARKER} http://localhost:{port}", flush=True)
     try:
         server.serve_forever()
     finally:
         server.server_close()
         if keeper is not None:
             keeper.stop()
-    return 0
 
 
 if __name__ == "__main__":

@@ -190,6 +190,21 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
+def _check_not_after_now(
+    payload: Mapping[str, Any], claim: str, errors: tuple[str, str], now: float, leeway: int
+) -> None:
+    """An optional time claim (nbf, iat) must be a number no later than now (plus leeway);
+    errors: the description when it is not a number, and when it is later."""
+    value = payload.get(claim)
+    if value is None:
+        return
+    not_a_number, too_late = errors
+    if not _is_number(value):
+        raise _RejectedError(not_a_number, f"{claim} {_short(value)}")
+    if value - leeway > now:
+        raise _RejectedError(too_late, f"{claim} {value}, now {now:.3f}, leeway {leeway}s")
+
+
 def _json_text(value: object) -> str:
     """Compact JSON, writing decimals with the token's own digits."""
     if isinstance(value, Decimal):
@@ -426,15 +441,5 @@ class JwtAuthorizer:
             raise _RejectedError(E_EXP_TYPE, f"exp {_short(exp)}")
         if exp + leeway <= now:
             raise _RejectedError(E_EXPIRED, f"exp {exp}, now {now:.3f}, leeway {leeway}s")
-        nbf = payload.get("nbf")
-        if nbf is not None:
-            if not _is_number(nbf):
-                raise _RejectedError(E_NBF_TYPE, f"nbf {_short(nbf)}")
-            if nbf - leeway > now:
-                raise _RejectedError(E_NOT_YET_VALID, f"nbf {nbf}, now {now:.3f}, leeway {leeway}s")
-        iat = payload.get("iat")
-        if iat is not None:
-            if not _is_number(iat):
-                raise _RejectedError(E_IAT_TYPE, f"iat {_short(iat)}")
-            if iat - leeway > now:
-                raise _RejectedError(E_IAT_FUTURE, f"iat {iat}, now {now:.3f}, leeway {leeway}s")
+        _check_not_after_now(payload, "nbf", (E_NBF_TYPE, E_NOT_YET_VALID), now, leeway)
+        _check_not_after_now(payload, "iat", (E_IAT_TYPE, E_IAT_FUTURE), now, leeway)

@@ -23,7 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.emulator.caller import EmulatorProcess
-from local.emulator.server import persistence as kept
+from local.emulator.server import snapshot_file as kept
 from local.emulator.wire import SNAPSHOT_NAME
 from local.runtime.client import local_client
 from tests.conftest import ROOT

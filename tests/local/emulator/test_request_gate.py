@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from local.emulator.server.persistence import RequestGate
+from local.emulator.server.request_gate import RequestGate
 
 
 def _in_thread(action: Callable[[], None]) -> threading.Thread:

@@ -8,11 +8,12 @@ installs it into moto.
 
 from __future__ import annotations
 
-from . import attributes, responses, tokens, urls
+from . import attributes, minting, responses, tokens, urls
 
 
 def apply() -> None:
-    """Install (idempotent); after local.emulator.server.pre_token.apply()."""
+    """Install (idempotent)."""
+    minting.install_moto_hooks()
     tokens.apply()
     responses.apply()
     attributes.apply()

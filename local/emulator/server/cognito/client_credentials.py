@@ -2,23 +2,16 @@
 
 The client authenticates with HTTP Basic or form fields, must have a secret and the
 client_credentials flow, and gets the custom scopes it asked for (default: every custom scope
-it may have). Tokens are signed with the pool's key (what the JWKS serves), so the local
-authorizer accepts them; a version 3 pre token trigger runs first, as on Cognito.
+it may have). The token itself is minted in minting.py (`client_token`).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
-import uuid
 from typing import Any
 from urllib.parse import unquote
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
-
-from local.emulator.server import pre_token
-
-_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
 class OAuthError(Exception):
@@ -80,36 +73,3 @@ def granted_scopes(
     if any(scope not in allowed for scope in wanted):
         raise OAuthError("invalid_scope")
     return wanted
-
-
-def _access_token_seconds(client: CognitoIdpUserPoolClient) -> int:
-    config = client.extended_config
-    value = config.get("AccessTokenValidity")
-    if value is None:
-        return 3600
-    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken", "hours")
-    return int(value) * _UNITS.get(str(unit), 3600)
-
-
-def issue_client_token(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, scopes: list[str]
-) -> tuple[str, int]:
-    """A machine-to-machine access token shaped like Cognito's: sub = client_id, no user."""
-    now = int(time.time())
-    expires_in = _access_token_seconds(client)
-    claims: dict[str, Any] = {
-        "sub": client.id,
-        "token_use": "access",
-        "scope": " ".join(scopes),
-        "auth_time": now,
-        "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}",
-        "exp": now + expires_in,
-        "iat": now,
-        "version": 2,
-        "jti": str(uuid.uuid4()),
-        "client_id": client.id,
-    }
-    overrides = pre_token.run_for_client(pool, client.id, scopes)
-    if overrides is not None:
-        claims = overrides.apply(claims, "access")
-    return pre_token.sign(pool, claims), expires_in

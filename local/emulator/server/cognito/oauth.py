@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from local.emulator.server import pre_token
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from .client_credentials import OAuthError, authenticated_client, granted_scopes, issue_client_token
+from . import minting, triggers
+from .client_credentials import OAuthError, authenticated_client, granted_scopes
 from .models import pool_by_id
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
@@ -60,10 +60,10 @@ def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
         if "client_credentials" not in flows or not enabled:
             raise OAuthError("unauthorized_client")
         scopes = granted_scopes(pool, client, request.form.get("scope"))
-        access_token, expires_in = issue_client_token(pool, client, scopes)
+        access_token, expires_in = minting.client_token(pool, client, scopes)
     except OAuthError as error:
         return _json(error.status, {"error": error.error})
-    except pre_token.UserLambdaValidationException:
+    except triggers.UserLambdaValidationException:
         return _json(400, {"error": "invalid_request"})
     return _json(
         200, {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}

@@ -17,8 +17,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient, UserStatus
 
-from local.emulator.server import pre_token
-
+from . import minting
 from .errors import REFRESH_REVOKED, CognitoError, not_authorized
 from .models import RefreshFamily, pool_state
 
@@ -97,16 +96,14 @@ def refresh(
     if family.client_id != client.id:
         raise not_authorized("Invalid Refresh Token")
     _usable(pool, family, refresh_token)
-    with pre_token.refreshing():
-        access_token, expires_in = pool.create_access_token(
-            client.id, family.username, family.origin_jti
-        )
-        id_token, _ = pool.create_id_token(client.id, family.username, family.origin_jti)
+    minted = minting.user_tokens(
+        pool, client.id, family.username, family.origin_jti, source=minting.REFRESH
+    )
     result: dict[str, Any] = {
-        "AccessToken": access_token,
-        "ExpiresIn": expires_in,
+        "AccessToken": minted.access_token,
+        "ExpiresIn": minted.expires_in,
         "TokenType": "Bearer",
-        "IdToken": id_token,
+        "IdToken": minted.id_token,
     }
     if rotate:
         new_token = str(uuid.uuid4())

@@ -3,7 +3,7 @@ a service from the request (a client's HTTP Basic credentials are not a SigV4 si
 moto would pick S3):
 
 - `POST /<poolId>/oauth2/token` and the pool's discovery document (oauth.py);
-- `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (pool_keys);
+- `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (keys.py);
 - `GET /_local/pool-keys?userPoolId=`: its private key, for the run's hosted UI and tools;
 - `GET /_local/outbox`: the messages the local pools 'sent' (codes.py), JSON `{"messages":
   [{"userPoolId", "username", "destination", "kind", "code", "sentAt", "expiresAt"}]}`,
@@ -19,10 +19,9 @@ from urllib.parse import parse_qs, urlparse
 from moto.cognitoidp import urls
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from local.emulator.server import pool_keys
 from local.emulator.wire import OUTBOX_PATH, POOL_KEYS_PATH
 
-from . import oauth
+from . import keys, oauth
 from .models import all_pools, pool_by_id, pool_state
 
 _OUTBOX_URL_PATH = "{0}" + OUTBOX_PATH + "$"
@@ -55,14 +54,14 @@ def outbox(request: Any, full_url: str, headers: Any) -> Response:
 
 
 def jwks(request: Any, full_url: str, headers: Any) -> Response:
-    """The pool's own public key (pool_keys), never moto's shared test key."""
+    """The pool's own public key (keys.py), never moto's shared test key."""
     pool_id = urlparse(full_url).path.strip("/").split("/")[0]
     pool = pool_by_id(pool_id)
     answer = {"Content-Type": "application/json"}
     if pool is None:
         message = {"__type": "ResourceNotFoundException", "message": "User pool not found."}
         return 404, answer, json.dumps(message).encode()
-    return 200, answer, json.dumps(pool_keys.public_jwks(pool)).encode()
+    return 200, answer, json.dumps(keys.public_jwks(pool)).encode()
 
 
 def private_keys(request: Any, full_url: str, headers: Any) -> Response:
@@ -73,7 +72,7 @@ def private_keys(request: Any, full_url: str, headers: Any) -> Response:
     pool = pool_by_id(parse_qs(urlparse(full_url).query).get("userPoolId", [""])[-1])
     if pool is None:
         return 404, answer, b'{"message": "no such user pool"}'
-    return 200, answer, json.dumps({"keys": [pool_keys.private_jwk(pool)]}).encode()
+    return 200, answer, json.dumps({"keys": [keys.private_jwk(pool)]}).encode()
 
 
 _moto_discovery = urls.url_paths[_DISCOVERY_URL_PATH]

@@ -17,9 +17,11 @@ Private moto names used here (for the integrator's seam): `CognitoIdpUserPool._g
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +45,7 @@ class OAuthFlow:
     request's nonce (none after a refresh), at_hash, and the sign-in's auth_time."""
 
     scopes: tuple[str, ...]
-    auth_time: int
+    auth_time: int | None  # None: the sign-in's (a password sign-in happening now)
     nonce: str | None = None
 
 
@@ -143,14 +145,15 @@ def _for_flow(
         for scope in str(access.get("scope", "")).split()
         if scope != ADMIN_API_SCOPE and scope not in flow.scopes
     ]
-    access = access | {"scope": " ".join([*flow.scopes, *added]), "auth_time": flow.auth_time}
+    auth_time = access["auth_time"] if flow.auth_time is None else flow.auth_time
+    access = access | {"scope": " ".join([*flow.scopes, *added]), "auth_time": auth_time}
     if "openid" not in flow.scopes:
         return access, None
     identity = dict(identity)
     identity.pop("nonce", None)
     if flow.nonce is not None:
         identity["nonce"] = flow.nonce
-    identity["auth_time"] = flow.auth_time
+    identity["auth_time"] = auth_time
     if "email" in identity:
         user = pool._get_user(username)
         identity["email_verified"] = _as_bool(user.attribute_lookup.get("email_verified"))
@@ -215,12 +218,30 @@ def client_token(
 # ---- moto's minting, routed here ------------------------------------------------------------
 
 
+# The OAuth flow a sign-in on this thread is for (signing_in_for), if any.
+_flow = threading.local()
+
+
+@contextlib.contextmanager
+def signing_in_for(flow: OAuthFlow) -> Iterator[None]:
+    """Sign-ins completed in this block mint the OAuth flow's tokens (the pool's sign-in rules
+    run unchanged: moto's and our challenge code end in sign_in_result)."""
+    _flow.value = flow
+    try:
+        yield
+    finally:
+        _flow.value = None
+
+
 def sign_in_result(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, username: str
 ) -> dict[str, Any]:
-    """A completed sign-in: a new refresh-token family and its first tokens (moto's answer)."""
+    """A completed sign-in: a new refresh-token family and its first tokens (moto's answer);
+    `OriginJti` too, for an OAuth flow's sign-in (signing_in_for)."""
     refresh_token, origin_jti = pool.create_refresh_token(client.id, username)
-    minted = user_tokens(pool, client.id, username, origin_jti, source=SIGN_IN)
+    flow: OAuthFlow | None = getattr(_flow, "value", None)
+    minted = user_tokens(pool, client.id, username, origin_jti, source=SIGN_IN, flow=flow)
+    extra = {} if flow is None else {"OriginJti": origin_jti}
     return {
         "ChallengeParameters": {},
         "AuthenticationResult": {
@@ -229,7 +250,8 @@ def sign_in_result(
             "RefreshToken": refresh_token,
             "ExpiresIn": minted.expires_in,
             "TokenType": "Bearer",
-        },
+        }
+        | extra,
     }
 
 

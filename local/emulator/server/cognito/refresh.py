@@ -73,6 +73,34 @@ def _usable(pool: CognitoIdpUserPool, family: RefreshFamily, refresh_token: str)
         raise not_authorized("User is not confirmed.")
 
 
+def usable_family(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, refresh_token: str
+) -> RefreshFamily:
+    """The family of a refresh token the client may use now; NotAuthorized (the pool's
+    message) when it is unknown, another client's, revoked, rotated out or expired."""
+    family = _family(pool, refresh_token)
+    if family.client_id != client.id:
+        raise not_authorized("Invalid Refresh Token")
+    _usable(pool, family, refresh_token)
+    return family
+
+
+def rotate(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, family: RefreshFamily
+) -> str | None:
+    """With rotation on: the family's new refresh token (the old one lives on for the grace
+    period); else None."""
+    enabled, grace = rotation(client)
+    if not enabled:
+        return None
+    new_token = str(uuid.uuid4())
+    pool.refresh_tokens[new_token] = (client.id, family.username, family.origin_jti)
+    family.retired[family.current] = time.time() + grace
+    family.current = new_token
+    pool_state(pool).refresh_index[new_token] = family.origin_jti
+    return new_token
+
+
 def refresh(
     pool: CognitoIdpUserPool,
     client: CognitoIdpUserPoolClient,
@@ -86,16 +114,12 @@ def refresh(
     """
     if not isinstance(refresh_token, str) or not refresh_token:
         raise CognitoError("InvalidParameterException", "Missing required parameter REFRESH_TOKEN")
-    rotate, grace = rotation(client)
-    if rotate and api == "initiate_auth":
+    if rotation(client)[0] and api == "initiate_auth":
         raise not_authorized(
             "Refresh token rotation is enabled for this app client: "
             "use GetTokensFromRefreshToken instead of REFRESH_TOKEN_AUTH"
         )
-    family = _family(pool, refresh_token)
-    if family.client_id != client.id:
-        raise not_authorized("Invalid Refresh Token")
-    _usable(pool, family, refresh_token)
+    family = usable_family(pool, client, refresh_token)
     minted = minting.user_tokens(
         pool, client.id, family.username, family.origin_jti, source=minting.REFRESH
     )
@@ -105,13 +129,8 @@ def refresh(
         "TokenType": "Bearer",
         "IdToken": minted.id_token,
     }
-    if rotate:
-        new_token = str(uuid.uuid4())
-        state = pool_state(pool)
-        pool.refresh_tokens[new_token] = (client.id, family.username, family.origin_jti)
-        family.retired[family.current] = time.time() + grace
-        family.current = new_token
-        state.refresh_index[new_token] = family.origin_jti
+    new_token = rotate(pool, client, family)
+    if new_token is not None:
         result["RefreshToken"] = new_token
     return {"AuthenticationResult": result, "ChallengeParameters": {}}
 

@@ -2,7 +2,9 @@
 a service from the request (a client's HTTP Basic credentials are not a SigV4 signature:
 moto would pick S3):
 
-- `POST /<poolId>/oauth2/token` and the pool's discovery document (oauth.py);
+- `POST /<poolId>/oauth2/token`, `POST /<poolId>/oauth2/revoke`, `GET|POST
+  /<poolId>/oauth2/userInfo` and the pool's discovery document (oauth.py);
+- `POST /_local/oauth/authorize`: the hosted UI's authorize decisions (authorize.py);
 - `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (keys.py);
 - `GET /_local/pool-keys?userPoolId=`: its private key, for the run's hosted UI and tools;
 - `GET /_local/outbox`: the messages the local pools 'sent' (codes.py), JSON `{"messages":
@@ -19,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 from moto.cognitoidp import urls
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from local.emulator.wire import OUTBOX_PATH, POOL_KEYS_PATH
+from local.emulator.wire import OUTBOX_PATH, POOL_AUTHORIZE_PATH, POOL_KEYS_PATH
 
 from . import keys, oauth
 from .models import all_pools, pool_by_id, pool_state
@@ -28,6 +30,12 @@ _OUTBOX_URL_PATH = "{0}" + OUTBOX_PATH + "$"
 _POOL_KEYS_URL_PATH = "{0}" + POOL_KEYS_PATH + "$"
 _JWKS_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/jwks.json$"
 _TOKEN_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)" + oauth.TOKEN_PATH + "$"
+_REVOKE_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)" + oauth.REVOKE_PATH + "$"
+_USER_INFO_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)" + oauth.USER_INFO_PATH + "$"
+_AUTHORIZE_URL_PATH = "{0}" + POOL_AUTHORIZE_PATH + "$"
+_OAUTH_PATHS = tuple(
+    p.strip("/") for p in (oauth.TOKEN_PATH, oauth.REVOKE_PATH, oauth.USER_INFO_PATH)
+)
 _DISCOVERY_URL_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/openid-configuration$"
 _FILTERS = {"userPoolId": "user_pool_id", "destination": "destination", "kind": "kind"}
 
@@ -88,10 +96,10 @@ _original_infer = DomainDispatcherApplication.infer_service_region_host
 def _infer_service_region_host(
     self: DomainDispatcherApplication, environ: dict[str, Any], path: str
 ) -> str | None:
-    if path.rstrip("/") in (OUTBOX_PATH, POOL_KEYS_PATH):
+    if path.rstrip("/") in (OUTBOX_PATH, POOL_KEYS_PATH, POOL_AUTHORIZE_PATH):
         return "cognito-idp.us-east-1.amazonaws.com"
     parts = path.strip("/").split("/")
-    if len(parts) == 3 and "/".join(parts[1:]) == oauth.TOKEN_PATH.strip("/") and "_" in parts[0]:
+    if len(parts) == 3 and "/".join(parts[1:]) in _OAUTH_PATHS and "_" in parts[0]:
         return f"cognito-idp.{parts[0].rsplit('_', 1)[0]}.amazonaws.com"
     return _original_infer(self, environ, path)
 
@@ -102,6 +110,9 @@ def apply() -> None:
     urls.url_paths[_POOL_KEYS_URL_PATH] = private_keys
     urls.url_paths[_JWKS_URL_PATH] = jwks
     urls.url_paths[_TOKEN_URL_PATH] = oauth.token_endpoint
+    urls.url_paths[_REVOKE_URL_PATH] = oauth.revoke_endpoint
+    urls.url_paths[_USER_INFO_URL_PATH] = oauth.user_info_endpoint
+    urls.url_paths[_AUTHORIZE_URL_PATH] = oauth.authorize_decision
     urls.url_paths[_DISCOVERY_URL_PATH] = _discovery
     if DomainDispatcherApplication.infer_service_region_host is not _infer_service_region_host:
         global _original_infer

@@ -11,26 +11,17 @@ fails a check.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import jwt
-from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749 import errors
-from authlib.oauth2.rfc6749.util import extract_basic_authorization, scope_to_list
-from authlib.oauth2.rfc7636.challenge import CODE_CHALLENGE_PATTERN
-from botocore.exceptions import ClientError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -40,23 +31,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from local.bounded_json import check_jwt_bounds
-from local.emulator.caller.keys import pool_signing_key
 from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.hosted_ui import pages
-from local.hosted_ui.accounts import Accounts
+from local.hosted_ui.accounts import Accounts, SignInError
 from local.hosted_ui.cors import BrowserEndpointsCors
-from local.hosted_ui.grants import (
-    GrantHandler,
-    Grants,
-    GrantStore,
-    TokenRequest,
-    authenticate_client,
-)
 from local.hosted_ui.pool import AppClient, Pool
-from local.hosted_ui.revocation import revoke
-from local.hosted_ui.tokens import RefreshRefusedError, SignedIn, SignInError, TokenMinter
-from tools.jwt_signing import SigningKey
+from local.hosted_ui.pool_oauth import Decision, PoolOAuth
 
 log = logging.getLogger("local.hosted_ui")
 
@@ -68,9 +48,6 @@ CSRF_COOKIE = "XSRF-TOKEN"
 SESSION_COOKIE = "cognito"
 SIGNUP_COOKIE = "cognito-signup"  # a sign-up waiting for its code (to sign in once confirmed)
 PENDING_SIGNUP_SECONDS = 900
-# OIDC leaves the nonce's form to the client (typically base64url, 22-86 characters); the local
-# bound: 1-512 visible ASCII characters, so it travels unchanged in a query and a JWT.
-_NONCE = re.compile(r"[\x21-\x7e]{1,512}")
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
@@ -83,43 +60,21 @@ class PageError(Exception):
 
 
 class RedirectError(Exception):
-    """Send `error=` back to the (verified) redirect_uri."""
+    """Send the pool's `error=` redirect back to the (verified) redirect_uri."""
 
-    def __init__(self, target: AuthorizeRequest | _Target, error: str, description: str) -> None:
-        super().__init__(description)
-        self.target, self.error, self.description = target, error, description
-
-
-@dataclass(frozen=True)
-class _Target:
-    redirect_uri: str
-    state: str | None
-    in_fragment: bool
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 @dataclass(frozen=True)
 class AuthorizeRequest:
-    """A checked authorize request (also carried by the login and sign-up pages' query)."""
+    """An authorize request the pool accepted (also carried by the login and sign-up pages'
+    query)."""
 
     client: AppClient
-    redirect_uri: str
-    response_type: str  # "code" or "token"
-    scopes: tuple[str, ...]
-    state: str | None
-    code_challenge: str | None
-    nonce: str | None  # copied into the ID token (OIDC replay protection)
+    params: dict[str, str]  # what the pool decides on
     query: str  # the original parameters, for the pages' links and form actions
-
-    @property
-    def in_fragment(self) -> bool:
-        return self.response_type == "token"
-
-
-def _with_params(url: str, params: Mapping[str, str | None], *, fragment: bool) -> str:
-    encoded = urlencode({k: v for k, v in params.items() if v is not None})
-    if fragment:
-        return f"{url}#{encoded}"
-    return f"{url}{'&' if '?' in url else '?'}{encoded}"
 
 
 def _single(items: list[tuple[str, Any]], *, where: str) -> dict[str, str]:
@@ -134,13 +89,6 @@ def _single(items: list[tuple[str, Any]], *, where: str) -> dict[str, str]:
             raise PageError(f"{where} parameter '{key[:64]}' is longer than {MAX_PARAM_CHARS}")
         params[key] = value
     return params
-
-
-def _oauth_text(text: str) -> str:
-    """An error_description may hold only RFC 6749's characters (printable ASCII but '"' and
-    '\\'): a parameter name echoed from the request gets '?' for any other."""
-    forbidden = set(invalid_error_characters(text))
-    return "".join("?" if char in forbidden else char for char in text)
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -163,15 +111,6 @@ async def _read_form(request: Request) -> dict[str, str]:
     except ValueError:
         raise PageError(f"the body has more than {MAX_FORM_FIELDS} fields") from None
     return _single(pairs, where="form")
-
-
-@dataclass
-class Session:
-    username: str
-    client_id: str
-    refresh_token: str
-    expires_at: float
-    signed_in: SignedIn
 
 
 @dataclass(frozen=True)
@@ -214,19 +153,14 @@ class HostedUi:
         *,
         base_url: str,
         jwks_uri: str,
-        extra_grants: Mapping[str, GrantHandler] | None = None,
-        endpoint_url: str | None = None,
-        signer: Callable[[], SigningKey] | None = None,
+        endpoint_url: str,
     ) -> None:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.jwks_uri = jwks_uri
-        self.endpoint_url = endpoint_url  # the local AWS endpoint, for the outbox page
-        self.minter = TokenMinter(pool, signer or (lambda: _pool_key(endpoint_url, pool)))
+        self.endpoint_url = endpoint_url  # the local AWS endpoint: the pool's OAuth, the outbox
+        self.pool_oauth = PoolOAuth(endpoint_url, pool.pool_id)  # decides, signs, keeps tokens
         self.accounts = Accounts(pool)
-        self.store = GrantStore()
-        self.grants = Grants(self.store, extra_grants)
-        self.sessions: dict[str, Session] = {}
         self._csrf_key = secrets.token_bytes(32)  # signs CSRF cookies and tokens, per run
         self.pending: dict[str, PendingSignUp] = {}
         self._sessions_lock = threading.Lock()
@@ -261,140 +195,40 @@ class HostedUi:
 
     def _authorize_request(self, request: Request) -> AuthorizeRequest:
         params = _single(request.query_params.multi_items(), where="query")
-        client_id = params.get("client_id", "")
-        client = self.pool.client(client_id) if client_id else None
-        if client is None or not client.oauth_enabled:
+        self._follow(self.pool_oauth.check(params))
+        client = self.pool.client(params["client_id"])
+        if client is None:  # deleted since the pool's check
             raise PageError("invalid_request: client_id is missing or unknown")
-        redirect_uri = params.get("redirect_uri", "")
-        if redirect_uri not in client.callback_urls:
-            raise PageError("redirect_mismatch: redirect_uri is not a registered callback URL")
-        response_type = params.get("response_type", "")
-        state = params.get("state")
-        target = _Target(redirect_uri, state, in_fragment=response_type == "token")
-        flow = {"code": "code", "token": "implicit"}.get(response_type)
-        if flow is None:
-            raise RedirectError(
-                target, "unsupported_response_type", "response_type must be code or token"
-            )
-        if flow not in client.flows:
-            raise RedirectError(
-                target,
-                "unauthorized_client",
-                f"the client may not use response_type={response_type}",
-            )
-        requested = scope_to_list(params.get("scope") or "") or list(client.scopes)
-        refused = [scope for scope in requested if scope not in client.scopes]
-        if refused:
-            raise RedirectError(target, "invalid_scope", f"scope not allowed: {refused[0][:64]}")
-        nonce = params.get("nonce")
-        if nonce is not None and not _NONCE.fullmatch(nonce):
-            raise RedirectError(
-                target, "invalid_request", "nonce must be 1-512 visible ASCII characters"
-            )
-        challenge = params.get("code_challenge")
-        method = params.get("code_challenge_method")
-        if response_type == "code" and (challenge is not None or method is not None):
-            if method != "S256":
-                raise RedirectError(target, "invalid_request", "code_challenge_method must be S256")
-            if not challenge or len(challenge) != 43 or not CODE_CHALLENGE_PATTERN.match(challenge):
-                raise RedirectError(
-                    target, "invalid_request", "code_challenge must be a base64url SHA-256"
-                )
-        return AuthorizeRequest(
-            client=client,
-            redirect_uri=redirect_uri,
-            response_type=response_type,
-            scopes=tuple(dict.fromkeys(requested)),
-            state=state,
-            code_challenge=challenge if response_type == "code" else None,
-            nonce=nonce,
-            query=urlencode(params),
-        )
+        return AuthorizeRequest(client=client, params=params, query=urlencode(params))
+
+    @staticmethod
+    def _follow(decision: Decision) -> None:
+        """Raise the pool's error answer (a page, or a redirect to the trusted redirect_uri)."""
+        if decision.kind == "page_error":
+            raise PageError(decision.message, decision.status)
+        if decision.kind == "redirect" and "error=" in decision.location:
+            raise RedirectError(decision.location)
 
     async def _checked(self, request: Request) -> AuthorizeRequest:
         return await run_in_threadpool(self._authorize_request, request)
 
-    # ---- issuing ----
-
-    def _complete(
-        self, auth: AuthorizeRequest, result: dict[str, Any], refresh: str, signed_in: SignedIn
-    ) -> str:
-        """The redirect that ends a successful sign-in: a code, or tokens in the fragment."""
-        when = signed_in.auth_time
-        if auth.response_type == "code":
-            tokens = self.minter.for_flow(
-                result, auth.scopes, refresh_token=refresh, auth_time=when, nonce=auth.nonce
-            )
-            code = self.store.new_code(
-                auth.client.client_id,
-                auth.redirect_uri,
-                auth.code_challenge,
-                auth.scopes,
-                tokens,
-                signed_in,
-            )
-            return _with_params(
-                auth.redirect_uri, {"code": code, "state": auth.state}, fragment=False
-            )
-        tokens = self.minter.for_flow(
-            result, auth.scopes, refresh_token=None, auth_time=when, nonce=auth.nonce
-        )
-        fragment = {"id_token": tokens.id_token, "access_token": tokens.access_token}
-        fragment |= {"expires_in": str(tokens.expires_in), "token_type": "Bearer"}
-        return _with_params(auth.redirect_uri, fragment | {"state": auth.state}, fragment=True)
-
-    def _session(self, request: Request, client_id: str) -> Session | None:
-        session_id = request.cookies.get(SESSION_COOKIE, "")
-        with self._sessions_lock:
-            session = self.sessions.get(session_id)
-            if session is None or session.expires_at < time.monotonic():
-                self.sessions.pop(session_id, None)
-                return None
-        return session if session.client_id == client_id else None
-
-    def _start_session(
-        self,
-        response: Response,
-        username: str,
-        client_id: str,
-        refresh: str,
-        signed_in: SignedIn,
-    ) -> None:
-        session_id = secrets.token_urlsafe(32)
-        with self._sessions_lock:
-            self.sessions[session_id] = Session(
-                username, client_id, refresh, time.monotonic() + SESSION_SECONDS, signed_in
-            )
-        response.set_cookie(
-            SESSION_COOKIE, session_id, max_age=SESSION_SECONDS, httponly=True, samesite="lax"
-        )
+    # ---- the pool's sign-in session (its handle in the session cookie) ----
 
     def _end_session(self, request: Request) -> None:
-        with self._sessions_lock:
-            self.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+        handle = request.cookies.get(SESSION_COOKIE, "")
+        if handle:
+            self.pool_oauth.end(handle)
 
     # ---- endpoints ----
 
     async def authorize(self, request: Request) -> Response:
         auth = await self._checked(request)
-        session = self._session(request, auth.client.client_id)
-        if session is not None:  # signed in already (as on Cognito): no form
-            try:
-                result = await run_in_threadpool(
-                    self.minter.refresh, auth.client, session.refresh_token
-                )
-            except (
-                ClientError,
-                RefreshRefusedError,
-            ):  # the user or its token is gone: sign in again
-                self._end_session(request)
-                return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
-            # With rotation the pool answered a new refresh token: the session keeps that one.
-            session.refresh_token = result.get("RefreshToken") or session.refresh_token
-            location = await run_in_threadpool(
-                self._complete, auth, result, session.refresh_token, session.signed_in
-            )
-            return RedirectResponse(location, status_code=302, headers=_NO_STORE)
+        handle = request.cookies.get(SESSION_COOKIE, "")
+        if handle:  # signed in already (as on Cognito): no form, unless the pool says gone
+            decision = await run_in_threadpool(self.pool_oauth.resume, auth.params, handle)
+            self._follow(decision)
+            if decision.kind == "redirect":
+                return RedirectResponse(decision.location, status_code=302, headers=_NO_STORE)
         return RedirectResponse(f"/login?{auth.query}", status_code=302, headers=_NO_STORE)
 
     def _csrf_mac(self, purpose: str, nonce: str) -> str:
@@ -455,18 +289,20 @@ class HostedUi:
     async def _sign_in_and_complete(
         self, auth: AuthorizeRequest, csrf: str, username: str, password: str
     ) -> Response:
-        try:
-            result = await run_in_threadpool(
-                self.minter.sign_in, auth.client.client_id, username, password
-            )
-        except SignInError as failure:
-            body = pages.login_page(auth.query, csrf, error=str(failure), username=username)
+        decision = await run_in_threadpool(self.pool_oauth.sign_in, auth.params, username, password)
+        self._follow(decision)
+        if decision.kind != "redirect":
+            body = pages.login_page(auth.query, csrf, error=decision.message, username=username)
             return self._html(body, csrf, status=400)
-        refresh = result["RefreshToken"]
-        signed_in = await run_in_threadpool(self.minter.signed_in, result)
-        location = await run_in_threadpool(self._complete, auth, result, refresh, signed_in)
-        response = RedirectResponse(location, status_code=302, headers=_NO_STORE)
-        self._start_session(response, username, auth.client.client_id, refresh, signed_in)
+        response = RedirectResponse(decision.location, status_code=302, headers=_NO_STORE)
+        if decision.session is not None:
+            response.set_cookie(
+                SESSION_COOKIE,
+                decision.session,
+                max_age=SESSION_SECONDS,
+                httponly=True,
+                samesite="lax",
+            )
         log.info("hosted UI: %s signed in to client %s", username, auth.client.client_id)
         return response
 
@@ -663,98 +499,29 @@ class HostedUi:
         return self._html(pages.outbox_page(rows))
 
     async def token(self, request: Request) -> Response:
-        try:
-            body = await self._token(request)
-        except errors.OAuth2Error as error:
-            description = error.description or error.get_error_description()
-            payload = {"error": error.error, "error_description": description}
-            headers = dict(_NO_STORE)
-            status = 400
-            if isinstance(error, errors.InvalidClientError) and "authorization" in request.headers:
-                status = 401  # RFC 6749 5.2: a failed HTTP authentication scheme
-                headers["www-authenticate"] = 'Basic realm="token"'
-            return JSONResponse(payload, status_code=status, headers=headers)
-        return JSONResponse(body, headers=_NO_STORE)
-
-    @staticmethod
-    async def _client_form(request: Request) -> tuple[dict[str, str], tuple[str, str] | None]:
-        """A client's form post (token, revoke) and its HTTP Basic credentials, if sent."""
-        try:
-            fields = await _read_form(request)
-        except PageError as problem:
-            raise errors.InvalidRequestError(description=_oauth_text(str(problem))) from None
-        basic: tuple[str, str] | None = None
-        if "authorization" in request.headers:
-            try:
-                client_id, secret = extract_basic_authorization(request.headers)
-            except (ValueError, binascii.Error):  # not base64, or not UTF-8 (UnicodeError)
-                client_id, secret = None, None
-            if not client_id:
-                raise errors.InvalidClientError(description="malformed Basic authorization")
-            basic = (client_id, secret or "")
-        return fields, basic
+        """Every grant, answered by the pool's token endpoint (pool_oauth.forward)."""
+        return await self._forward(request, "token")
 
     async def revoke(self, request: Request) -> Response:
-        """RFC 7009 revocation of a refresh token, as Cognito answers it (revocation.py)."""
-        try:
-            fields, basic = await self._client_form(request)
-            await run_in_threadpool(revoke, self.pool, fields, basic)
-        except errors.OAuth2Error as error:
-            description = error.description or error.get_error_description()
-            payload = {"error": error.error, "error_description": description}
-            headers = dict(_NO_STORE)
-            status = 500 if error.error == "server_error" else 400
-            if isinstance(error, errors.InvalidClientError):
-                status = 401  # Cognito answers invalid_client with 401 here
-                if "authorization" in request.headers:
-                    headers["www-authenticate"] = 'Basic realm="revoke"'
-            return JSONResponse(payload, status_code=status, headers=headers)
-        return Response(status_code=200, headers=_NO_STORE)
-
-    async def _token(self, request: Request) -> dict[str, Any]:
-        fields, basic = await self._client_form(request)
-        grant_type = fields.get("grant_type", "")
-        if not grant_type:
-            raise errors.InvalidRequestError(description="grant_type is required")
-        client = await run_in_threadpool(authenticate_client, self.pool, fields, basic)
-        handler = self.grants.table.get(grant_type)
-        if handler is None:
-            raise errors.UnsupportedGrantTypeError(grant_type[:64])
-        grant = TokenRequest(form=fields, client=client, pool=self.pool, minter=self.minter)
-        return await run_in_threadpool(handler, grant)
+        """RFC 7009 revocation of a refresh token, answered by the pool."""
+        return await self._forward(request, "revoke")
 
     async def user_info(self, request: Request) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return self._bearer_error("invalid_request", "an access token is required", 401)
-        try:
-            check_jwt_bounds(token.strip())  # before PyJWT parses it: no RecursionError
-            claims = self.minter.verify(token.strip())
-        except (ValueError, jwt.PyJWTError) as problem:
-            return self._bearer_error("invalid_token", str(problem)[:200], 401)
-        if "openid" not in str(claims.get("scope", "")).split():
-            return self._bearer_error("insufficient_scope", "the token lacks the openid scope", 403)
-        username, sub = claims.get("username"), claims.get("sub")
-        if not isinstance(username, str) or not username or not isinstance(sub, str):
-            return self._bearer_error("invalid_token", "the token names no user", 401)
-        try:
-            user = await run_in_threadpool(
-                self.pool.cognito.admin_get_user, UserPoolId=self.pool.pool_id, Username=username
-            )
-        except ClientError:
-            return self._bearer_error("invalid_token", "the user no longer exists", 401)
-        info = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-        info |= {"sub": sub, "username": user["Username"]}
-        return JSONResponse(info, headers=_NO_STORE)
+        """The token's user's attributes, answered by the pool."""
+        return await self._forward(request, "userInfo")
 
-    @staticmethod
-    def _bearer_error(error: str, description: str, status: int) -> JSONResponse:
-        header = f'Bearer error="{error}", error_description="{description}"'
-        return JSONResponse(
-            {"error": error, "error_description": description},
-            status_code=status,
-            headers=_NO_STORE | {"www-authenticate": header},
+    async def _forward(self, request: Request, endpoint: str) -> Response:
+        """The request as it came (its body read up to one byte past the pool's limit, which
+        the pool then refuses), and the pool's answer as it is."""
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                break
+        answer = await run_in_threadpool(
+            self.pool_oauth.forward, endpoint, request.method, dict(request.headers), bytes(body)
         )
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
     async def logout(self, request: Request) -> Response:
         params = _single(request.query_params.multi_items(), where="query")
@@ -771,7 +538,7 @@ class HostedUi:
             location = f"/login?{urlencode(params)}"
         else:
             raise PageError("invalid_request: logout_uri or redirect_uri is required")
-        self._end_session(request)
+        await run_in_threadpool(self._end_session, request)
         response = RedirectResponse(location, status_code=302, headers=_NO_STORE)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -788,7 +555,11 @@ class HostedUi:
                 "revocation_endpoint": f"{base}/oauth2/revoke",
                 "jwks_uri": self.jwks_uri,
                 "response_types_supported": ["code", "token"],
-                "grant_types_supported": sorted(self.grants.table),
+                "grant_types_supported": [
+                    "authorization_code",
+                    "client_credentials",
+                    "refresh_token",
+                ],
                 "code_challenge_methods_supported": ["S256"],
                 "scopes_supported": ["openid", "email", "phone", "profile"],
                 "subject_types_supported": ["public"],
@@ -814,20 +585,7 @@ class HostedUi:
 
     async def _redirect_error(self, request: Request, problem: Exception) -> Response:
         assert isinstance(problem, RedirectError)
-        target = problem.target
-        params = {"error": problem.error, "error_description": problem.description}
-        location = _with_params(
-            target.redirect_uri, params | {"state": target.state}, fragment=target.in_fragment
-        )
-        return RedirectResponse(location, status_code=302, headers=_NO_STORE)
-
-
-def _pool_key(endpoint_url: str | None, pool: Pool) -> SigningKey:
-    """The pool's own signing key, from the local AWS endpoint (signed with the run's
-    credentials): the hosted UI's tokens must verify against the pool's JWKS."""
-    if endpoint_url is None:
-        raise RuntimeError("the hosted UI needs the local AWS endpoint or a signer")
-    return pool_signing_key(endpoint_url, pool.pool_id)
+        return RedirectResponse(problem.location, status_code=302, headers=_NO_STORE)
 
 
 def _utc(epoch: float) -> str:
@@ -840,7 +598,6 @@ def build_hosted_ui(
     *,
     base_url: str,
     endpoint_url: str,
-    extra_grants: Mapping[str, GrantHandler] | None = None,
 ) -> HostedUi:
     """The hosted UI of one deployed pool; keys are served by the emulator at its JWKS path."""
     pool = Pool(cognito, pool_id)
@@ -849,6 +606,5 @@ def build_hosted_ui(
         pool,
         base_url=base_url,
         jwks_uri=jwks_uri,
-        extra_grants=extra_grants,
         endpoint_url=endpoint_url,
     )

@@ -25,6 +25,8 @@ from tools.tls import shared_tls_context
 # What the pool's answer keeps when forwarded (the rest is the emulator's server's own).
 _ANSWER_HEADERS = ("content-type", "cache-control", "pragma", "www-authenticate")
 _FORWARDED_HEADERS = ("content-type", "authorization")
+# The pool's token endpoint answers a request with this header as the domain's endpoint does.
+_DOMAIN_HEADER = "X-Local-Hosted-Ui"
 
 
 class PoolUnavailableError(RuntimeError):
@@ -110,6 +112,7 @@ class PoolOAuth:
         answers it."""
         url = f"{self.endpoint_url}/{self.pool_id}/oauth2/{endpoint}"
         sent = {k: v for k, v in headers.items() if k.lower() in _FORWARDED_HEADERS}
+        sent[_DOMAIN_HEADER] = "1"  # answer as the domain's endpoint (errors described)
         try:
             answer = httpx.request(
                 method,

@@ -13,6 +13,8 @@ from urllib.parse import unquote
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
+from . import minting, triggers
+
 
 class OAuthError(Exception):
     """An OAuth error answer: Cognito's status and `{"error": ...}` body."""
@@ -73,3 +75,20 @@ def granted_scopes(
     if any(scope not in allowed for scope in wanted):
         raise OAuthError("invalid_scope")
     return wanted
+
+
+def issue(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, requested: str | None
+) -> dict[str, Any]:
+    """The token answer for an authenticated client; OAuthError when refused (a failing
+    version 3 trigger is invalid_request)."""
+    flows = client.extended_config.get("AllowedOAuthFlows") or []
+    enabled = client.extended_config.get("AllowedOAuthFlowsUserPoolClient") in (True, "true")
+    if "client_credentials" not in flows or not enabled:
+        raise OAuthError("unauthorized_client")
+    scopes = granted_scopes(pool, client, requested)
+    try:
+        access_token, expires_in = minting.client_token(pool, client, scopes)
+    except triggers.UserLambdaValidationException:
+        raise OAuthError("invalid_request") from None
+    return {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}

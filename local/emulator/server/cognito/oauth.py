@@ -19,14 +19,13 @@ from urllib.parse import urlparse
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from . import authorize, minting, oauth_endpoints, triggers
-from .client_credentials import OAuthError, authenticated_client, granted_scopes
+from . import authorize, client_credentials, oauth_endpoints, triggers
+from .client_credentials import OAuthError, authenticated_client
 from .models import pool_by_id
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
 REVOKE_PATH = "/oauth2/revoke"
 USER_INFO_PATH = "/oauth2/userInfo"
-_USER_GRANTS = ("authorization_code", "refresh_token")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 Response = tuple[int, dict[str, str], bytes]
@@ -47,8 +46,9 @@ def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
         pool = pool_by_id(pool_id)
         if pool is None:
             return _json(404, {"error": "invalid_request"})
-        if request.form.get("grant_type") in _USER_GRANTS:
-            return oauth_endpoints.user_token(pool, request)
+        domain = request.headers.get(oauth_endpoints.DOMAIN_HEADER) is not None
+        if domain or request.form.get("grant_type") in oauth_endpoints.USER_GRANTS:
+            return oauth_endpoints.domain_token(pool, request)
         content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             raise OAuthError("invalid_request")
@@ -58,21 +58,12 @@ def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
         if grant_type not in ("client_credentials", "authorization_code", "refresh_token"):
             raise OAuthError("unsupported_grant_type")
         client = authenticated_client(pool, request)
-        flows = client.extended_config.get("AllowedOAuthFlows") or []
-        enabled = client.extended_config.get("AllowedOAuthFlowsUserPoolClient") in (True, "true")
         if grant_type != "client_credentials":
             raise OAuthError("unsupported_grant_type")
-        if "client_credentials" not in flows or not enabled:
-            raise OAuthError("unauthorized_client")
-        scopes = granted_scopes(pool, client, request.form.get("scope"))
-        access_token, expires_in = minting.client_token(pool, client, scopes)
+        answer = client_credentials.issue(pool, client, request.form.get("scope"))
     except OAuthError as error:
         return _json(error.status, {"error": error.error})
-    except triggers.UserLambdaValidationException:
-        return _json(400, {"error": "invalid_request"})
-    return _json(
-        200, {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}
-    )
+    return _json(200, answer)
 
 
 def _pool_of(full_url: str) -> Any:

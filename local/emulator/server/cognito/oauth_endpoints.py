@@ -30,14 +30,25 @@ from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import errors
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from local.bounded_json import check_jwt_bounds
 
-from . import keys, revocation
+from . import client_credentials, keys, revocation
 from .errors import CognitoError
-from .oauth_grants import PoolAuthorizationServer, authenticate_client
+from .oauth_grants import PoolAuthorizationServer, authenticate_client, basic_credentials
 
+USER_GRANTS = ("authorization_code", "refresh_token")
+# Sent by the run's hosted UI when it forwards a token request: the answer is then the domain's
+# for every grant (client_credentials' errors too get an error_description and a 401).
+DOMAIN_HEADER = "X-Local-Hosted-Ui"
+_CLIENT_CREDENTIALS_ERRORS: dict[str, type[errors.OAuth2Error]] = {
+    "invalid_client": errors.InvalidClientError,
+    "invalid_scope": errors.InvalidScopeError,
+    "unauthorized_client": errors.UnauthorizedClientError,
+    "unsupported_grant_type": errors.UnsupportedGrantTypeError,
+    "invalid_grant": errors.InvalidGrantError,
+}
 MAX_FORM_BYTES = 16 * 1024
 MAX_FORM_FIELDS = 32
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -108,18 +119,38 @@ def _error(request: Any, error: errors.OAuth2Error, realm: str, *, always_401: b
     return json_answer(status, {"error": error.error, "error_description": description}, extra)
 
 
-def user_token(pool: CognitoIdpUserPool, request: Any) -> Response:
-    """The token endpoint for the authorization_code and refresh_token grants."""
+def domain_token(pool: CognitoIdpUserPool, request: Any) -> Response:
+    """The token endpoint as the pool's domain answers it: every grant, errors with an
+    error_description (the user grants always; client_credentials when the hosted UI forwards
+    the request, `DOMAIN_HEADER`)."""
     try:
         checked_form(request)
         oauth_request = FlaskOAuth2Request(request)
-        authenticate_client(pool, oauth_request)  # Cognito checks the client first
+        basic_credentials(oauth_request)  # a malformed Basic header first: invalid_client
+        grant_type = request.form.get("grant_type", "")
+        if not grant_type:
+            raise errors.InvalidRequestError(description="grant_type is required")
+        client = authenticate_client(pool, oauth_request)  # Cognito checks the client first
+        if grant_type == "client_credentials":
+            return json_answer(200, _client_credentials(pool, client.client, request))
+        if grant_type not in USER_GRANTS:
+            raise errors.UnsupportedGrantTypeError(grant_type[:64])
         status, body, _ = PoolAuthorizationServer(pool).create_token_response(oauth_request)
     except errors.OAuth2Error as error:
         return _error(request, error, "token", always_401=False)
-    if status != 200:
-        return json_answer(status, body)
-    return json_answer(200, body)
+    return json_answer(status, body)
+
+
+def _client_credentials(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, request: Any
+) -> dict[str, Any]:
+    if not client.generate_secret:
+        raise errors.InvalidClientError(description="client_credentials needs a client secret")
+    try:
+        return client_credentials.issue(pool, client, request.form.get("scope") or None)
+    except client_credentials.OAuthError as refused:
+        error_class = _CLIENT_CREDENTIALS_ERRORS.get(refused.error, errors.InvalidRequestError)
+        raise error_class(description=f"the pool answered {refused.error}") from None
 
 
 def revoke(pool: CognitoIdpUserPool, request: Any) -> Response:

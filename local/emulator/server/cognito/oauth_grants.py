@@ -141,7 +141,7 @@ class PoolClient(ClientMixin):  # type: ignore[misc]
         return True
 
 
-def _basic(request: FlaskOAuth2Request) -> tuple[str, str] | None:
+def basic_credentials(request: FlaskOAuth2Request) -> tuple[str, str] | None:
     if request.headers.get("Authorization") is None:
         return None
     try:
@@ -157,7 +157,7 @@ def authenticate_client(
     pool: CognitoIdpUserPool, request: FlaskOAuth2Request, methods: Any = None, endpoint: Any = None
 ) -> PoolClient:
     """The calling client: HTTP Basic or client_id (+ client_secret) in the form, as Cognito."""
-    form, basic = request.form, _basic(request)
+    form, basic = request.form, basic_credentials(request)
     if basic is not None:
         client_id, secret = basic
         if form.get("client_id") not in (None, client_id):

@@ -17,7 +17,7 @@ HOSTED_UI_METADATA = "hostedUi"
 READY_MARKER = "local emulator ready on"
 # The emulator's read of the messages the local pools 'sent' (signed, like every /_local path).
 OUTBOX_PATH = "/_local/outbox"
-# The pools' private signing keys, for the run's hosted UI and tools (signed, like every /_local
+# The pools' private signing keys, for the run's tools (signed, like every /_local
 # path): `?userPoolId=` -> {"keys": [private JWK with kid]}.
 POOL_KEYS_PATH = "/_local/pool-keys"
 # The pool's authorize decisions for the run's hosted UI (signed, like every /_local path):

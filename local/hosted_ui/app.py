@@ -5,7 +5,9 @@ Checks follow Cognito's order: an unknown client or a redirect_uri that is not r
 exactly gets an error page (redirecting there would be an open redirect); once the redirect_uri
 is trusted, other problems go back to it as `error=` (in the fragment for the implicit flow);
 the token and userInfo endpoints answer OAuth JSON errors. Nothing is issued for a request that
-fails a check.
+fails a check. Every decision is the pool's (pool_oauth.py): the checks, the sign-in, the
+signed-in session (its handle in the session cookie), and the token, revoke and userInfo
+answers, forwarded as they are; this module mints and signs nothing.
 """
 
 from __future__ import annotations

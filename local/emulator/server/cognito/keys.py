@@ -6,8 +6,9 @@ local API as anyone. Here each pool gets a 2048-bit RSA key made for this state 
 it signs or publishes (pools of older kept states too), with a Cognito-shaped kid (base64 of
 the public key's SHA-256). It lives on the pool, so only the kept state holds it (0600, like
 all of `.local/`); the pool's JWKS publishes the public half; `GET /_local/pool-keys` (signed
-with the run's credentials, like every /_local path) hands the private one to the run's own
-hosted UI and tools that must mint tokens the pool's verifiers accept.
+with the run's credentials, like every /_local path) hands the private one to the run's tools
+that must make tokens the pool's verifiers accept (load test, benchmarks, tests); the pool
+itself signs each of its tokens once (minting.py).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from .models import pool_state
 
 CODE_LIFETIME_SECONDS = 300
 _STATE_ATTRIBUTE = "local_oauth_grants"
-_lock = threading.Lock()
+_lock = threading.RLock()  # oauth_state is also called while it is held
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,9 @@ class OAuthState:
 
 
 def oauth_state(pool: CognitoIdpUserPool) -> OAuthState:
-    state = getattr(pool, _STATE_ATTRIBUTE, None)
-    if state is None:
-        with _lock:
-            state = getattr(pool, _STATE_ATTRIBUTE, None)
-            if state is None:
-                state = OAuthState()
-                setattr(pool, _STATE_ATTRIBUTE, state)
+    """The pool's OAuth state, made on first use (kept with the pool in the snapshot)."""
+    with _lock:
+        state = vars(pool).setdefault(_STATE_ATTRIBUTE, OAuthState())
     assert isinstance(state, OAuthState)
     return state
 

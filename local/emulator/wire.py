@@ -22,6 +22,6 @@ OUTBOX_PATH = "/_local/outbox"
 POOL_KEYS_PATH = "/_local/pool-keys"
 # The pool's authorize decisions for the run's hosted UI (signed, like every /_local path):
 # POST JSON {"userPoolId", "action": "check" | "sign_in" | "resume" | "end", "query": {...},
-# "username", "password", "session"} -> {"decision": "login" | "redirect" | "page_error" |
-# "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize).
+# "username", "password", "session"} -> {"decision": "login" | "redirect" | "error_redirect" |
+# "page_error" | "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize).
 POOL_AUTHORIZE_PATH = "/_local/oauth/authorize"

@@ -208,7 +208,7 @@ class HostedUi:
         """Raise the pool's error answer (a page, or a redirect to the trusted redirect_uri)."""
         if decision.kind == "page_error":
             raise PageError(decision.message, decision.status)
-        if decision.kind == "redirect" and "error=" in decision.location:
+        if decision.kind == "error_redirect":
             raise RedirectError(decision.location)
 
     async def _checked(self, request: Request) -> AuthorizeRequest:

@@ -37,9 +37,10 @@ class PoolUnavailableError(RuntimeError):
 class Decision:
     """The pool's answer to an authorize request.
 
-    kind: "login" (show the form), "redirect" (to `location`), "page_error" (`message`,
-    `status`), "login_error" (the form again, with `message`), "gone" (the session no longer
-    signs in: show the form)."""
+    kind: "login" (show the form), "redirect" (to `location`: a code or tokens),
+    "error_redirect" (to `location`: `error=` for the trusted redirect_uri), "page_error"
+    (`message`, `status`), "login_error" (the form again, with `message`), "gone" (the session
+    no longer signs in: show the form)."""
 
     kind: str
     location: str = ""

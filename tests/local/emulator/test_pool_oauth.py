@@ -189,14 +189,14 @@ def test_implicit_tokens_come_in_the_fragment(pool: OAuthPool) -> None:
     [
         ({"client_id": "nope"}, "page_error", ""),
         ({"redirect_uri": "https://evil.example.com/"}, "page_error", ""),
-        ({"response_type": "id_token"}, "redirect", "unsupported_response_type"),
-        ({"scope": "openid admin"}, "redirect", "invalid_scope"),
+        ({"response_type": "id_token"}, "error_redirect", "unsupported_response_type"),
+        ({"scope": "openid admin"}, "error_redirect", "invalid_scope"),
         (
             {"code_challenge": "short", "code_challenge_method": "S256"},
-            "redirect",
+            "error_redirect",
             "invalid_request",
         ),
-        ({"nonce": "bad nonce"}, "redirect", "invalid_request"),
+        ({"nonce": "bad nonce"}, "error_redirect", "invalid_request"),
     ],
 )
 def test_a_bad_authorize_request_is_an_error_page_or_an_error_redirect(

@@ -92,16 +92,16 @@ class AuthorizeRequest:
     code_challenge: str | None
     nonce: str | None
 
-    def redirect(self, params: dict[str, str | None]) -> Decision:
+    def redirect(self, params: dict[str, str | None], kind: str = "redirect") -> Decision:
         location = _with_params(
             self.redirect_uri,
             params | {"state": self.state},
             fragment=self.response_type == "token",
         )
-        return Decision("redirect", location=location)
+        return Decision(kind, location=location)
 
     def error(self, error: str, description: str) -> Decision:
-        return self.redirect({"error": error, "error_description": description})
+        return self.redirect({"error": error, "error_description": description}, "error_redirect")
 
 
 @dataclass

@@ -31,7 +31,6 @@ from local.emulator.wire import HOSTED_UI_METADATA
 from local.gateway.app import DataPlane, server_config
 from local.gateway.build import ServedApiBuilder, data_plane
 from local.hosted_ui import build_hosted_ui
-from local.hosted_ui.client_credentials import client_credentials_grant
 from local.hotswap import CodeAssets
 from local.launcher import READY_LINE, STOPPED_LINE
 from local.options import RunOptions
@@ -250,7 +249,6 @@ class LocalRun:
             outputs.user_pool_id,
             base_url=self.options.auth_url,
             endpoint_url=endpoint_url,
-            extra_grants={"client_credentials": client_credentials_grant(endpoint_url)},
         )
         # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
         self.endpoint.record({HOSTED_UI_METADATA: {outputs.user_pool_id: self.options.auth_url}})

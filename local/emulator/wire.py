@@ -17,6 +17,11 @@ HOSTED_UI_METADATA = "hostedUi"
 READY_MARKER = "local emulator ready on"
 # The emulator's read of the messages the local pools 'sent' (signed, like every /_local path).
 OUTBOX_PATH = "/_local/outbox"
-# The pools' private signing keys, for the run's hosted UI and tools (signed, like every /_local
+# The pools' private signing keys, for the run's tools (signed, like every /_local
 # path): `?userPoolId=` -> {"keys": [private JWK with kid]}.
 POOL_KEYS_PATH = "/_local/pool-keys"
+# The pool's authorize decisions for the run's hosted UI (signed, like every /_local path):
+# POST JSON {"userPoolId", "action": "check" | "sign_in" | "resume" | "end", "query": {...},
+# "username", "password", "session"} -> {"decision": "login" | "redirect" | "error_redirect" |
+# "page_error" | "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize).
+POOL_AUTHORIZE_PATH = "/_local/oauth/authorize"

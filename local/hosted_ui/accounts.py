@@ -15,7 +15,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from local.hosted_ui.pool import AppClient, Pool
-from local.hosted_ui.tokens import SignInError, secret_hash
 
 log = logging.getLogger("local.hosted_ui")
 
@@ -31,6 +30,10 @@ _CODE_ERRORS = {
     "AliasExistsException": "An account with the email already exists.",
     "CodeDeliveryFailureException": "The code could not be delivered.",
 }
+
+
+class SignInError(Exception):
+    """The pool refused; the message is what the page shows."""
 
 
 class Accounts:
@@ -83,8 +86,7 @@ class Accounts:
         return str((answer.get("CodeDeliveryDetails") or {}).get("Destination") or username)
 
     def _call(self, operation: str, client: AppClient, username: str, **extra: Any) -> Any:
-        if client.secret is not None:
-            extra["SecretHash"] = secret_hash(client, username)
+        extra |= client.secret_hash(username)
         try:
             return getattr(self.pool.cognito, operation)(
                 ClientId=client.client_id, Username=username, **extra

@@ -1,10 +1,13 @@
 """The hosted UI as a starlette app: the endpoint modules' handlers on Cognito's paths, the
 middleware every answer passes (nosniff, CORS where Cognito answers it) and the two error
-answers (an error page, or `error=` back to a checked redirect_uri)."""
+answers (an error page, or the pool's `error=` redirect back to a checked redirect_uri).
+
+Every decision is the pool's (pool_oauth.py): the checks, the sign-in, the signed-in session
+(its handle in the session cookie), and the token, revoke and userInfo answers, forwarded as
+they are; this package holds no key and mints no token."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,25 +16,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from local.emulator.caller.keys import pool_signing_key
 from local.hosted_ui import render
 from local.hosted_ui.accounts import Accounts
 from local.hosted_ui.cors import BrowserEndpointsCors
-from local.hosted_ui.errors import PageError, RedirectError, with_params
+from local.hosted_ui.errors import PageError, RedirectError
 from local.hosted_ui.forms import Forms
-from local.hosted_ui.grants import GrantHandler, Grants, GrantStore
 from local.hosted_ui.logout import LogOut
 from local.hosted_ui.oauth_endpoints import OAuthEndpoints
 from local.hosted_ui.outbox_page import OutboxPage
 from local.hosted_ui.password_reset import PasswordReset
 from local.hosted_ui.pool import Pool
+from local.hosted_ui.pool_oauth import PoolOAuth
 from local.hosted_ui.render import NO_STORE, NoSniff
 from local.hosted_ui.sessions import Sessions
 from local.hosted_ui.sign_in import SignIn
 from local.hosted_ui.sign_up import SignUp
 from local.hosted_ui.signing import Signer
-from local.hosted_ui.tokens import TokenMinter
-from tools.jwt_signing import SigningKey
 
 
 async def _page_error(request: Request, problem: Exception) -> Response:
@@ -41,12 +41,7 @@ async def _page_error(request: Request, problem: Exception) -> Response:
 
 async def _redirect_error(request: Request, problem: Exception) -> Response:
     assert isinstance(problem, RedirectError)
-    target = problem.target
-    params = {"error": problem.error, "error_description": problem.description}
-    location = with_params(
-        target.redirect_uri, params | {"state": target.state}, fragment=target.in_fragment
-    )
-    return RedirectResponse(location, status_code=302, headers=NO_STORE)
+    return RedirectResponse(problem.location, status_code=302, headers=NO_STORE)
 
 
 def _routes(
@@ -84,30 +79,24 @@ class HostedUi:
         *,
         base_url: str,
         jwks_uri: str,
-        extra_grants: Mapping[str, GrantHandler] | None = None,
-        endpoint_url: str | None = None,
-        signer: Callable[[], SigningKey] | None = None,
+        endpoint_url: str,
     ) -> None:
         self.pool = pool
         self.base_url = base_url.rstrip("/")
         self.jwks_uri = jwks_uri
-        self.endpoint_url = endpoint_url  # the local AWS endpoint, for the outbox page
-        self.minter = TokenMinter(pool, signer or (lambda: _pool_key(endpoint_url, pool)))
+        self.endpoint_url = endpoint_url  # the local AWS endpoint: the pool's OAuth, the outbox
+        self.pool_oauth = PoolOAuth(endpoint_url, pool.pool_id)  # decides, signs, keeps tokens
         self.accounts = Accounts(pool)
-        self.store = GrantStore()
-        self.grants = Grants(self.store, extra_grants)
         cookies = Signer()  # signs CSRF and session cookies, per run
         self.sessions = Sessions(cookies)
         forms = Forms(cookies)
-        sign_in = SignIn(pool, self.minter, self.store, self.sessions, forms)
+        sign_in = SignIn(pool, self.pool_oauth, self.sessions, forms)
         routes = _routes(
             sign_in,
             SignUp(sign_in, self.accounts, self.sessions, forms),
             PasswordReset(sign_in, self.accounts, forms),
-            OAuthEndpoints(
-                pool, self.minter, self.grants, base_url=self.base_url, jwks_uri=jwks_uri
-            ),
-            LogOut(sign_in, self.sessions),
+            OAuthEndpoints(pool, self.pool_oauth, base_url=self.base_url, jwks_uri=jwks_uri),
+            LogOut(sign_in),
             OutboxPage(pool, endpoint_url),
         )
         self.app = Starlette(
@@ -120,21 +109,12 @@ class HostedUi:
         )
 
 
-def _pool_key(endpoint_url: str | None, pool: Pool) -> SigningKey:
-    """The pool's own signing key, from the local AWS endpoint (signed with the run's
-    credentials): the hosted UI's tokens must verify against the pool's JWKS."""
-    if endpoint_url is None:
-        raise RuntimeError("the hosted UI needs the local AWS endpoint or a signer")
-    return pool_signing_key(endpoint_url, pool.pool_id)
-
-
 def build_hosted_ui(
     cognito: Any,
     pool_id: str,
     *,
     base_url: str,
     endpoint_url: str,
-    extra_grants: Mapping[str, GrantHandler] | None = None,
 ) -> HostedUi:
     """The hosted UI of one deployed pool; keys are served by the emulator at its JWKS path."""
     pool = Pool(cognito, pool_id)
@@ -143,6 +123,5 @@ def build_hosted_ui(
         pool,
         base_url=base_url,
         jwks_uri=jwks_uri,
-        extra_grants=extra_grants,
         endpoint_url=endpoint_url,
     )

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from local.hosted_ui.accounts import SignInError
 from local.hosted_ui.errors import PageError
 from local.hosted_ui.signing import Signer
-from local.hosted_ui.tokens import SignInError
 
 MAX_PARAM_CHARS = 2048
 MAX_FORM_BYTES = 16 * 1024

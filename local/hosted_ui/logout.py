@@ -1,5 +1,6 @@
-"""The logout endpoint: forget the browser's session, then go to a registered sign-out URL or,
-with redirect_uri (Cognito's second form), to the login page of a checked authorize request."""
+"""The logout endpoint: the pool forgets the browser's sign-in session, then the browser goes
+to a registered sign-out URL or, with redirect_uri (Cognito's second form), to the login page
+of a checked authorize request."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from local.hosted_ui.errors import PageError
 from local.hosted_ui.forms import single
 from local.hosted_ui.render import NO_STORE
-from local.hosted_ui.sessions import SESSION_COOKIE, Sessions
+from local.hosted_ui.sessions import SESSION_COOKIE
 from local.hosted_ui.sign_in import SignIn
 
 
@@ -22,7 +23,6 @@ class LogOut:
     """/logout for one pool."""
 
     sign_in: SignIn
-    sessions: Sessions
 
     async def logout(self, request: Request) -> Response:
         params = single(request.query_params.multi_items(), where="query")
@@ -39,7 +39,7 @@ class LogOut:
             location = f"/login?{urlencode(params)}"
         else:
             raise PageError("invalid_request: logout_uri or redirect_uri is required")
-        self.sessions.end(request)
+        await run_in_threadpool(self.sign_in.sign_out, request)
         response = RedirectResponse(location, status_code=302, headers=NO_STORE)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.hosted_ui import render
-from local.hosted_ui.errors import PageError
 from local.hosted_ui.pool import Pool
 
 
@@ -25,12 +24,10 @@ class OutboxPage:
     """/_local/outbox for one pool, read from the local AWS endpoint."""
 
     pool: Pool
-    endpoint_url: str | None  # None: no local AWS endpoint, no outbox to read
+    endpoint_url: str  # the local AWS endpoint
 
     async def outbox(self, request: Request) -> Response:
         """The codes the local pool sent (no e-mail leaves the machine), newest first."""
-        if self.endpoint_url is None:
-            raise PageError("this hosted UI has no local AWS endpoint to read an outbox from", 404)
         try:
             messages = await run_in_threadpool(
                 read_outbox, self.endpoint_url, user_pool_id=self.pool.pool_id

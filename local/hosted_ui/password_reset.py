@@ -10,10 +10,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from local.hosted_ui import render
-from local.hosted_ui.accounts import Accounts
+from local.hosted_ui.accounts import Accounts, SignInError
 from local.hosted_ui.forms import CsrfToken, Forms
 from local.hosted_ui.sign_in import AuthorizeRequest, SignIn
-from local.hosted_ui.tokens import SignInError
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The hosted UI's memory of a browser: its sign-in session (so a later authorize needs no
 form, as on Cognito) and a sign-up waiting for its code (signed in once confirmed).
 
-Both live in this process only; the browser holds a random id signed by this run (signing.py),
-so a cookie this server did not issue is never even looked up. A session lasts
-SESSION_SECONDS, a pending sign-up PENDING_SIGNUP_SECONDS, by the record and by the cookie's
-signed age alike; signing out forgets the record, so a copied cookie is worth nothing after it.
+The sign-in session is the pool's (pool_oauth.py): the browser's session cookie holds the
+opaque handle the pool answered a sign-in with, signed by this run (signing.py), so a cookie
+this server did not issue is never even sent to the pool; the pool decides whether the handle
+still signs in (its client, its hour, the user and its refresh token) and forgets it on sign-out.
+A pending sign-up lives in this process only, behind a random id signed the same way. A session
+cookie lasts SESSION_SECONDS, a pending sign-up PENDING_SIGNUP_SECONDS, by the record and by the
+cookie's signed age alike.
 """
 
 from __future__ import annotations
@@ -19,21 +22,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from local.hosted_ui.signing import Signer
-from local.hosted_ui.tokens import SignedIn
 
 SESSION_SECONDS = 3600
 SESSION_COOKIE = "cognito"
 SIGNUP_COOKIE = "cognito-signup"  # a sign-up waiting for its code (to sign in once confirmed)
 PENDING_SIGNUP_SECONDS = 900
-
-
-@dataclass
-class Session:
-    username: str
-    client_id: str
-    refresh_token: str  # the newest one: a signed-in-already authorize may rotate it
-    expires_at: float
-    signed_in: SignedIn
 
 
 @dataclass(frozen=True)
@@ -48,54 +41,31 @@ class PendingSignUp:
 
 
 class Sessions:
-    """Sign-in sessions and pending sign-ups, by signed cookie; safe across threads."""
+    """The session cookie (the pool's handle) and pending sign-ups, by signed cookie; safe
+    across threads."""
 
     def __init__(self, signer: Signer, clock: Callable[[], float] = time.monotonic) -> None:
         self._signer = signer
         self._clock = clock
         self._lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
         self._pending: dict[str, PendingSignUp] = {}
-
-    def _session_id(self, request: Request) -> str:
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        return self._signer.unsign(cookie, "session", max_age=SESSION_SECONDS) or ""
 
     def _sign_up_id(self, request: Request) -> str:
         cookie = request.cookies.get(SIGNUP_COOKIE, "")
         return self._signer.unsign(cookie, "sign-up", max_age=PENDING_SIGNUP_SECONDS) or ""
 
-    def find(self, request: Request, client_id: str) -> Session | None:
-        """The browser's live session with this app client, if any."""
-        session_id = self._session_id(request)
-        with self._lock:
-            session = self._sessions.get(session_id)
-            if session is None or session.expires_at < self._clock():
-                self._sessions.pop(session_id, None)
-                return None
-        return session if session.client_id == client_id else None
+    def handle(self, request: Request) -> str | None:
+        """The pool's session handle from a session cookie this run signed in the last
+        SESSION_SECONDS, else None (whether it still signs in is the pool's to say)."""
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        return self._signer.unsign(cookie, "session", max_age=SESSION_SECONDS) or None
 
-    def start(
-        self,
-        response: Response,
-        username: str,
-        client_id: str,
-        refresh: str,
-        signed_in: SignedIn,
-    ) -> None:
-        session_id = secrets.token_urlsafe(32)
-        with self._lock:
-            self._sessions[session_id] = Session(
-                username, client_id, refresh, self._clock() + SESSION_SECONDS, signed_in
-            )
-        cookie = self._signer.sign(session_id, "session")
+    def start(self, response: Response, handle: str) -> None:
+        """The session cookie for the handle the pool answered a sign-in with."""
+        cookie = self._signer.sign(handle, "session")
         response.set_cookie(
             SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, httponly=True, samesite="lax"
         )
-
-    def end(self, request: Request) -> None:
-        with self._lock:
-            self._sessions.pop(self._session_id(request), None)
 
     def hold_sign_up(
         self, response: Response, username: str, password: str, client_id: str

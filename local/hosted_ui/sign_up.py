@@ -11,12 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from local.hosted_ui import render
-from local.hosted_ui.accounts import Accounts
+from local.hosted_ui.accounts import Accounts, SignInError
 from local.hosted_ui.forms import Forms
 from local.hosted_ui.render import NO_STORE
 from local.hosted_ui.sessions import SIGNUP_COOKIE, Sessions
 from local.hosted_ui.sign_in import SignIn
-from local.hosted_ui.tokens import SignInError
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""The local user pool's signing key, for the run's hosted UI and tools that must mint tokens
-its verifiers accept.
+"""The local user pool's signing key, for the run's tools that must make tokens its verifiers
+accept (load test, benchmarks, tests; the hosted UI signs nothing).
 
 Each local pool signs with a key of its own, kept in the private kept state; the emulator
 hands it out at `GET /_local/pool-keys`, signed with the run's credentials like every /_local
-path (local.emulator.server.pool_keys). moto's published test key is trusted nowhere.
+path (local.emulator.server.cognito.keys). moto's published test key is trusted nowhere.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 `install()` must run in the process that serves moto, before the first CloudFormation
 request: it registers CloudFormation types moto lacks (Cognito, API Gateway v2), adds the
 apigatewayv2 GetAuthorizers call, patches change-set handling (cfn_patches), makes
-Lambda's Code.Location downloadable (lambda_patches), runs the pool's pre token generation
-trigger (pre_token) and makes the user pool's API as strict as Cognito's, with its OAuth token
-endpoint (cognito/). Nothing here imports aws_cdk.
+Lambda's Code.Location downloadable (lambda_patches), and makes the user pool's API as strict
+as Cognito's (cognito/): one token-minting path that runs the pool's pre token generation
+trigger, and the pool's OAuth endpoints. Nothing here imports aws_cdk.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from . import (
     cognito,
     identity_pools,
     lambda_patches,
-    pre_token,
 )
 from .cognito import cloudformation as cognito_cloudformation
 
@@ -39,9 +38,8 @@ def install() -> None:
     cfn_patches.apply()
     apigwv2_models.apply_patches()
     lambda_patches.apply()
-    pre_token.apply()  # the pool's pre token generation trigger runs on every token
-    # SRP, refresh/rotation, revocation, codes + outbox, TOTP, JSON errors, and the pool's
-    # /oauth2/token (client_credentials) with its place in discovery
+    # the one minting path (with the pre token trigger), SRP, refresh/rotation, revocation,
+    # codes + outbox, TOTP, JSON errors, and the pool's OAuth endpoints with discovery
     cognito.apply()
     identity_pools.apply()  # JSON errors for identity pools' unknown ids and missing operations
     # moto caches the type -> model map on first use (lru_cache over __subclasses__()):

@@ -83,6 +83,17 @@ def get_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
     return user
 
 
+def existing_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser:
+    """The pool's user (as get_user), or moto's UserNotFoundException ("User does not exist.")
+    when it is gone: a token is never minted for a user deleted meanwhile."""
+    from moto.cognitoidp.exceptions import UserNotFoundError
+
+    user = get_user(pool, username)
+    if user is None:
+        raise UserNotFoundError("User does not exist.")
+    return user
+
+
 def validate_password(backend: CognitoIdpBackend, pool_id: str, password: str) -> None:
     """Raise moto's InvalidPasswordException when `password` breaks the pool's policy."""
     backend._validate_password(pool_id, password)

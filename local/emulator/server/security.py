@@ -8,7 +8,8 @@ needs no preflight. So, before moto sees a request (WSGI middleware around it):
    service models mark `noAuth` for Cognito user pools and identity pools (`SignUp`,
    `InitiateAuth`, `GetUser` with an access token, ...), sent as `POST /` with their
    `X-Amz-Target`, plus the pool's public `GET /<poolId>/.well-known/{openid-configuration,
-   jwks.json}` and `/<poolId>/oauth2/token` (client authentication, not SigV4). They get the
+   jwks.json}` and `/<poolId>/oauth2/{token,revoke,userInfo}` (client authentication or a
+   Bearer token, not SigV4). They get the
    CORS answers Cognito gives a browser app (any origin, `*`, no credentials);
 3. everything else (every admin and control-plane call, moto's `/moto-api`, our `/_local`
    paths) must carry a SigV4 signature made with the run's credentials
@@ -49,7 +50,7 @@ _UNSIGNED_SERVICES = {
 }
 _POOL_ID = r"[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+"
 _PUBLIC_GET = re.compile(rf"^/{_POOL_ID}/\.well-known/(?:openid-configuration|jwks\.json)$")
-_POOL_TOKEN = re.compile(rf"^/{_POOL_ID}/oauth2/token$")
+_POOL_TOKEN = re.compile(rf"^/{_POOL_ID}/oauth2/(?:token|revoke|userInfo)$")
 # What a browser app may send cross-origin to the unsigned operations (as Cognito answers).
 _CORS_REQUEST_HEADERS = frozenset(
     {

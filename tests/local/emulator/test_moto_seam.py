@@ -2,7 +2,7 @@
 with the parameters it expects, and no other product module reaches a listed private name.
 
 The installed moto's source is read (ast), not its live classes: the add-on patches some of
-them (pre_token replaces CognitoIdpBackend._log_user_in) when it runs in this process.
+them (cognito/minting.py replaces CognitoIdpBackend._log_user_in) when it runs in this process.
 """
 
 from __future__ import annotations
@@ -20,19 +20,6 @@ from local.emulator.server import moto_seam
 from tests.conftest import ROOT
 
 _SEAM = Path(moto_seam.__file__).resolve()
-# Being rewritten on branch 29-b (they call moto's private names directly for now): the
-# integrator removes each entry once that branch makes it call moto_seam.
-_ALLOWED = frozenset(
-    ROOT / "local/emulator/server" / name
-    for name in (
-        "cognito/tokens.py",
-        "cognito/client_credentials.py",
-        "cognito/oauth.py",
-        "cognito/refresh.py",
-        "pre_token.py",
-        "pool_keys.py",
-    )
-)
 _PRIVATE_NAMES = frozenset(
     [name for _, name, _ in moto_seam.PRIVATE_METHODS]
     + [name for _, name in moto_seam.PRIVATE_ATTRIBUTES]
@@ -120,18 +107,11 @@ def _private_uses(path: Path) -> list[str]:
 
 
 def test_given_the_product_when_scanned_then_only_the_seam_reaches_moto_private_names() -> None:
-    """GIVEN every module under local/ WHEN scanned (ast) THEN none but moto_seam.py (and the
-    files being rewritten on 29-b) calls a listed private moto name or imports a private moto
-    module."""
+    """GIVEN every module under local/ WHEN scanned (ast) THEN none but moto_seam.py calls a
+    listed private moto name or imports a private moto module."""
     files = [p.resolve() for p in sorted((ROOT / "local").rglob("*.py"))]
-    uses = [use for p in files if p != _SEAM and p not in _ALLOWED for use in _private_uses(p)]
+    uses = [use for p in files if p != _SEAM for use in _private_uses(p)]
     assert uses == [], "call moto's private API through local/emulator/server/moto_seam.py"
-
-
-def test_given_the_allow_list_when_read_then_it_names_existing_files_only() -> None:
-    """GIVEN the files allowed to reach moto directly for now WHEN checked THEN each exists (a
-    moved or deleted one must leave the list, not hide another)."""
-    assert [p for p in _ALLOWED if not p.is_file()] == []
 
 
 def test_given_the_seam_when_scanned_then_it_reaches_moto_private_names() -> None:

@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
-from local.emulator.server.pre_token import Overrides, UserLambdaValidationException, parse_response
+from local.emulator.server.cognito.triggers import (
+    Overrides,
+    UserLambdaValidationException,
+    parse_response,
+)
 
 ACCESS = {
     "sub": "user-1",

@@ -1,5 +1,6 @@
 """The hosted UI's signed cookies and CSRF pair, without a local run: a value is honoured only
-when this run signed it, for the same purpose, and (for sessions) recently enough."""
+when this run signed it, for the same purpose, and (for sessions) recently enough. The session
+cookie carries the pool's sign-in handle; whether it still signs in is the pool's to say."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from starlette.types import Message
 
 from local.hosted_ui.errors import PageError
 from local.hosted_ui.forms import CSRF_COOKIE, Forms
+from local.hosted_ui.pool import Pool
+from local.hosted_ui.pool_oauth import PoolOAuth
 from local.hosted_ui.sessions import (
     PENDING_SIGNUP_SECONDS,
     SESSION_COOKIE,
@@ -22,8 +25,8 @@ from local.hosted_ui.sessions import (
     SIGNUP_COOKIE,
     Sessions,
 )
+from local.hosted_ui.sign_in import SignIn
 from local.hosted_ui.signing import Signer
-from local.hosted_ui.tokens import SignedIn
 
 
 class _Clock:
@@ -110,66 +113,79 @@ def test_a_token_for_another_browser_s_cookie_is_refused() -> None:
     assert _post(forms, second.cookie, first.form) == 403
 
 
-def _started(sessions: Sessions, client_id: str = "client-1") -> str:
+HANDLE = "pool-session-handle"
+
+
+def _started(sessions: Sessions, handle: str = HANDLE) -> str:
     response = Response()
-    sessions.start(response, "user@example.com", client_id, "refresh-1", SignedIn(auth_time=1))
+    sessions.start(response, handle)
     return _cookie(response, SESSION_COOKIE)
 
 
-def test_a_session_is_found_by_its_cookie_for_its_client_only() -> None:
-    """GIVEN a started session WHEN its cookie comes back THEN it is found for its client,
-    not for another."""
+def test_a_session_cookie_gives_back_the_pools_handle() -> None:
+    """GIVEN a session started with the pool's handle WHEN its cookie comes back THEN the
+    handle (and not the bare handle: the cookie is signed); without a cookie, none."""
     sessions = Sessions(Signer())
     cookie = _started(sessions)
-    found = sessions.find(_request(**{SESSION_COOKIE: cookie}), "client-1")
-    assert found is not None
-    assert found.username == "user@example.com"
-    assert sessions.find(_request(**{SESSION_COOKIE: cookie}), "client-2") is None
-
-
-def test_a_session_past_its_hour_is_gone() -> None:
-    """GIVEN a session WHEN SESSION_SECONDS have passed THEN its cookie finds nothing."""
-    clock = _Clock()
-    sessions = Sessions(Signer(), clock=clock)
-    cookie = _started(sessions)
-    clock.now += SESSION_SECONDS + 1
-    assert sessions.find(_request(**{SESSION_COOKIE: cookie}), "client-1") is None
+    assert cookie != HANDLE
+    assert sessions.handle(_request(**{SESSION_COOKIE: cookie})) == HANDLE
+    assert sessions.handle(_request()) is None
 
 
 def test_a_session_cookie_signed_more_than_an_hour_ago_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """GIVEN a session cookie WHEN its signature is older than SESSION_SECONDS (whatever the
-    record says) THEN it finds nothing."""
+    pool says) THEN it gives no handle."""
     sessions = Sessions(Signer())
     cookie = _started(sessions)
     later = time.time() + SESSION_SECONDS + 5
     monkeypatch.setattr(time, "time", lambda: later)
-    assert sessions.find(_request(**{SESSION_COOKIE: cookie}), "client-1") is None
+    assert sessions.handle(_request(**{SESSION_COOKIE: cookie})) is None
 
 
 def test_a_session_cookie_from_another_run_or_purpose_is_refused() -> None:
-    """GIVEN a session id signed by another run, one signed for the CSRF cookie, or the bare
-    id WHEN sent as the session cookie THEN nothing is found."""
+    """GIVEN the handle signed by another run, one signed for the CSRF cookie, or the bare
+    handle WHEN sent as the session cookie THEN no handle."""
     signer = Signer()
     sessions = Sessions(signer)
-    cookie = _started(sessions)
-    session_id = signer.unsign(cookie, "session")
-    assert session_id is not None
     for forged in (
-        Signer().sign(session_id, "session"),
-        signer.sign(session_id, "csrf-cookie"),
-        session_id,
+        Signer().sign(HANDLE, "session"),
+        signer.sign(HANDLE, "csrf-cookie"),
+        HANDLE,
     ):
-        assert sessions.find(_request(**{SESSION_COOKIE: forged}), "client-1") is None
+        assert sessions.handle(_request(**{SESSION_COOKIE: forged})) is None
 
 
-def test_signing_out_forgets_the_session() -> None:
-    """GIVEN a session WHEN it is ended THEN a copy of its cookie finds nothing."""
-    sessions = Sessions(Signer())
-    request = _request(**{SESSION_COOKIE: _started(sessions)})
-    sessions.end(request)
-    assert sessions.find(request, "client-1") is None
+class _Cognito:
+    """Just enough of cognito-idp for Pool: a pool with no policy or attributes."""
+
+    def describe_user_pool(self, **_: object) -> dict[str, object]:
+        return {"UserPool": {}}
+
+
+class _EndingPool(PoolOAuth):
+    """The pool's client, recording the handles it is asked to end (no pool is reached)."""
+
+    def __init__(self) -> None:
+        super().__init__("https://127.0.0.1:9", "local_pool")
+        self.ended: list[str] = []
+
+    def end(self, session: str) -> None:
+        self.ended.append(session)
+
+
+def test_signing_out_asks_the_pool_to_forget_the_session() -> None:
+    """GIVEN a session WHEN it is signed out THEN the pool is asked to end its handle (so a
+    copy of its cookie signs in no more); a cookie this run did not sign is never sent."""
+    signer = Signer()
+    sessions = Sessions(signer)
+    pool = _EndingPool()
+    sign_in = SignIn(Pool(_Cognito(), "local_pool"), pool, sessions, Forms(signer))
+    sign_in.sign_out(_request(**{SESSION_COOKIE: _started(sessions)}))
+    sign_in.sign_out(_request(**{SESSION_COOKIE: Signer().sign("other", "session")}))
+    sign_in.sign_out(_request())
+    assert pool.ended == [HANDLE]
 
 
 def test_a_pending_sign_up_lasts_its_quarter_hour_only() -> None:

@@ -79,7 +79,7 @@ def test_a_csrf_token_works_only_with_the_cookie_it_was_signed_for(
 
 
 def _pool_token(hosted_ui: UiUnderTest, claims: dict[str, object]) -> str:
-    signer = hosted_ui.ui.minter._signer  # the pool's own key, as the hosted UI reads it
+    signer = hosted_ui.pool_key  # the pool's own key, as the run's tools read it
     kid, key = signer.kid, signer.private_key
     now = int(time.time())
     base = {"iss": hosted_ui.ui.pool.issuer, "iat": now, "exp": now + 600, "token_use": "access"}

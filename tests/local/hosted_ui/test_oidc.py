@@ -22,7 +22,7 @@ def _id_claims(hosted_ui: UiUnderTest, token: str) -> dict[str, Any]:
     """The ID token verified as a relying party does: the pool's key, issuer and audience."""
     claims: dict[str, Any] = jwt.decode(
         token,
-        hosted_ui.ui.minter.public_key,
+        hosted_ui.public_key,
         algorithms=["RS256"],
         audience=hosted_ui.client_id,
         issuer=hosted_ui.ui.pool.issuer,
@@ -50,7 +50,7 @@ def test_the_code_flow_id_token_carries_nonce_at_hash_email_verified_and_auth_ti
     assert claims["nonce"] == NONCE
     assert claims["at_hash"] == _at_hash(body["access_token"])
     assert claims["email_verified"] is True
-    access = hosted_ui.ui.minter.verify(body["access_token"])
+    access = hosted_ui.verify(body["access_token"])
     assert isinstance(claims["auth_time"], int)
     assert claims["auth_time"] == access["auth_time"] <= claims["iat"]
     assert "c_hash" not in claims
@@ -115,7 +115,7 @@ def test_auth_time_stays_the_sign_in_time_across_refresh_and_a_signed_in_authori
     ).json()
     claims = _id_claims(hosted_ui, refreshed["id_token"])
     assert claims["auth_time"] == signed_in_at < claims["iat"]
-    assert hosted_ui.ui.minter.verify(refreshed["access_token"])["auth_time"] == signed_in_at
+    assert hosted_ui.verify(refreshed["access_token"])["auth_time"] == signed_in_at
     assert "nonce" not in claims
     assert claims["at_hash"] == _at_hash(refreshed["access_token"])
 

@@ -2,23 +2,18 @@
 
 The client authenticates with HTTP Basic or form fields, must have a secret and the
 client_credentials flow, and gets the custom scopes it asked for (default: every custom scope
-it may have). Tokens are signed with the pool's key (what the JWKS serves), so the local
-authorizer accepts them; a version 3 pre token trigger runs first, as on Cognito.
+it may have). The token itself is minted in minting.py (`client_token`).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
-import uuid
 from typing import Any
 from urllib.parse import unquote
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
-from local.emulator.server import pre_token
-
-_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+from . import minting, triggers
 
 
 class OAuthError(Exception):
@@ -82,34 +77,18 @@ def granted_scopes(
     return wanted
 
 
-def _access_token_seconds(client: CognitoIdpUserPoolClient) -> int:
-    config = client.extended_config
-    value = config.get("AccessTokenValidity")
-    if value is None:
-        return 3600
-    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken", "hours")
-    return int(value) * _UNITS.get(str(unit), 3600)
-
-
-def issue_client_token(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, scopes: list[str]
-) -> tuple[str, int]:
-    """A machine-to-machine access token shaped like Cognito's: sub = client_id, no user."""
-    now = int(time.time())
-    expires_in = _access_token_seconds(client)
-    claims: dict[str, Any] = {
-        "sub": client.id,
-        "token_use": "access",
-        "scope": " ".join(scopes),
-        "auth_time": now,
-        "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}",
-        "exp": now + expires_in,
-        "iat": now,
-        "version": 2,
-        "jti": str(uuid.uuid4()),
-        "client_id": client.id,
-    }
-    overrides = pre_token.run_for_client(pool, client.id, scopes)
-    if overrides is not None:
-        claims = overrides.apply(claims, "access")
-    return pre_token.sign(pool, claims), expires_in
+def issue(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, requested: str | None
+) -> dict[str, Any]:
+    """The token answer for an authenticated client; OAuthError when refused (a failing
+    version 3 trigger is invalid_request)."""
+    flows = client.extended_config.get("AllowedOAuthFlows") or []
+    enabled = client.extended_config.get("AllowedOAuthFlowsUserPoolClient") in (True, "true")
+    if "client_credentials" not in flows or not enabled:
+        raise OAuthError("unauthorized_client")
+    scopes = granted_scopes(pool, client, requested)
+    try:
+        access_token, expires_in = minting.client_token(pool, client, scopes)
+    except triggers.UserLambdaValidationException:
+        raise OAuthError("invalid_request") from None
+    return {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}

@@ -3,7 +3,7 @@
 - `GET /_local/outbox`: the messages the local pools 'sent' (codes.py), JSON `{"messages":
   [{"userPoolId", "username", "destination", "kind", "code", "sentAt", "expiresAt"}]}`,
   oldest first; `?userPoolId=`, `?destination=` and `?kind=` filter it;
-- `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (pool_keys);
+- `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (keys.py);
 - `GET /_local/pool-keys?userPoolId=`: its private key, for the run's hosted UI and tools;
 - the pool's discovery document: moto's, with the pool's token endpoint (oauth.py).
 """
@@ -16,9 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 from moto.cognitoidp.responses import CognitoIdpOpenIdConfigurationResponse
 
-from local.emulator.server import pool_keys
-
-from . import oauth
+from . import keys, oauth
 from .exceptions import ResourceNotFoundError
 from .models import all_pools, pool_by_id, pool_state
 
@@ -47,13 +45,13 @@ def outbox(request: Any, full_url: str, headers: Any) -> Response:
 
 
 def jwks(request: Any, full_url: str, headers: Any) -> Response:
-    """The pool's own public key (pool_keys), never moto's shared test key."""
+    """The pool's own public key (keys.py), never moto's shared test key."""
     pool_id = urlparse(full_url).path.strip("/").split("/")[0]
     pool = pool_by_id(pool_id)
     answer = {"Content-Type": "application/json"}
     if pool is None:
         return 404, answer, ResourceNotFoundError("User pool not found.").get_body().encode()
-    return 200, answer, json.dumps(pool_keys.public_jwks(pool)).encode()
+    return 200, answer, json.dumps(keys.public_jwks(pool)).encode()
 
 
 def private_keys(request: Any, full_url: str, headers: Any) -> Response:
@@ -64,7 +62,7 @@ def private_keys(request: Any, full_url: str, headers: Any) -> Response:
     pool = pool_by_id(parse_qs(urlparse(full_url).query).get("userPoolId", [""])[-1])
     if pool is None:
         return 404, answer, b'{"message": "no such user pool"}'
-    return 200, answer, json.dumps({"keys": [pool_keys.private_jwk(pool)]}).encode()
+    return 200, answer, json.dumps({"keys": [keys.private_jwk(pool)]}).encode()
 
 
 def discovery(request: Any, full_url: str, headers: Any) -> Response:

@@ -1,5 +1,6 @@
-"""The pool's OAuth endpoints on the emulator: the token endpoint (client_credentials) and the
-pool's place in discovery (request handling; the grant is client_credentials.py, the routes
+"""The pool's OAuth endpoints on the emulator: the token endpoint (client_credentials here;
+the user grants, revoke and userInfo in oauth_endpoints.py), the hosted UI's authorize
+decisions (authorize.py) and the pool's place in discovery (request handling; the routes are
 urls.py).
 
 Real Cognito serves `POST https://<domain>/oauth2/token`; moto's answers 500. Locally the
@@ -15,14 +16,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from local.emulator.server import pre_token
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from .client_credentials import OAuthError, authenticated_client, granted_scopes, issue_client_token
+from . import authorize, client_credentials, oauth_endpoints, triggers
+from .client_credentials import OAuthError, authenticated_client
 from .models import pool_by_id
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
+REVOKE_PATH = "/oauth2/revoke"
+USER_INFO_PATH = "/oauth2/userInfo"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 Response = tuple[int, dict[str, str], bytes]
@@ -43,6 +46,9 @@ def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
         pool = pool_by_id(pool_id)
         if pool is None:
             return _json(404, {"error": "invalid_request"})
+        domain = request.headers.get(oauth_endpoints.DOMAIN_HEADER) is not None
+        if domain or request.form.get("grant_type") in oauth_endpoints.USER_GRANTS:
+            return oauth_endpoints.domain_token(pool, request)
         content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             raise OAuthError("invalid_request")
@@ -52,22 +58,66 @@ def token_endpoint(request: Any, full_url: str, headers: Any) -> Response:
         if grant_type not in ("client_credentials", "authorization_code", "refresh_token"):
             raise OAuthError("unsupported_grant_type")
         client = authenticated_client(pool, request)
-        flows = client.extended_config.get("AllowedOAuthFlows") or []
-        enabled = client.extended_config.get("AllowedOAuthFlowsUserPoolClient") in (True, "true")
         if grant_type != "client_credentials":
-            # Served by the hosted UI's token endpoint (browser flows), not by this one.
             raise OAuthError("unsupported_grant_type")
-        if "client_credentials" not in flows or not enabled:
-            raise OAuthError("unauthorized_client")
-        scopes = granted_scopes(pool, client, request.form.get("scope"))
-        access_token, expires_in = issue_client_token(pool, client, scopes)
+        answer = client_credentials.issue(pool, client, request.form.get("scope"))
     except OAuthError as error:
         return _json(error.status, {"error": error.error})
-    except pre_token.UserLambdaValidationException:
-        return _json(400, {"error": "invalid_request"})
-    return _json(
-        200, {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}
-    )
+    return _json(200, answer)
+
+
+def _pool_of(full_url: str) -> Any:
+    return pool_by_id(urlparse(full_url).path.strip("/").split("/")[0])
+
+
+def revoke_endpoint(request: Any, full_url: str, headers: Any) -> Response:
+    """`POST /<poolId>/oauth2/revoke` (oauth_endpoints.revoke)."""
+    pool = _pool_of(full_url)
+    if pool is None:
+        return _json(404, {"error": "invalid_request"})
+    return oauth_endpoints.revoke(pool, request)
+
+
+def user_info_endpoint(request: Any, full_url: str, headers: Any) -> Response:
+    """`GET|POST /<poolId>/oauth2/userInfo` (oauth_endpoints.user_info)."""
+    pool = _pool_of(full_url)
+    if pool is None:
+        return _json(404, {"error": "invalid_request"})
+    return oauth_endpoints.user_info(pool, request)
+
+
+def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
+    """`POST /_local/oauth/authorize`: the hosted UI asks the pool (authorize.py)."""
+    if request.method != "POST":
+        return _json(405, {"message": "use POST"}, {"Allow": "POST"})
+    try:
+        asked = json.loads(request.get_data() or b"null")
+    except (ValueError, UnicodeError):
+        asked = None
+    if not isinstance(asked, dict):
+        return _json(400, {"message": "the body must be a JSON object"})
+    pool = pool_by_id(asked.get("userPoolId"))
+    if pool is None:
+        return _json(404, {"message": "no such user pool"})
+    action, query = asked.get("action"), asked.get("query")
+    try:
+        if action == "check":
+            authorize.check(pool, query)
+            answer: dict[str, Any] = {"decision": "login"}
+        elif action == "sign_in":
+            answer = authorize.sign_in(pool, query, asked.get("username"), asked.get("password"))
+        elif action == "resume":
+            answer = authorize.resume(pool, query, asked.get("session"))
+        elif action == "end":
+            authorize.end(pool, asked.get("session"))
+            answer = {"decision": "ended"}
+        else:
+            return _json(400, {"message": "action must be check, sign_in, resume or end"})
+    except authorize.Decision as decided:
+        answer = decided.answer
+    except triggers.UserLambdaValidationException as failed:
+        answer = {"decision": "login_error", "message": failed.message}
+    return _json(200, answer)
 
 
 def discovery_document(

@@ -17,9 +17,9 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient, UserStatus
 
-from local.emulator.server import pre_token
-
-from .errors import REFRESH_REVOKED, CognitoError, not_authorized
+from .. import moto_seam
+from . import minting
+from .exceptions import REFRESH_REVOKED, InvalidParameterError, NotAuthorizedError
 from .models import RefreshFamily, pool_state
 
 
@@ -39,10 +39,10 @@ def _family(pool: CognitoIdpUserPool, refresh_token: str) -> RefreshFamily:
     if family is not None:
         return family
     if refresh_token not in pool.refresh_tokens:
-        raise not_authorized("Invalid Refresh Token")
+        raise NotAuthorizedError("Invalid Refresh Token")
     entry = pool.refresh_tokens[refresh_token]
     if entry is None:
-        raise not_authorized(REFRESH_REVOKED)
+        raise NotAuthorizedError(REFRESH_REVOKED)
     client_id, username, origin_jti = entry
     family = RefreshFamily(
         origin_jti=origin_jti,
@@ -60,18 +60,46 @@ def _family(pool: CognitoIdpUserPool, refresh_token: str) -> RefreshFamily:
 def _usable(pool: CognitoIdpUserPool, family: RefreshFamily, refresh_token: str) -> None:
     now = time.time()
     if family.revoked or pool.refresh_tokens.get(refresh_token, ()) is None:
-        raise not_authorized(REFRESH_REVOKED)
+        raise NotAuthorizedError(REFRESH_REVOKED)
     if refresh_token != family.current and now > family.retired.get(refresh_token, 0.0):
-        raise not_authorized(REFRESH_REVOKED)
+        raise NotAuthorizedError(REFRESH_REVOKED)
     if now > family.expires_at:
-        raise not_authorized("Refresh Token has expired")
-    user = pool._get_user(family.username)
+        raise NotAuthorizedError("Refresh Token has expired")
+    user = moto_seam.get_user(pool, family.username)
     if user is None:
-        raise not_authorized("User does not exist.")
+        raise NotAuthorizedError("User does not exist.")
     if not user.enabled:
-        raise not_authorized("User is disabled.")
+        raise NotAuthorizedError("User is disabled.")
     if user.status is not UserStatus.CONFIRMED and str(user.status) != "CONFIRMED":
-        raise not_authorized("User is not confirmed.")
+        raise NotAuthorizedError("User is not confirmed.")
+
+
+def usable_family(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, refresh_token: str
+) -> RefreshFamily:
+    """The family of a refresh token the client may use now; NotAuthorized (the pool's
+    message) when it is unknown, another client's, revoked, rotated out or expired."""
+    family = _family(pool, refresh_token)
+    if family.client_id != client.id:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    _usable(pool, family, refresh_token)
+    return family
+
+
+def rotate(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, family: RefreshFamily
+) -> str | None:
+    """With rotation on: the family's new refresh token (the old one lives on for the grace
+    period); else None."""
+    enabled, grace = rotation(client)
+    if not enabled:
+        return None
+    new_token = str(uuid.uuid4())
+    pool.refresh_tokens[new_token] = (client.id, family.username, family.origin_jti)
+    family.retired[family.current] = time.time() + grace
+    family.current = new_token
+    pool_state(pool).refresh_index[new_token] = family.origin_jti
+    return new_token
 
 
 def refresh(
@@ -86,35 +114,24 @@ def refresh(
     `api` is "initiate_auth" (REFRESH_TOKEN_AUTH) or "get_tokens" (GetTokensFromRefreshToken).
     """
     if not isinstance(refresh_token, str) or not refresh_token:
-        raise CognitoError("InvalidParameterException", "Missing required parameter REFRESH_TOKEN")
-    rotate, grace = rotation(client)
-    if rotate and api == "initiate_auth":
-        raise not_authorized(
+        raise InvalidParameterError("Missing required parameter REFRESH_TOKEN")
+    if rotation(client)[0] and api == "initiate_auth":
+        raise NotAuthorizedError(
             "Refresh token rotation is enabled for this app client: "
             "use GetTokensFromRefreshToken instead of REFRESH_TOKEN_AUTH"
         )
-    family = _family(pool, refresh_token)
-    if family.client_id != client.id:
-        raise not_authorized("Invalid Refresh Token")
-    _usable(pool, family, refresh_token)
-    with pre_token.refreshing():
-        access_token, expires_in = pool.create_access_token(
-            client.id, family.username, family.origin_jti
-        )
-        id_token, _ = pool.create_id_token(client.id, family.username, family.origin_jti)
+    family = usable_family(pool, client, refresh_token)
+    minted = minting.user_tokens(
+        pool, client.id, family.username, family.origin_jti, source=minting.REFRESH
+    )
     result: dict[str, Any] = {
-        "AccessToken": access_token,
-        "ExpiresIn": expires_in,
+        "AccessToken": minted.access_token,
+        "ExpiresIn": minted.expires_in,
         "TokenType": "Bearer",
-        "IdToken": id_token,
+        "IdToken": minted.id_token,
     }
-    if rotate:
-        new_token = str(uuid.uuid4())
-        state = pool_state(pool)
-        pool.refresh_tokens[new_token] = (client.id, family.username, family.origin_jti)
-        family.retired[family.current] = time.time() + grace
-        family.current = new_token
-        state.refresh_index[new_token] = family.origin_jti
+    new_token = rotate(pool, client, family)
+    if new_token is not None:
         result["RefreshToken"] = new_token
     return {"AuthenticationResult": result, "ChallengeParameters": {}}
 

@@ -1,12 +1,10 @@
-"""Tokens as Cognito issues them, on top of moto's: claims and the refresh-token family.
+"""The refresh-token family behind a user's tokens, and the client's token lifetimes.
 
 Every sign-in makes a refresh token (moto's `create_refresh_token`); here it also starts a
 `RefreshFamily` keyed by its origin_jti, which every token issued from it carries. So
 `auth_time` stays the sign-in's across refreshes, revoking the refresh token revokes the
-access tokens issued from it, and GlobalSignOut revokes every family of the user. ID tokens
-get `email_verified` as a boolean, as Cognito writes it. The claims go in as moto's
-`extra_data`, so the pool's pre token trigger (local.emulator.server.pre_token) still sees and may
-override them as on Cognito.
+access tokens issued from it, and GlobalSignOut revokes every family of the user. The tokens
+themselves are minted in minting.py.
 """
 
 from __future__ import annotations
@@ -18,8 +16,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from moto.cognitoidp.models import CognitoIdpUserPool
 
-from local.emulator.server import pool_keys
-
+from .. import moto_seam
+from . import keys
 from .models import RefreshFamily, pool_state
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -54,7 +52,7 @@ def family_of(pool: CognitoIdpUserPool, origin_jti: object) -> RefreshFamily | N
 def access_claims(pool: CognitoIdpUserPool, token: str) -> dict[str, Any] | None:
     """The claims of an access token this pool signed, or None (not a token of ours)."""
     try:
-        claims = dict(jwt.decode(token, pool_keys.own_key(pool)[0]).claims)
+        claims = dict(jwt.decode(token, keys.own_key(pool)[0]).claims)
     except (JoseError, ValueError, TypeError):
         return None
     if claims.get("token_use") != "access" or claims.get("iss", "").rsplit("/", 1)[-1] != pool.id:
@@ -86,54 +84,17 @@ def _create_refresh_token(
 
 def _sign_out(self: CognitoIdpUserPool, username: str) -> None:
     """GlobalSignOut / AdminUserGlobalSignOut: every family of the user is revoked."""
-    user = self._get_user(username)
+    user = moto_seam.get_user(self, username)
     for family in pool_state(self).families.values():
         if family.username == username or (user is not None and family.username == user.username):
             family.revoked = True
     _original_sign_out(self, username)
 
 
-def _with_claims(create_jwt: Any) -> Any:
-    def create(
-        self: CognitoIdpUserPool,
-        client_id: str,
-        username: str,
-        token_use: str,
-        expires_in: int = 60 * 60,
-        extra_data: dict[str, Any] | None = None,
-    ) -> tuple[str, int]:
-        extra = dict(extra_data or {})
-        family = family_of(self, extra.get("origin_jti"))
-        if family is not None:
-            extra["auth_time"] = family.auth_time
-        if token_use in ("id", "access"):
-            expires_in = token_validity_seconds(self, client_id, token_use)
-        user = self._get_user(username)
-        if token_use == "id" and user is not None:  # noqa: S105
-            lookup = user.attribute_lookup
-            if "email" in lookup:
-                extra.setdefault("email", lookup["email"])
-                extra["email_verified"] = (
-                    str(lookup.get("email_verified", "false")).lower() == "true"
-                )
-            if "phone_number" in lookup:
-                extra["phone_number_verified"] = (
-                    str(lookup.get("phone_number_verified", "false")).lower() == "true"
-                )
-        result: tuple[str, int] = create_jwt(
-            self, client_id, username, token_use, expires_in, extra
-        )
-        return result
-
-    create.wrapped = create_jwt  # type: ignore[attr-defined]
-    return create
-
-
 def apply() -> None:
-    """Install the patches (idempotent); after pre_token.apply(), so the trigger runs last."""
+    """Install the patches (idempotent)."""
     pool = CognitoIdpUserPool
     if pool.create_refresh_token is _create_refresh_token:
         return
     pool.create_refresh_token = _create_refresh_token  # type: ignore[method-assign]
     pool.sign_out = _sign_out  # type: ignore[method-assign]
-    pool.create_jwt = _with_claims(pool.create_jwt)  # type: ignore[method-assign]

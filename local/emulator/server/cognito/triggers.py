@@ -1,33 +1,29 @@
-"""Run the pool's deployed pre token generation trigger on every token moto issues.
+"""The pool's pre token generation trigger: its event, its run, and what its answer changes.
 
 Cognito calls the trigger before it signs a user's tokens (InitiateAuth, refresh, OAuth
 endpoints) and, with event version 3, before a client_credentials token. moto ignores the
 pool's LambdaConfig and cannot invoke Lambda (no Docker), so this module does what Cognito does:
 it builds the event (version 1, 2 or 3, as the pool is configured), runs the deployed function
 (`functions.DeployedFunctions`: its own code package in a worker process) and applies the
-response's claim and scope overrides to the tokens before they are signed.
-
-Installed by the add-on inside the moto process; patches two CognitoIdpUserPool methods.
+response's claim and scope overrides (`Overrides.apply`) to the claims before they are signed.
+The one mint path (minting.py) calls it once per issue, for the access and ID token alike.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from joserfc import jwt
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.core.exceptions import JsonRESTError
 
-from local.emulator.server import pool_keys
 from local.emulator.server.functions import DeployedFunctions, FunctionError
 
-log = logging.getLogger("local.emulator.server.pre_token")
+from .. import moto_seam
+
+log = logging.getLogger("local.emulator.server.cognito.triggers")
 
 # Claims Cognito does not let a trigger add, override or suppress (Cognito drops such changes).
 PROTECTED_CLAIMS = frozenset(
@@ -163,7 +159,7 @@ def user_event(
     scopes: list[str],
 ) -> dict[str, Any]:
     """The event Cognito sends for a user's tokens (version 1, 2 or 3)."""
-    user = pool._get_user(username)
+    user = moto_seam.existing_user(pool, username)
     attributes = {a["Name"]: a["Value"] for a in user.attributes}
     attributes.setdefault("sub", user.id)
     attributes["cognito:user_status"] = str(getattr(user.status, "value", user.status))
@@ -224,19 +220,6 @@ def _invoke(arn: str, event: dict[str, Any]) -> Any:
         ) from None
 
 
-# The overrides for the tokens being built on this thread (moto signs them in create_jwt).
-_pending = threading.local()
-
-
-@contextlib.contextmanager
-def _overriding(overrides: Overrides | None) -> Iterator[None]:
-    _pending.overrides = overrides
-    try:
-        yield
-    finally:
-        _pending.overrides = None
-
-
 def run_for_user(
     pool: CognitoIdpUserPool, client_id: str, username: str, trigger_source: str
 ) -> Overrides | None:
@@ -262,100 +245,3 @@ def run_for_client(pool: CognitoIdpUserPool, client_id: str, scopes: list[str]) 
         return None
     event = client_credentials_event(pool, client_id, scopes)
     return parse_response(_invoke(config.arn, event), config.version)
-
-
-def sign(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:
-    """Sign claims with the pool's own key and kid (pool_keys), as its other tokens."""
-    return pool_keys.encode(pool, claims)
-
-
-_original_create_jwt = pool_keys.create_jwt  # moto's claims, the pool's own key
-_original_access = CognitoIdpUserPool.create_access_token
-_original_id = CognitoIdpUserPool.create_id_token
-_original_from_refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
-_original_log_user_in = CognitoIdpBackend._log_user_in
-
-
-def _create_jwt(
-    self: CognitoIdpUserPool,
-    client_id: str,
-    username: str,
-    token_use: str,
-    expires_in: int = 60 * 60,
-    extra_data: dict[str, Any] | None = None,
-) -> tuple[str, int]:
-    token, expires = _original_create_jwt(
-        self, client_id, username, token_use, expires_in, extra_data
-    )
-    overrides: Overrides | None = getattr(_pending, "overrides", None)
-    if overrides is None:
-        return token, expires
-    claims = dict(jwt.decode(token, pool_keys.own_key(self)[0]).claims)
-    return sign(self, overrides.apply(claims, token_use)), expires
-
-
-def _create_access_token(
-    self: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
-) -> tuple[str, int]:
-    """Every moto sign-in and refresh signs the access token first: run the trigger here,
-    once, and keep its answer for the ID token of the same sign-in (same origin_jti)."""
-    refreshing = getattr(_pending, "refreshing", False)
-    source = "TokenGeneration_RefreshTokens" if refreshing else "TokenGeneration_Authentication"
-    overrides = run_for_user(self, client_id, username, source)
-    _pending.for_id_token = (origin_jti, overrides)
-    with _overriding(overrides):
-        return _original_access(self, client_id, username, origin_jti)
-
-
-def _create_id_token(
-    self: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
-) -> tuple[str, int]:
-    pending = getattr(_pending, "for_id_token", None)
-    _pending.for_id_token = None
-    if pending is not None and pending[0] == origin_jti:
-        overrides = pending[1]
-    else:  # an ID token on its own: the trigger has not run for it yet
-        overrides = run_for_user(self, client_id, username, "TokenGeneration_Authentication")
-    with _overriding(overrides):
-        return _original_id(self, client_id, username, origin_jti)
-
-
-def _create_tokens_from_refresh_token(
-    self: CognitoIdpUserPool, refresh_token: str
-) -> tuple[str, str, int]:
-    """moto's password sign-ins go through here too (_log_user_in): only others refresh."""
-    _pending.refreshing = not getattr(_pending, "signing_in", False)
-    try:
-        return _original_from_refresh(self, refresh_token)
-    finally:
-        _pending.refreshing = False
-
-
-@contextlib.contextmanager
-def refreshing() -> Iterator[None]:
-    """Tokens built in this block come from a refresh: the trigger's source says so."""
-    _pending.refreshing = True
-    try:
-        yield
-    finally:
-        _pending.refreshing = False
-
-
-def _log_user_in(self: CognitoIdpBackend, user_pool: Any, client: Any, username: str) -> Any:
-    _pending.signing_in = True
-    try:
-        return _original_log_user_in(self, user_pool, client, username)
-    finally:
-        _pending.signing_in = False
-
-
-def apply() -> None:
-    """Install the patches (idempotent)."""
-    if CognitoIdpUserPool.create_jwt is _create_jwt:
-        return
-    pool = CognitoIdpUserPool
-    pool.create_jwt = _create_jwt  # type: ignore[method-assign]
-    pool.create_access_token = _create_access_token  # type: ignore[method-assign]
-    pool.create_id_token = _create_id_token  # type: ignore[method-assign]
-    pool.create_tokens_from_refresh_token = _create_tokens_from_refresh_token  # type: ignore[method-assign]
-    CognitoIdpBackend._log_user_in = _log_user_in  # type: ignore[method-assign]

@@ -6,8 +6,9 @@ local API as anyone. Here each pool gets a 2048-bit RSA key made for this state 
 it signs or publishes (pools of older kept states too), with a Cognito-shaped kid (base64 of
 the public key's SHA-256). It lives on the pool, so only the kept state holds it (0600, like
 all of `.local/`); the pool's JWKS publishes the public half; `GET /_local/pool-keys` (signed
-with the run's credentials, like every /_local path) hands the private one to the run's own
-hosted UI and tools that must mint tokens the pool's verifiers accept.
+with the run's credentials, like every /_local path) hands the private one to the run's tools
+that must make tokens the pool's verifiers accept (load test, benchmarks, tests); the pool
+itself signs each of its tokens once (minting.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-import time
-import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -77,35 +76,3 @@ def encode(pool: CognitoIdpUserPool, claims: dict[str, Any]) -> str:
     """Sign `claims` with the pool's key, header `{kid, alg}` as Cognito's."""
     key, kid = own_key(pool)
     return jwt.encode({"kid": kid, "alg": "RS256"}, claims, key)
-
-
-def create_jwt(
-    self: CognitoIdpUserPool,
-    client_id: str,
-    username: str,
-    token_use: str,
-    expires_in: int = 60 * 60,
-    extra_data: dict[str, Any] | None = None,
-) -> tuple[str, int]:
-    """moto's create_jwt (the same claims), signed with the pool's own key and kid."""
-    now, access, identity = int(time.time()), token_use == "access", token_use == "id"  # noqa: S105
-    user = self._get_user(username)
-    payload: dict[str, Any] = {
-        "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}",
-        "sub": user.id,
-        "client_id" if access else "aud": client_id,
-        "token_use": token_use,
-        "iat": now,
-        "auth_time": now,
-        "exp": now + expires_in,
-        "jti": str(uuid.uuid4()),
-    }
-    username_is_email = "email" in self.extended_config.get("UsernameAttributes", [])
-    if access:
-        payload["username"] = payload["sub"] if username_is_email else username
-    if identity:
-        payload["cognito:username"] = payload["sub"] if username_is_email else username
-        if username_is_email:
-            payload["email"] = username
-    payload.update(extra_data or {})
-    return encode(self, payload), expires_in

@@ -10,6 +10,7 @@ and the local AWS endpoint, its timeout, and a crash that cannot take the emulat
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import shutil
 import tempfile
@@ -32,6 +33,10 @@ class FunctionError(Exception):
         self.detail = detail or message
 
 
+class FunctionTimeoutError(FunctionError):
+    """The caller stopped waiting (`wait_seconds`); the function runs on to its own timeout."""
+
+
 class DeployedFunctions:
     """Runs deployed functions by ARN, one warm worker per function version (code hash)."""
 
@@ -47,10 +52,16 @@ class DeployedFunctions:
         )
         self._loop_thread.start()
 
-    def invoke(self, arn: str, event: dict[str, Any]) -> Any:
-        """The handler's return value; FunctionError when it raised, timed out or crashed."""
+    def invoke(self, arn: str, event: dict[str, Any], *, wait_seconds: float | None = None) -> Any:
+        """The handler's return value; FunctionError when it raised, timed out or crashed;
+        FunctionTimeoutError when it has not answered after `wait_seconds` (None: wait for
+        the function's own timeout)."""
         runner = self._runner(arn)
-        outcome = asyncio.run_coroutine_threadsafe(runner.invoke(event), self._loop).result()
+        pending = asyncio.run_coroutine_threadsafe(runner.invoke(event), self._loop)
+        try:
+            outcome = pending.result(timeout=wait_seconds)
+        except concurrent.futures.TimeoutError:
+            raise FunctionTimeoutError(f"no answer within {wait_seconds:.0f} s") from None
         if outcome.error is not None:
             lines = outcome.error.strip().splitlines()
             raise FunctionError(lines[-1] if lines else "unknown error", outcome.error)

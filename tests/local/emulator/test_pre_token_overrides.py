@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from local.emulator.server.cognito.exceptions import UserLambdaValidationError
 from local.emulator.server.cognito.triggers import (
     Overrides,
-    UserLambdaValidationException,
     parse_response,
 )
 
@@ -115,7 +115,7 @@ def test_null_response_changes_nothing() -> None:
 def test_unreadable_answer_fails_the_sign_in(answer: Any) -> None:
     """GIVEN a function that returns something that is not the event WHEN read THEN
     UserLambdaValidationException, as Cognito's "Unrecognizable lambda output"."""
-    with pytest.raises(UserLambdaValidationException, match="Unrecognizable lambda output"):
+    with pytest.raises(UserLambdaValidationError, match="Unrecognizable lambda output"):
         parse_response(answer, 2)
 
 

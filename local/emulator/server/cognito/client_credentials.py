@@ -13,7 +13,8 @@ from urllib.parse import unquote
 
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 
-from . import minting, triggers
+from . import minting
+from .exceptions import UserLambdaValidationError
 
 
 class OAuthError(Exception):
@@ -89,6 +90,6 @@ def issue(
     scopes = granted_scopes(pool, client, requested)
     try:
         access_token, expires_in = minting.client_token(pool, client, scopes)
-    except triggers.UserLambdaValidationException:
+    except UserLambdaValidationError:
         raise OAuthError("invalid_request") from None
     return {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}

@@ -100,3 +100,22 @@ class InternalError(NamedCognitoError):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message)
         self.code = 500
+
+
+class UserLambdaValidationError(NamedCognitoError):
+    """A trigger raised (or its function failed): "<Trigger> failed with error <message>."."""
+
+    error_code = "UserLambdaValidationException"
+
+
+class InvalidLambdaResponseError(NamedCognitoError):
+    """A trigger answered something that is not the event with a usable `response`."""
+
+    error_code = "InvalidLambdaResponseException"
+    default_message = "Unrecognizable lambda output"
+
+
+class UnexpectedLambdaError(NamedCognitoError):
+    """Cognito stopped waiting for a trigger (5 s) or could not reach its function."""
+
+    error_code = "UnexpectedLambdaException"

@@ -19,8 +19,9 @@ from urllib.parse import urlparse
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from . import authorize, client_credentials, oauth_endpoints, triggers
+from . import authorize, client_credentials, oauth_endpoints
 from .client_credentials import OAuthError, authenticated_client
+from .exceptions import UserLambdaValidationError
 from .models import pool_by_id
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
@@ -115,7 +116,7 @@ def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
             return _json(400, {"message": "action must be check, sign_in, resume or end"})
     except authorize.Decision as decided:
         answer = decided.answer
-    except triggers.UserLambdaValidationException as failed:
+    except UserLambdaValidationError as failed:
         answer = {"decision": "login_error", "message": failed.message}
     return _json(200, answer)
 

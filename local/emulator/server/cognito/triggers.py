@@ -11,17 +11,17 @@ The one mint path (minting.py) calls it once per issue, for the access and ID to
 
 from __future__ import annotations
 
-import atexit
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool
-from moto.core.exceptions import JsonRESTError
 
-from local.emulator.server.functions import DeployedFunctions, FunctionError
+from local.emulator.server.functions import FunctionError
 
 from .. import moto_seam
+from .exceptions import UserLambdaValidationError
+from .lambda_triggers import RUNNER
 
 log = logging.getLogger("local.emulator.server.cognito.triggers")
 
@@ -52,13 +52,6 @@ PROTECTED_CLAIMS = frozenset(
     }
 )
 _PROTECTED_PREFIXES = ("cognito:",)
-
-
-class UserLambdaValidationException(JsonRESTError):  # noqa: N818 - Cognito's error code
-    """What Cognito answers when a trigger fails: the sign-in fails, no token is issued."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("UserLambdaValidationException", message)
 
 
 @dataclass(frozen=True)
@@ -119,7 +112,7 @@ def parse_response(event: Any, version: int) -> Overrides:
     """Read the overrides from the event the function returned; a wrong shape fails the
     sign-in, as Cognito fails it ("Unrecognizable lambda output")."""
     if not isinstance(event, dict) or not isinstance(event.get("response"), dict):
-        raise UserLambdaValidationException(
+        raise UserLambdaValidationError(
             "PreTokenGeneration failed with error Unrecognizable lambda output."
         )
     response = event["response"]
@@ -143,7 +136,7 @@ def parse_response(event: Any, version: int) -> Overrides:
         if "groupsToOverride" in group_details:
             overrides.groups = [str(g) for g in group_details["groupsToOverride"] or []]
     except (AttributeError, TypeError, ValueError):
-        raise UserLambdaValidationException(
+        raise UserLambdaValidationError(
             "PreTokenGeneration failed with error Unrecognizable lambda output."
         ) from None
     return overrides
@@ -205,19 +198,13 @@ def client_credentials_event(
     }
 
 
-RUNNER = DeployedFunctions()
-atexit.register(RUNNER.close)
-
-
 def _invoke(arn: str, event: dict[str, Any]) -> Any:
     """Run the trigger; any failure fails the sign-in, as Cognito answers it."""
     try:
         return RUNNER.invoke(arn, event)
     except FunctionError as error:
         log.warning("pre token trigger %s failed: %s", arn, error.detail)
-        raise UserLambdaValidationException(
-            f"PreTokenGeneration failed with error {error}."
-        ) from None
+        raise UserLambdaValidationError(f"PreTokenGeneration failed with error {error}.") from None
 
 
 def run_for_user(

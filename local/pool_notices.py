@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from local.emulator.caller.outbox import Message, OutboxError, read_outbox
+from local.emulator.caller.outbox import OutboxError, read_outbox
+from local.emulator.wire import OutboxMessage
 
 MISSING_OPERATION_MARK = "is not implemented by the local user pool"
 
 
-def code_line(message: Message) -> str:
+def code_line(message: OutboxMessage) -> str:
     until = datetime.fromtimestamp(message.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"    code {message.code} sent to {message.destination} "

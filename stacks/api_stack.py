@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.config import AlarmsConfig, CustomDomainConfig
+from stacks.config import AlarmsConfig, CustomDomainConfig, IssuerConfig
 from stacks.contract import PROFILE_PATH, PROFILES_PATH, ApiOutput
 from stacks.encryption import grant_table_use, stage_key
 from stacks.http_api import ProfileHttpApi
@@ -26,15 +26,15 @@ from stacks.stable_ids import StableIdStack
 
 
 class ApiStack(StableIdStack):
-    """Takes the issuer and audiences as props: from AuthStack (cross-stack) or from config."""
+    """Takes the issuer and audiences its authorizer trusts as one prop: from AuthStack
+    (cross-stack) or from config."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        issuer: str,
-        audiences: Sequence[str],
+        trusted_issuer: IssuerConfig,
         read_scopes: Sequence[str] = (),
         write_scopes: Sequence[str] = (),
         admin_scopes: Sequence[str] = (),
@@ -58,8 +58,8 @@ class ApiStack(StableIdStack):
         self.api = ProfileHttpApi(
             self,
             "Http",
-            issuer=issuer,
-            audiences=audiences,
+            issuer=trusted_issuer.issuer,
+            audiences=trusted_issuer.audiences,
             cors_origins=cors_origins,
             throttle_rate=throttle_rate,
             throttle_burst=throttle_burst,
@@ -96,7 +96,7 @@ class ApiStack(StableIdStack):
         api_url = self._api_url(custom_domain)
         if alarms is not None and self.key is not None:
             self._monitor(alarms)
-        self._outputs(api_url, issuer, audiences)
+        self._outputs(api_url, trusted_issuer)
         self.pin_grouped_logical_ids()
 
     def _stage_key(self, *, retain_data: bool, alarms: bool) -> kms.Key | None:
@@ -188,13 +188,13 @@ class ApiStack(StableIdStack):
         CfnOutput(self, ApiOutput.ALARM_TOPIC_ARN, value=monitoring.topic.topic_arn)
         CfnOutput(self, ApiOutput.DASHBOARD_NAME, value=monitoring.dashboard.dashboard_name)
 
-    def _outputs(self, api_url: str, issuer: str, audiences: Sequence[str]) -> None:
+    def _outputs(self, api_url: str, trusted_issuer: IssuerConfig) -> None:
         profile_url = f"{api_url}{PROFILE_PATH.lstrip('/')}"
         CfnOutput(self, ApiOutput.GET_ENDPOINT, value=f"GET - {profile_url}")
         CfnOutput(self, ApiOutput.POST_ENDPOINT, value=f"POST - {profile_url}")
         CfnOutput(self, ApiOutput.API_URL, value=api_url)
         # The id itself, so no reader parses it back out of the URL.
         CfnOutput(self, ApiOutput.API_ID, value=self.http_api.api_id)
-        CfnOutput(self, ApiOutput.ISSUER, value=issuer)
-        CfnOutput(self, ApiOutput.AUDIENCE, value=",".join(audiences))
+        CfnOutput(self, ApiOutput.ISSUER, value=trusted_issuer.issuer)
+        CfnOutput(self, ApiOutput.AUDIENCE, value=",".join(trusted_issuer.audiences))
         CfnOutput(self, ApiOutput.TABLE_NAME, value=self.table.table_name)

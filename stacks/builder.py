@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 
 from stacks.api_stack import ApiStack
-from stacks.config import AppConfig
+from stacks.config import AppConfig, IssuerConfig
 from stacks.contract import GITHUB_OIDC_STACK, PROJECT_TAG, STACK_ARN_PATTERN, StackNames
 from stacks.nag import acknowledge_trade_offs
 
@@ -49,20 +49,20 @@ def build_app(
             tags=tags,
             description="Cognito user pool, app client and hosted UI that issue the API's JWTs",
         )
-        issuer, audiences = auth_stack.issuer, [auth_stack.client_id]
+        audiences = [auth_stack.client_id]
         if auth_stack.machine_client is not None:
             # Machine tokens carry the machine client's id (no aud): the authorizer must know it.
             audiences.append(auth_stack.machine_client.user_pool_client_id)
+        trusted_issuer = IssuerConfig(issuer=auth_stack.issuer, audiences=tuple(audiences))
     elif config.external_issuer is not None:
-        issuer, audiences = config.external_issuer.issuer, list(config.external_issuer.audiences)
+        trusted_issuer = config.external_issuer
     else:  # pragma: no cover - load_config always sets one of the two
         raise AssertionError("config has neither a Cognito pool nor an external issuer")
 
     api_stack = ApiStack(
         app,
         api_name,
-        issuer=issuer,
-        audiences=audiences,
+        trusted_issuer=trusted_issuer,
         read_scopes=config.route_scopes.read,
         write_scopes=config.route_scopes.write,
         admin_scopes=config.route_scopes.admin,

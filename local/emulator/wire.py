@@ -1,9 +1,12 @@
 """What the emulator's two sides agree on: the caller (local.emulator.caller) starts the server
 (local.emulator.server) as a subprocess and talks to it over HTTP and its output only.
-Imports nothing, so either side loads it without the other.
+Imports only the standard library, so either side loads it without the other.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 # Kept state (local.emulator.server.persistence): its file, the server's lines about it (the
 # run repeats them) and the path of the run's control calls.
@@ -25,3 +28,40 @@ POOL_KEYS_PATH = "/_local/pool-keys"
 # "username", "password", "session"} -> {"decision": "login" | "redirect" | "error_redirect" |
 # "page_error" | "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize).
 POOL_AUTHORIZE_PATH = "/_local/oauth/authorize"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message a local pool 'sent': kept by the server, listed by `GET /_local/outbox`
+    as `{"messages": [to_json(), ...]}`, read back by the caller with from_json."""
+
+    user_pool_id: str
+    username: str
+    destination: str
+    kind: str
+    code: str
+    sent_at: float
+    expires_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "userPoolId": self.user_pool_id,
+            "username": self.username,
+            "destination": self.destination,
+            "kind": self.kind,
+            "code": self.code,
+            "sentAt": self.sent_at,
+            "expiresAt": self.expires_at,
+        }
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> OutboxMessage:
+        return cls(
+            user_pool_id=str(item["userPoolId"]),
+            username=str(item["username"]),
+            destination=str(item["destination"]),
+            kind=str(item["kind"]),
+            code=str(item["code"]),
+            sent_at=float(item["sentAt"]),
+            expires_at=float(item["expiresAt"]),
+        )

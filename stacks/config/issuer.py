@@ -23,7 +23,8 @@ _MAX_AUDIENCES = 50
 
 @dataclass(frozen=True, kw_only=True)
 class IssuerConfig:
-    """An external OIDC issuer and the audiences its tokens must carry."""
+    """An OIDC issuer and the audiences its tokens must carry: an external one from config, or
+    the stack's own Cognito pool (builder.py) for the API's authorizer."""
 
     issuer: str
     audiences: tuple[str, ...]

@@ -10,41 +10,16 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from local.emulator.wire import OUTBOX_PATH
+from local.emulator.wire import OUTBOX_PATH, OutboxMessage
 from local.runtime.client import local_http
 from local.runtime.credentials import CredentialsError
 
 
 class OutboxError(RuntimeError):
     """The outbox could not be read (emulator down, or an answer that is not the outbox)."""
-
-
-@dataclass(frozen=True)
-class Message:
-    user_pool_id: str
-    username: str
-    destination: str
-    kind: str
-    code: str
-    sent_at: float
-    expires_at: float
-
-    @classmethod
-    def from_json(cls, item: dict[str, Any]) -> Message:
-        return cls(
-            user_pool_id=str(item["userPoolId"]),
-            username=str(item["username"]),
-            destination=str(item["destination"]),
-            kind=str(item["kind"]),
-            code=str(item["code"]),
-            sent_at=float(item["sentAt"]),
-            expires_at=float(item["expiresAt"]),
-        )
 
 
 def _get(endpoint_url: str, path: str, timeout: float) -> bytes:
@@ -67,7 +42,7 @@ def read_outbox(
     destination: str | None = None,
     kind: str | None = None,
     timeout: float = 5.0,
-) -> list[Message]:
+) -> list[OutboxMessage]:
     """Every message the emulator's pools sent (oldest first), optionally filtered."""
     query = {
         key: value
@@ -81,7 +56,7 @@ def read_outbox(
     path = OUTBOX_PATH + ("?" + urllib.parse.urlencode(query) if query else "")
     try:
         document = json.loads(_get(endpoint_url, path, timeout))
-        return [Message.from_json(item) for item in document["messages"]]
+        return [OutboxMessage.from_json(item) for item in document["messages"]]
     except (ValueError, KeyError, TypeError) as error:
         raise OutboxError(f"{endpoint_url}{path} did not answer the outbox: {error}") from None
 

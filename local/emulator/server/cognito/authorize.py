@@ -37,7 +37,6 @@ from moto.core.exceptions import JsonRESTError
 
 from . import minting, password, refresh
 from .exceptions import CognitoError
-from .models import backend_of
 from .oauth_grants import (
     CODE_LIFETIME_SECONDS,
     CodeGrant,
@@ -47,6 +46,7 @@ from .oauth_grants import (
     oauth_state,
     remember_refresh,
 )
+from .sign_in import ClientCall
 
 SESSION_SECONDS = 3600
 MAX_PARAM_CHARS = 2048
@@ -214,12 +214,10 @@ def sign_in(pool: CognitoIdpUserPool, query: Any, username: Any, secret: Any) ->
     if auth.client.generate_secret:  # the pool checks it, as Cognito
         parameters["SECRET_HASH"] = _secret_hash(auth.client, username)
     flow = minting.OAuthFlow(scopes=auth.scopes, auth_time=None, nonce=auth.nonce)
-    backend = backend_of(pool)
+    call = ClientCall.of(pool, auth.client)
     try:
         with minting.signing_in_for(flow):
-            answer = password.password_sign_in(
-                backend, pool, auth.client, "ADMIN_USER_PASSWORD_AUTH", parameters
-            )
+            answer = password.password_sign_in(call, "ADMIN_USER_PASSWORD_AUTH", parameters)
     except JsonRESTError as refused:  # the pool's refusal, or its trigger's (UserLambda...)
         if refused.message == _LOCKED_OUT:
             raise Decision("login_error", message=_LOCKED_OUT) from None

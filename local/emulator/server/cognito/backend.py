@@ -96,7 +96,7 @@ def initiate_auth(
             sign_in.check_secret(client, family or "", parameters.get("SECRET_HASH"))
         return refresh.refresh(pool, client, token, api="initiate_auth")
     if flow in password.PASSWORD_FLOWS and (flow == "USER_PASSWORD_AUTH") == public:
-        return password.password_sign_in(backend_of(pool), pool, client, flow, parameters)
+        return password.password_sign_in(sign_in.ClientCall.of(pool, client), flow, parameters)
     return None
 
 
@@ -108,15 +108,15 @@ def respond_to_auth_challenge(
     answers: dict[str, Any],
 ) -> dict[str, Any] | None:
     """(Admin)RespondToAuthChallenge; None: a new password for a live session (moto's)."""
-    backend = backend_of(pool)
+    call = sign_in.ClientCall.of(pool, client)
     if challenge == "PASSWORD_VERIFIER":
-        return sign_in.password_verifier(backend, pool, client, session, answers)
+        return sign_in.password_verifier(call, session, answers)
     if challenge in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):
-        return sign_in.mfa_answer(backend, pool, client, challenge, session, answers)
+        return sign_in.mfa_answer(call, challenge, session, answers)
     if challenge in sign_in.DEVICE_CHALLENGES:
         raise ResourceNotFoundError("Device does not exist.")
     if challenge == "NEW_PASSWORD_REQUIRED":
-        if not isinstance(session, str) or session not in backend.sessions:
+        if not isinstance(session, str) or session not in call.backend.sessions:
             raise NotAuthorizedError(INVALID_SESSION)
         return None
     raise InvalidParameterError(f"Challenge {challenge} is not supported by this user pool.")

@@ -17,9 +17,11 @@ import time
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
+from local.emulator.wire import OutboxMessage
+
 from . import attempts
 from .exceptions import CodeMismatchError, ExpiredCodeError
-from .models import Code, OutboxMessage, pool_state
+from .models import Code, pool_state
 
 log = logging.getLogger("local.emulator.server.cognito")
 

@@ -31,91 +31,84 @@ class CognitoError(JsonRESTError):
 
 
 class NamedCognitoError(CognitoError):
-    """An error whose AWS code is the class's `error_code`; `default_message` when none given."""
+    """An error whose AWS code is the class's `error_code`; `default_message` when none given.
+    Each subclass declares them on its class line: `code=...`, optionally `message=...` and
+    `status=...` (400 unless said)."""
 
     error_code: ClassVar[str]
     default_message: ClassVar[str] = ""
+    status: ClassVar[int] = 400
+
+    def __init_subclass__(cls, *, code: str, message: str = "", status: int = 400) -> None:
+        super().__init_subclass__()
+        cls.error_code, cls.default_message, cls.status = code, message, status
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.error_code, self.default_message if message is None else message)
+        message = self.default_message if message is None else message
+        super().__init__(self.error_code, message, self.status)
 
 
-class NotAuthorizedError(NamedCognitoError):
-    error_code = "NotAuthorizedException"
+class NotAuthorizedError(NamedCognitoError, code="NotAuthorizedException"): ...
 
 
-class InvalidParameterError(NamedCognitoError):
-    error_code = "InvalidParameterException"
+class InvalidParameterError(NamedCognitoError, code="InvalidParameterException"): ...
 
 
-class SerializationError(NamedCognitoError):
-    error_code = "SerializationException"
+class SerializationError(NamedCognitoError, code="SerializationException"): ...
 
 
-class ResourceNotFoundError(NamedCognitoError):
-    error_code = "ResourceNotFoundException"
+class ResourceNotFoundError(NamedCognitoError, code="ResourceNotFoundException"): ...
 
 
-class UserNotFoundError(NamedCognitoError):
-    error_code = "UserNotFoundException"
-    default_message = "User does not exist."
+class UserNotFoundError(
+    NamedCognitoError, code="UserNotFoundException", message="User does not exist."
+): ...
 
 
-class UserNotConfirmedError(NamedCognitoError):
-    error_code = "UserNotConfirmedException"
-    default_message = "User is not confirmed."
+class UserNotConfirmedError(
+    NamedCognitoError, code="UserNotConfirmedException", message="User is not confirmed."
+): ...
 
 
-class CodeMismatchError(NamedCognitoError):
-    error_code = "CodeMismatchException"
-    default_message = "Invalid verification code provided, please try again."
+class CodeMismatchError(
+    NamedCognitoError,
+    code="CodeMismatchException",
+    message="Invalid verification code provided, please try again.",
+): ...
 
 
-class ExpiredCodeError(NamedCognitoError):
-    error_code = "ExpiredCodeException"
-    default_message = "Invalid code provided, please request a code again."
+class ExpiredCodeError(
+    NamedCognitoError,
+    code="ExpiredCodeException",
+    message="Invalid code provided, please request a code again.",
+): ...
 
 
-class LimitExceededError(NamedCognitoError):
-    error_code = "LimitExceededException"
+class LimitExceededError(NamedCognitoError, code="LimitExceededException"): ...
 
 
-class UnauthorizedError(NamedCognitoError):
-    error_code = "UnauthorizedException"
+class UnauthorizedError(NamedCognitoError, code="UnauthorizedException"): ...
 
 
-class UnsupportedTokenTypeError(NamedCognitoError):
-    error_code = "UnsupportedTokenTypeException"
+class UnsupportedTokenTypeError(NamedCognitoError, code="UnsupportedTokenTypeException"): ...
 
 
-class UnsupportedOperationError(NamedCognitoError):
-    error_code = "UnsupportedOperationException"
+class UnsupportedOperationError(NamedCognitoError, code="UnsupportedOperationException"): ...
 
 
-class InternalError(NamedCognitoError):
+class InternalError(NamedCognitoError, code="InternalErrorException", status=500):
     """Answered with status 500: an unexpected failure inside the local pool."""
 
-    error_code = "InternalErrorException"
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message)
-        self.code = 500
-
-
-class UserLambdaValidationError(NamedCognitoError):
+class UserLambdaValidationError(NamedCognitoError, code="UserLambdaValidationException"):
     """A trigger raised (or its function failed): "<Trigger> failed with error <message>."."""
 
-    error_code = "UserLambdaValidationException"
 
-
-class InvalidLambdaResponseError(NamedCognitoError):
+class InvalidLambdaResponseError(
+    NamedCognitoError, code="InvalidLambdaResponseException", message="Unrecognizable lambda output"
+):
     """A trigger answered something that is not the event with a usable `response`."""
 
-    error_code = "InvalidLambdaResponseException"
-    default_message = "Unrecognizable lambda output"
 
-
-class UnexpectedLambdaError(NamedCognitoError):
+class UnexpectedLambdaError(NamedCognitoError, code="UnexpectedLambdaException"):
     """Cognito stopped waiting for a trigger (5 s) or could not reach its function."""
-
-    error_code = "UnexpectedLambdaException"

@@ -21,6 +21,10 @@ from moto.cognitoidp.models import (
     cognitoidp_backends,
 )
 
+# The outbox message is defined once for both sides of the wire; imported here, so that kept
+# state pickled when it was defined in this module still loads.
+from local.emulator.wire import OutboxMessage
+
 from . import srp
 
 _ATTRIBUTE = "local_pool_state"
@@ -57,30 +61,6 @@ class Code:
 
     code: str
     expires_at: float
-
-
-@dataclass
-class OutboxMessage:
-    """One message the pool 'sent': what `GET /_local/outbox` lists."""
-
-    user_pool_id: str
-    username: str
-    destination: str
-    kind: str
-    code: str
-    sent_at: float
-    expires_at: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "userPoolId": self.user_pool_id,
-            "username": self.username,
-            "destination": self.destination,
-            "kind": self.kind,
-            "code": self.code,
-            "sentAt": self.sent_at,
-            "expiresAt": self.expires_at,
-        }
 
 
 @dataclass

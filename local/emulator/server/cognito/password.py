@@ -13,8 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from moto.cognitoidp.models import (
-    CognitoIdpBackend,
-    CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
     UserStatus,
 )
@@ -31,7 +29,13 @@ from .exceptions import (
     UserNotConfirmedError,
     UserNotFoundError,
 )
-from .sign_in import after_password, check_secret, flow_allowed, prevents_existence_errors
+from .sign_in import (
+    ClientCall,
+    after_password,
+    check_secret,
+    flow_allowed,
+    prevents_existence_errors,
+)
 
 PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
 
@@ -45,14 +49,9 @@ def refuse_unless_allowed(client: CognitoIdpUserPoolClient, flow: str) -> None:
         raise InvalidParameterError(f"{flow} flow not enabled for this client")
 
 
-def password_sign_in(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    flow: str,
-    parameters: dict[str, Any],
-) -> dict[str, Any]:
+def password_sign_in(call: ClientCall, flow: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """Tokens or the next challenge for a right password; Cognito's error otherwise."""
+    pool, client = call.pool, call.client
     refuse_unless_allowed(client, flow)
     username, password = parameters.get("USERNAME"), parameters.get("PASSWORD")
     if not isinstance(username, str) or not username:
@@ -70,4 +69,4 @@ def password_sign_in(
     attempts.check_password(pool, user.username, user.password == password)  # may lock out
     if user.status is UserStatus.UNCONFIRMED:
         raise UserNotConfirmedError()
-    return after_password(backend, pool, client, user)
+    return after_password(call, user)

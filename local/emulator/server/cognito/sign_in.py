@@ -18,6 +18,7 @@ import hmac
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from moto.cognitoidp.models import (
@@ -44,7 +45,7 @@ from .exceptions import (
     UserNotConfirmedError,
     UserNotFoundError,
 )
-from .models import SrpSignIn, pool_state, verifier_for
+from .models import SrpSignIn, backend_of, pool_state, verifier_for
 
 DEVICE_CHALLENGES = frozenset({"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
@@ -54,6 +55,20 @@ _LEGACY_FLOWS = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
     "CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
 }
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    """A sign-in request through one app client of one pool: what every flow step works on
+    (moto's backend holding the pool keeps the sessions of moto's own challenges)."""
+
+    backend: CognitoIdpBackend
+    pool: CognitoIdpUserPool
+    client: CognitoIdpUserPoolClient
+
+    @classmethod
+    def of(cls, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient) -> ClientCall:
+        return cls(backend_of(pool), pool, client)
 
 
 def flow_allowed(client: CognitoIdpUserPoolClient, flow: str) -> bool:
@@ -148,14 +163,9 @@ def _session_seconds(client: CognitoIdpUserPoolClient) -> int:
     return int(client.extended_config.get("AuthSessionValidity") or 3) * 60
 
 
-def password_verifier(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    session: Any,
-    answers: dict[str, Any],
-) -> dict[str, Any]:
+def password_verifier(call: ClientCall, session: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """Check the client's proof; tokens, a further challenge, or Cognito's refusal."""
+    pool, client = call.pool, call.client
     block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK")
     if not isinstance(block, str) or not block:
         raise InvalidParameterError("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
@@ -181,7 +191,7 @@ def password_verifier(
         raise NotAuthorizedError(INCORRECT_PASSWORD)
     right = _proves_password(pool, user, sign_in, block, timestamp, answers)
     attempts.check_password(pool, user.username, right)  # counts it; may lock out
-    return after_password(backend, pool, client, user)
+    return after_password(call, user)
 
 
 def _proves_password(
@@ -204,39 +214,31 @@ def _proves_password(
     return sign_in.verifier == verifier_for(pool, user)  # else the password changed meanwhile
 
 
-def after_password(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-) -> dict[str, Any]:
+def after_password(call: ClientCall, user: CognitoIdpUser) -> dict[str, Any]:
     """What follows a proven password: a new-password or MFA challenge, or the tokens."""
     if not user.enabled:
         raise NotAuthorizedError(USER_DISABLED)
     if user.status in (UserStatus.FORCE_CHANGE_PASSWORD, UserStatus.RESET_REQUIRED):
         session = str(uuid.uuid4())
-        backend.sessions[session] = (user.username, pool)  # moto answers NEW_PASSWORD_REQUIRED
+        # moto answers NEW_PASSWORD_REQUIRED
+        call.backend.sessions[session] = (user.username, call.pool)
         return {
             "ChallengeName": "NEW_PASSWORD_REQUIRED",
             "ChallengeParameters": {"USERNAME": user.username},
             "Session": session,
         }
-    challenge = mfa.challenge_after_password(pool, user, client.id)
+    challenge = mfa.challenge_after_password(call.pool, user, call.client.id)
     if challenge is not None:
         return challenge
-    return moto_seam.log_user_in(backend, pool, client, user.username)
+    return moto_seam.log_user_in(call.backend, call.pool, call.client, user.username)
 
 
 def mfa_answer(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    challenge: str,
-    session: Any,
-    answers: dict[str, Any],
+    call: ClientCall, challenge: str, session: Any, answers: dict[str, Any]
 ) -> dict[str, Any]:
     """SOFTWARE_TOKEN_MFA (a current TOTP code) or MFA_SETUP (a verified software token)."""
-    user = _challenge_user(backend, pool, session, client.id)
+    pool, client = call.pool, call.client
+    user = _challenge_user(call, session)
     named = answers.get("USERNAME")
     if isinstance(named, str) and named and moto_seam.get_user(pool, named) is not user:
         raise NotAuthorizedError(INVALID_SESSION)
@@ -245,29 +247,28 @@ def mfa_answer(
     if challenge == "SOFTWARE_TOKEN_MFA":
         if not mfa.accept_code(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
             if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies
-                _end_challenge(backend, pool, session)
+                _end_challenge(call, session)
             raise CodeMismatchError("Invalid code or auth state for the user.")
     elif not user.token_verified:  # MFA_SETUP
         raise InvalidParameterError("User has not verified software token mfa")
     else:
         user.software_token_mfa_enabled = True
         user.preferred_mfa_setting = user.preferred_mfa_setting or "SOFTWARE_TOKEN_MFA"
-    _end_challenge(backend, pool, session)
-    return moto_seam.log_user_in(backend, pool, client, user.username)
+    _end_challenge(call, session)
+    return moto_seam.log_user_in(call.backend, pool, client, user.username)
 
 
-def _challenge_user(
-    backend: CognitoIdpBackend, pool: CognitoIdpUserPool, session: Any, client_id: str
-) -> CognitoIdpUser:
-    if isinstance(session, str) and session in backend.sessions:  # made by moto's password flow
-        username, session_pool = backend.sessions[session]
-        user = moto_seam.get_user(session_pool, username) if session_pool is pool else None
+def _challenge_user(call: ClientCall, session: Any) -> CognitoIdpUser:
+    sessions = call.backend.sessions
+    if isinstance(session, str) and session in sessions:  # made by moto's password flow
+        username, session_pool = sessions[session]
+        user = moto_seam.get_user(session_pool, username) if session_pool is call.pool else None
         if user is None:
             raise NotAuthorizedError(INVALID_SESSION)
         return user
-    return mfa.session_user(pool, session, client_id)
+    return mfa.session_user(call.pool, session, call.client.id)
 
 
-def _end_challenge(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, session: str) -> None:
-    backend.sessions.pop(session, None)
-    mfa.end_session(pool, session)
+def _end_challenge(call: ClientCall, session: str) -> None:
+    call.backend.sessions.pop(session, None)
+    mfa.end_session(call.pool, session)

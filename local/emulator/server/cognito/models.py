@@ -8,9 +8,11 @@ kept-state pickle (local.emulator.server.persistence) saves and restores them wi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,15 @@ class SrpSignIn:
     big_b: int
     a: int
     created: float
+
+    @classmethod
+    def start(
+        cls, client_id: str, username: str | None, user_id: str, verifier: srp.Verifier, a: int
+    ) -> SrpSignIn:
+        """A sign-in's server side for the client's A: a fresh session and server key pair."""
+        b, big_b = srp.server_public(verifier)
+        session = base64.b64encode(secrets.token_bytes(48)).decode()
+        return cls(session, client_id, username, user_id, verifier, b, big_b, a, time.time())
 
 
 @dataclass

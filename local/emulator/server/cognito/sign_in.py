@@ -119,27 +119,16 @@ def start_srp(
         verifier = verifier_for(pool, user)
         known = user.username
     _forget_abandoned(pool)
-    b, big_b = srp.server_public(verifier)
+    sign_in = SrpSignIn.start(client.id, known, user_id, verifier, a)
     secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
-    session = base64.b64encode(secrets.token_bytes(48)).decode()
-    pool_state(pool).srp[secret_block] = SrpSignIn(
-        session=session,
-        client_id=client.id,
-        username=known,
-        user_id=user_id,
-        verifier=verifier,
-        b=b,
-        big_b=big_b,
-        a=a,
-        created=time.time(),
-    )
+    pool_state(pool).srp[secret_block] = sign_in
     return {
         "ChallengeName": "PASSWORD_VERIFIER",
-        "Session": session,
+        "Session": sign_in.session,
         "ChallengeParameters": {
             "SALT": format(verifier.salt, "x"),
             "SECRET_BLOCK": secret_block,
-            "SRP_B": format(big_b, "x"),
+            "SRP_B": format(sign_in.big_b, "x"),
             "USERNAME": user_id,
             "USER_ID_FOR_SRP": user_id,
         },

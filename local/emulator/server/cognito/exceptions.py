@@ -119,3 +119,10 @@ class UnexpectedLambdaError(NamedCognitoError):
     """Cognito stopped waiting for a trigger (5 s) or could not reach its function."""
 
     error_code = "UnexpectedLambdaException"
+
+
+class PasswordResetRequiredError(NamedCognitoError):
+    """The user must reset the password (ForgotPassword) before signing in."""
+
+    error_code = "PasswordResetRequiredException"
+    default_message = "Password reset required for the user"

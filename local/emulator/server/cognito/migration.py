@@ -97,7 +97,7 @@ def _migrate(
         response = lambda_triggers.run(pool, "UserMigration", sent)
     except UserLambdaValidationError as refused:  # Cognito answers a refusal as "not found"
         raise UserNotFoundError(refused.message) from None
-    attributes, status = _read(response or {})
+    attributes, status = read_answer(response or {})
     try:
         user: CognitoIdpUser = backend_of(pool).admin_create_user(
             pool.id, username, "SUPPRESS", "", attributes
@@ -109,8 +109,9 @@ def _migrate(
     return user
 
 
-def _read(response: dict[str, Any]) -> tuple[list[dict[str, str]], UserStatus]:
-    """The answer's attributes and status; InvalidLambdaResponseException when unusable."""
+def read_answer(response: dict[str, Any]) -> tuple[list[dict[str, str]], UserStatus]:
+    """The answer's attributes (as AdminCreateUser takes them) and status;
+    InvalidLambdaResponseException when unusable."""
     attributes = response.get("userAttributes")
     status = response.get("finalUserStatus") or "CONFIRMED"
     action = response.get("messageAction")
@@ -118,10 +119,11 @@ def _read(response: dict[str, Any]) -> tuple[list[dict[str, str]], UserStatus]:
     usable = (
         isinstance(attributes, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in attributes.items())
+        and isinstance(status, str)
         and status in _STATUSES
         and action in _MESSAGE_ACTIONS
         and isinstance(mediums, list)
-        and all(m in _MEDIUMS for m in mediums)
+        and all(isinstance(m, str) and m in _MEDIUMS for m in mediums)
         and isinstance(response.get("forceAliasCreation", False), bool)
     )
     if not usable:

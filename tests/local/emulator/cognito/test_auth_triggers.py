@@ -3,7 +3,6 @@ trigger_pool.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,6 +26,17 @@ from tests.local.emulator.conftest import AwsClient
 @pytest.fixture(scope="module")
 def pool(aws: AwsClient, emulator: EmulatorProcess) -> Pool:
     return make_pool(aws, "auth-triggers-32")
+
+
+def _srp_start(aws: AwsClient, pool: Pool, client: str, name: str, behaviour: str = "") -> Any:
+    """InitiateAuth USER_SRP_AUTH for `name` (pycognito's SRP_A)."""
+    idp = aws("cognito-idp")
+    return idp.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters=AWSSRP(name, PASSWORD, pool.id, client, client=idp).get_auth_params(),
+        ClientMetadata={"behaviour": behaviour} if behaviour else {},
+    )
 
 
 # --- PreAuthentication ----------------------------------------------------------------------
@@ -66,32 +76,22 @@ def test_pre_authentication_raise_refuses_every_sign_in_flow(aws: AwsClient, poo
     idp = aws("cognito-idp")
     meta = {"behaviour": "raise:PreAuthentication_Authentication"}
     password = {"USERNAME": "pre-bob", "PASSWORD": PASSWORD}
-    calls: list[Callable[[], Any]] = [
-        lambda: idp.initiate_auth(
-            ClientId=pool.client,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters=password,
-            ClientMetadata=meta,
+    srp = AWSSRP("pre-bob", PASSWORD, pool.id, pool.client, client=idp).get_auth_params()
+    sign_ins = [
+        ("initiate_auth", {"AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": password}),
+        (
+            "admin_initiate_auth",
+            {
+                "UserPoolId": pool.id,
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": password,
+            },
         ),
-        lambda: idp.admin_initiate_auth(
-            UserPoolId=pool.id,
-            ClientId=pool.client,
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters=password,
-            ClientMetadata=meta,
-        ),
-        lambda: idp.initiate_auth(
-            ClientId=pool.client,
-            AuthFlow="USER_SRP_AUTH",
-            AuthParameters=AWSSRP(
-                "pre-bob", PASSWORD, pool.id, pool.client, client=idp
-            ).get_auth_params(),
-            ClientMetadata=meta,
-        ),
+        ("initiate_auth", {"AuthFlow": "USER_SRP_AUTH", "AuthParameters": srp}),
     ]
-    for call in calls:
+    for operation, arguments in sign_ins:
         with pytest.raises(ClientError) as raised:
-            call()
+            getattr(idp, operation)(ClientId=pool.client, ClientMetadata=meta, **arguments)
         code, message = refusal(raised)
         assert code == "UserLambdaValidationException"
         assert message.startswith("PreAuthentication failed with error ")
@@ -106,16 +106,8 @@ def test_pre_authentication_runs_for_an_unknown_user_when_the_client_hides_exist
     USER_SRP_AUTH THEN the pre authentication trigger runs with userNotFound true and no
     attributes; a password sign-in is "Incorrect username or password." (the migration
     trigger refused it)."""
-    idp = aws("cognito-idp")
     with pytest.raises(ClientError) as raised:
-        idp.initiate_auth(
-            ClientId=pool.hiding,
-            AuthFlow="USER_SRP_AUTH",
-            AuthParameters=AWSSRP(
-                "pre-nobody", PASSWORD, pool.id, pool.hiding, client=idp
-            ).get_auth_params(),
-            ClientMetadata={"behaviour": "echo:PreAuthentication_Authentication"},
-        )
+        _srp_start(aws, pool, pool.hiding, "pre-nobody", "echo:PreAuthentication_Authentication")
     event = echoed(raised)
     assert event["request"]["userNotFound"] is True
     assert event["request"]["userAttributes"] == {}
@@ -244,11 +236,5 @@ def test_user_migration_on_forgot_password_and_not_on_srp(aws: AwsClient, pool: 
     user = idp.admin_get_user(UserPoolId=pool.id, Username="legacy-ida")
     assert user["UserStatus"] == "RESET_REQUIRED"
     with pytest.raises(ClientError) as raised:
-        idp.initiate_auth(
-            ClientId=pool.client,
-            AuthFlow="USER_SRP_AUTH",
-            AuthParameters=AWSSRP(
-                "legacy-jo", OLD_PASSWORD, pool.id, pool.client, client=idp
-            ).get_auth_params(),
-        )
+        _srp_start(aws, pool, pool.client, "legacy-jo")
     assert refusal(raised)[0] == "UserNotFoundException"

@@ -21,6 +21,9 @@ from tests.local.emulator.cognito.trigger_pool import (
 )
 from tests.local.emulator.conftest import AwsClient
 
+DEFINE = "DefineAuthChallenge_Authentication"
+VERIFY = "VerifyAuthChallengeResponse_Authentication"
+
 
 @pytest.fixture(scope="module")
 def pool(aws: AwsClient, emulator: EmulatorProcess) -> Pool:
@@ -30,12 +33,24 @@ def pool(aws: AwsClient, emulator: EmulatorProcess) -> Pool:
 # --- CUSTOM_AUTH ----------------------------------------------------------------------------
 
 
-def _custom_answer(aws: AwsClient, pool: Pool, name: str, session: str, answer: str) -> Any:
+def _custom_answer(
+    aws: AwsClient, pool: Pool, name: str, session: str, answer: str, behaviour: str = ""
+) -> Any:
     return aws("cognito-idp").respond_to_auth_challenge(
         ClientId=pool.client,
         ChallengeName="CUSTOM_CHALLENGE",
         Session=session,
         ChallengeResponses={"USERNAME": name, "ANSWER": answer},
+        ClientMetadata={"behaviour": behaviour} if behaviour else {},
+    )
+
+
+def _start(aws: AwsClient, pool: Pool, name: str) -> str:
+    """The Session of a new CUSTOM_AUTH sign-in's first challenge."""
+    return str(
+        aws("cognito-idp").initiate_auth(
+            ClientId=pool.client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": name}
+        )["Session"]
     )
 
 
@@ -67,19 +82,10 @@ def test_custom_auth_fail_authentication_and_trigger_errors(aws: AwsClient, pool
     VerifyAuthChallengeResponse raises THEN UserLambdaValidationException naming it; the
     define trigger's session lists each round with its result and challengeMetadata."""
     make_user(aws, pool, "custom-lou")
-    idp = aws("cognito-idp")
-    session = idp.initiate_auth(
-        ClientId=pool.client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "custom-lou"}
-    )["Session"]
+    session = _start(aws, pool, "custom-lou")
     session = _custom_answer(aws, pool, "custom-lou", session, "red")["Session"]
     with pytest.raises(ClientError) as raised:
-        idp.respond_to_auth_challenge(
-            ClientId=pool.client,
-            ChallengeName="CUSTOM_CHALLENGE",
-            Session=session,
-            ChallengeResponses={"USERNAME": "custom-lou", "ANSWER": "pink"},
-            ClientMetadata={"behaviour": "echo:DefineAuthChallenge_Authentication"},
-        )
+        _custom_answer(aws, pool, "custom-lou", session, "pink", f"echo:{DEFINE}")
     rounds = echoed(raised)["request"]["session"]
     assert (
         rounds
@@ -92,23 +98,13 @@ def test_custom_auth_fail_authentication_and_trigger_errors(aws: AwsClient, pool
         ]
         * 2
     )
-    session = idp.initiate_auth(
-        ClientId=pool.client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "custom-lou"}
-    )["Session"]
+    session = _start(aws, pool, "custom-lou")
     with pytest.raises(ClientError) as raised:
-        idp.respond_to_auth_challenge(
-            ClientId=pool.client,
-            ChallengeName="CUSTOM_CHALLENGE",
-            Session=session,
-            ChallengeResponses={"USERNAME": "custom-lou", "ANSWER": "pink"},
-            ClientMetadata={"behaviour": "raise:VerifyAuthChallengeResponse_Authentication"},
-        )
+        _custom_answer(aws, pool, "custom-lou", session, "pink", f"raise:{VERIFY}")
     code, message = refusal(raised)
     assert code == "UserLambdaValidationException"
     assert message.startswith("VerifyAuthChallengeResponse failed with error ")
-    session = idp.initiate_auth(
-        ClientId=pool.client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "custom-lou"}
-    )["Session"]
+    session = _start(aws, pool, "custom-lou")
     for wrong in ("red", "pink"):
         session = _custom_answer(aws, pool, "custom-lou", session, wrong)["Session"]
     with pytest.raises(ClientError) as raised:

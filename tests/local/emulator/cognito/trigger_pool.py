@@ -9,9 +9,7 @@ error message; a user whose name starts with `nopost` is refused by PostAuthenti
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.local.emulator.conftest import AwsClient
+from tests.local.emulator.lambda_functions import create_function as _function
 
 PASSWORD = "Passw0rd!Passw0rd"
 OLD_PASSWORD = "Old-Passw0rd!"
@@ -99,21 +98,6 @@ class Pool:
     id: str
     client: str  # user-existence errors shown
     hiding: str  # PreventUserExistenceErrors=ENABLED
-
-
-def _function(aws: AwsClient, name: str, source: str) -> str:
-    role = aws("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("trigger.py", source)
-    function = aws("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="trigger.handler",
-        Code={"ZipFile": package.getvalue()},
-    )
-    return str(function["FunctionArn"])
 
 
 def make_pool(aws: AwsClient, name: str) -> Pool:

@@ -1,0 +1,25 @@
+"""Lambda functions the emulator tests create through the Lambda API (a pool trigger's code)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.local.emulator.conftest import AwsClient
+
+
+def create_function(aws: AwsClient, name: str, source: str) -> str:
+    """A python3.12 function `name` whose `trigger.py` is `source` (handler `handler`); its
+    ARN."""
+    role = aws("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("trigger.py", source)
+    function = aws("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="trigger.handler",
+        Code={"ZipFile": package.getvalue()},
+    )
+    return str(function["FunctionArn"])

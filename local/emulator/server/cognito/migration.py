@@ -7,7 +7,9 @@ asks the pool's UserMigration function for the user, as Cognito does.
   password (the pool's password policy is not applied, as the docs say). RESET_REQUIRED is
   then `PasswordResetRequiredException`, as for any user who must reset.
 - `UserMigration_ForgotPassword` has no password: the user is made with status
-  RESET_REQUIRED, and ForgotPassword sends it a code.
+  RESET_REQUIRED, and ForgotPassword sends it a code (a refusal is ForgotPassword's answer
+  for an unknown user: `UserNotFoundException`, or the simulated delivery when the client
+  prevents user-existence errors).
 - USER_SRP_AUTH never migrates (Cognito has no password to give the function).
 - A function that raises refuses as Cognito does: `UserNotFoundException` "UserMigration
   failed with error <message>." (`NotAuthorizedException` "Incorrect username or password."
@@ -78,7 +80,12 @@ def on_forgot_password(
     if not lambda_triggers.has_trigger(pool, "UserMigration"):
         return None
     request = {"validationData": {}, "clientMetadata": auth_triggers.client_metadata()}
-    user = _migrate(pool, client.id, username, "UserMigration_ForgotPassword", request)
+    try:
+        user = _migrate(pool, client.id, username, "UserMigration_ForgotPassword", request)
+    except UserNotFoundError:
+        if existence.prevents(client):  # the caller gets the simulated delivery
+            return None
+        raise
     user.status = UserStatus.RESET_REQUIRED
     return user
 

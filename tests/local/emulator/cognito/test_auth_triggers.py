@@ -228,13 +228,23 @@ def test_user_migration_reset_required_and_invalid_answers(aws: AwsClient, pool:
 
 def test_user_migration_on_forgot_password_and_not_on_srp(aws: AwsClient, pool: Pool) -> None:
     """GIVEN a migration trigger WHEN ForgotPassword names an unknown user THEN the user is
-    migrated (RESET_REQUIRED) and a code is sent; WHEN USER_SRP_AUTH names an unknown user
-    THEN UserNotFoundException (no password to migrate with)."""
+    migrated (RESET_REQUIRED) and a code is sent; the trigger's refusal is
+    UserNotFoundException, or a simulated delivery where existence is hidden; WHEN
+    USER_SRP_AUTH names an unknown user THEN UserNotFoundException (no password to migrate
+    with)."""
     idp = aws("cognito-idp")
     sent = idp.forgot_password(ClientId=pool.client, Username="legacy-ida")
     assert sent["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
     user = idp.admin_get_user(UserPoolId=pool.id, Username="legacy-ida")
     assert user["UserStatus"] == "RESET_REQUIRED"
+    refused = {"behaviour": "raise:UserMigration_ForgotPassword"}
+    with pytest.raises(ClientError) as raised:
+        idp.forgot_password(ClientId=pool.client, Username="legacy-ned", ClientMetadata=refused)
+    assert refusal(raised)[0] == "UserNotFoundException"
+    hidden = idp.forgot_password(
+        ClientId=pool.hiding, Username="legacy-ned", ClientMetadata=refused
+    )
+    assert hidden["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
     with pytest.raises(ClientError) as raised:
         _srp_start(aws, pool, pool.client, "legacy-jo")
     assert refusal(raised)[0] == "UserNotFoundException"

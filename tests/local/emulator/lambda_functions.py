@@ -8,9 +8,9 @@ import zipfile
 from tests.local.emulator.conftest import AwsClient
 
 
-def create_function(aws: AwsClient, name: str, source: str) -> str:
-    """A python3.12 function `name` whose `trigger.py` is `source` (handler `handler`); its
-    ARN."""
+def create_function(aws: AwsClient, name: str, source: str, *, timeout: int = 3) -> str:
+    """A python3.12 function `name` whose `trigger.py` is `source` (handler `handler`), with
+    Lambda's default timeout unless given; its ARN."""
     role = aws("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
@@ -21,5 +21,6 @@ def create_function(aws: AwsClient, name: str, source: str) -> str:
         Role=role["Role"]["Arn"],
         Handler="trigger.handler",
         Code={"ZipFile": package.getvalue()},
+        Timeout=timeout,
     )
     return str(function["FunctionArn"])

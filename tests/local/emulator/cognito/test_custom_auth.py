@@ -147,3 +147,37 @@ def test_custom_auth_with_srp_first_step_through_pycognito(aws: AwsClient, pool:
         assert custom["ChallengeName"] == "CUSTOM_CHALLENGE"
         tokens = _custom_answer(aws, pool, "custom-max", custom["Session"], "blue")
         assert "AccessToken" in tokens["AuthenticationResult"]
+
+
+def test_custom_auth_trigger_errors_are_cognitos(aws: AwsClient, pool: Pool) -> None:
+    """GIVEN a define trigger answering a non-boolean issueTokens, a verify trigger a
+    non-boolean answerCorrect, or a create trigger running past Cognito's 5 s THEN
+    InvalidLambdaResponseException, InvalidLambdaResponseException and
+    UnexpectedLambdaException "CreateAuthChallenge invocation failed due to error Socket
+    timeout ..."; an unknown user where existence is hidden is never issued tokens."""
+    make_user(aws, pool, "custom-ora")
+    for behaviour in (f"invalid:{DEFINE}", f"invalid:{VERIFY}"):
+        with pytest.raises(ClientError) as raised:
+            _custom_answer(aws, pool, "custom-ora", _start(aws, pool, "custom-ora"), "x", behaviour)
+        assert refusal(raised)[0] == "InvalidLambdaResponseException"
+    session = _start(aws, pool, "custom-ora")
+    with pytest.raises(ClientError) as raised:
+        _custom_answer(
+            aws, pool, "custom-ora", session, "x", "slow:CreateAuthChallenge_Authentication"
+        )
+    code, message = refusal(raised)
+    assert code == "UnexpectedLambdaException"
+    assert message.startswith("CreateAuthChallenge invocation failed due to error Socket timeout")
+    idp = aws("cognito-idp")
+    first = idp.initiate_auth(
+        ClientId=pool.hiding, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "custom-nobody"}
+    )
+    assert first["ChallengeName"] == "CUSTOM_CHALLENGE"
+    with pytest.raises(ClientError) as raised:
+        idp.respond_to_auth_challenge(
+            ClientId=pool.hiding,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=first["Session"],
+            ChallengeResponses={"USERNAME": "custom-nobody", "ANSWER": "blue"},
+        )
+    assert refusal(raised) == ("NotAuthorizedException", "Incorrect username or password.")

@@ -2,9 +2,11 @@
 PostAuthentication, UserMigration, the custom challenge triggers), created through the Lambda
 API, and two app clients (one shows user-existence errors, one hides them).
 
-The function raises when its metadata says `raise:<triggerSource>`, and raises with its event
-(as JSON) when it says `echo:<triggerSource>`, so a test reads the event Cognito built from the
-error message; a user whose name starts with `nopost` is refused by PostAuthentication.
+The function raises when its metadata says `raise:<triggerSource>`, answers after Cognito's 5 s
+for `slow:<triggerSource>`, answers a malformed response for `invalid:<triggerSource>`, and
+raises with its event (as JSON) when it says `echo:<triggerSource>`, so a test reads the event
+Cognito built from the error message; a user whose name starts with `nopost` is refused by
+PostAuthentication.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ PASSWORD = "Passw0rd!Passw0rd"
 OLD_PASSWORD = "Old-Passw0rd!"
 TRIGGER = """
 import json
+import time
 
 
 def _define(request):
@@ -56,6 +59,11 @@ def handler(event, context):
     behaviour = meta.get("behaviour", "")
     if behaviour == "raise:" + source:
         raise ValueError("refused " + source)
+    if behaviour == "slow:" + source:
+        time.sleep(6)
+    if behaviour == "invalid:" + source:
+        event["response"] = {"issueTokens": "yes", "answerCorrect": "maybe", "finalUserStatus": 7}
+        return event
     if behaviour == "echo:" + source:
         shown = {k: event[k] for k in ("version", "triggerSource", "userName", "callerContext")}
         raise ValueError(json.dumps({**shown, "request": request}, sort_keys=True))
@@ -102,7 +110,7 @@ class Pool:
 
 def make_pool(aws: AwsClient, name: str) -> Pool:
     """A pool named `name` whose every sign-in trigger is a new function `name`."""
-    arn = _function(aws, name, TRIGGER)
+    arn = _function(aws, name, TRIGGER, timeout=10)
     idp = aws("cognito-idp")
     pool_id = idp.create_user_pool(PoolName=name, LambdaConfig=dict.fromkeys(TRIGGERS, arn))[
         "UserPool"

@@ -11,9 +11,9 @@ before the tokens are issued; a raise fails the sign-in, with no tokens.
 
 InitiateAuth's ClientMetadata reaches PreAuthentication (and UserMigration) as
 `validationData`; RespondToAuthChallenge's reaches PostAuthentication and the custom challenge
-triggers as `clientMetadata` (InitiateAuth's does not: the API reference's list). responses.py
-says which request is running with `initiating` / `responding`, so that the flow functions
-need no extra parameter.
+triggers as `clientMetadata` (InitiateAuth's does not: the API reference's list), as
+ForgotPassword's reaches UserMigration_ForgotPassword. responses.py says which request is
+running with `initiating` / `responding`, so that the flow functions need no extra parameter.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def initiating(metadata: dict[str, str]) -> Any:
 
 
 def responding(metadata: dict[str, str]) -> Any:
-    """While a (Admin)RespondToAuthChallenge with this ClientMetadata runs."""
+    """While a (Admin)RespondToAuthChallenge with this ClientMetadata runs, or another
+    operation whose ClientMetadata the triggers get as `clientMetadata` (ForgotPassword)."""
     return _request(_RESPOND, metadata)
 
 

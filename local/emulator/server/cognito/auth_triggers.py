@@ -29,6 +29,7 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
 )
+from moto.core.exceptions import JsonRESTError
 
 from local.emulator.server import moto_seam
 
@@ -119,6 +120,30 @@ def pre_authentication_named(
     pre_authentication(pool, client, moto_seam.get_user(pool, username), username)
 
 
+def before_new_password(
+    backend: CognitoIdpBackend,
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    session: str,
+    answers: dict[str, Any],
+) -> None:
+    """NEW_PASSWORD_REQUIRED (moto answers it): when the new password will sign the user in
+    (a password the policy takes, no MFA to set up), PostAuthentication runs first, so that
+    its raise refuses the sign-in before moto issues tokens."""
+    username, _ = backend.sessions[session]
+    user = moto_seam.get_user(pool, username)
+    new_password = answers.get("NEW_PASSWORD")
+    if user is None or not isinstance(new_password, str) or not new_password:
+        return
+    try:
+        moto_seam.validate_password(backend, pool.id, new_password)
+    except JsonRESTError:
+        return  # moto refuses it
+    if pool.mfa_config == "ON" and not user.software_token_mfa_enabled:
+        return  # MFA_SETUP follows; mfa_answer ends the sign-in
+    _post_authentication(pool, client, user)
+
+
 def signed_in(
     backend: CognitoIdpBackend,
     pool: CognitoIdpUserPool,
@@ -127,18 +152,25 @@ def signed_in(
 ) -> dict[str, Any]:
     """The end of a successful sign-in: PostAuthentication (a raise: no tokens), then the
     tokens through the one mint path."""
-    if lambda_triggers.has_trigger(pool, "PostAuthentication"):
-        request = {
-            "userAttributes": user_attributes(user),
-            "newDeviceUsed": False,  # this pool remembers no devices
-            "clientMetadata": client_metadata(),
-        }
-        sent = lambda_triggers.event(
-            pool,
-            "PostAuthentication_Authentication",
-            user_name=user.username,
-            client_id=client.id,
-            request=request,
-        )
-        lambda_triggers.run(pool, "PostAuthentication", sent)
+    _post_authentication(pool, client, user)
     return moto_seam.log_user_in(backend, pool, client, user.username)
+
+
+def _post_authentication(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser
+) -> None:
+    if not lambda_triggers.has_trigger(pool, "PostAuthentication"):
+        return
+    request = {
+        "userAttributes": user_attributes(user),
+        "newDeviceUsed": False,  # this pool remembers no devices
+        "clientMetadata": client_metadata(),
+    }
+    sent = lambda_triggers.event(
+        pool,
+        "PostAuthentication_Authentication",
+        user_name=user.username,
+        client_id=client.id,
+        request=request,
+    )
+    lambda_triggers.run(pool, "PostAuthentication", sent)

@@ -24,6 +24,7 @@ from local.emulator.server import moto_seam
 
 from . import (
     attributes,
+    auth_triggers,
     codes,
     custom_auth,
     existence,
@@ -131,6 +132,7 @@ def respond_to_auth_challenge(
     if challenge == "NEW_PASSWORD_REQUIRED":
         if not isinstance(session, str) or session not in backend.sessions:
             raise NotAuthorizedError(INVALID_SESSION)
+        auth_triggers.before_new_password(backend, pool, client, session, answers)
         return None
     raise InvalidParameterError(f"Challenge {challenge} is not supported by this user pool.")
 

@@ -248,3 +248,30 @@ def test_user_migration_on_forgot_password_and_not_on_srp(aws: AwsClient, pool: 
     with pytest.raises(ClientError) as raised:
         _srp_start(aws, pool, pool.client, "legacy-jo")
     assert refusal(raised)[0] == "UserNotFoundException"
+
+
+def test_post_authentication_runs_when_a_new_password_signs_the_user_in(
+    aws: AwsClient, pool: Pool
+) -> None:
+    """GIVEN an invited user (FORCE_CHANGE_PASSWORD) the post authentication trigger refuses
+    WHEN it answers NEW_PASSWORD_REQUIRED with a good new password THEN
+    UserLambdaValidationException and no tokens, as after any sign-in."""
+    idp = aws("cognito-idp")
+    idp.admin_create_user(
+        UserPoolId=pool.id,
+        Username="nopost-pia",
+        TemporaryPassword=OLD_PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    challenge = password_sign_in(aws, pool.client, "nopost-pia", OLD_PASSWORD)
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    with pytest.raises(ClientError) as raised:
+        idp.respond_to_auth_challenge(
+            ClientId=pool.client,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "nopost-pia", "NEW_PASSWORD": PASSWORD},
+        )
+    code, message = refusal(raised)
+    assert code == "UserLambdaValidationException"
+    assert message.startswith("PostAuthentication failed with error ")

@@ -6,8 +6,6 @@ are checked against the JWKS the pool's discovery document names, as the local a
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 
 from local.emulator.caller import EmulatorProcess
 from tests.local.emulator.conftest import AwsClient
+from tests.local.emulator.lambda_functions import create_function as _function
 from tools.tls import shared_tls_context
 
 PASSWORD = "Passw0rd!Passw0rd"
@@ -49,21 +48,6 @@ class Pool:
     code_secret: str
     token_endpoint: str
     jwks_uri: str
-
-
-def _function(aws: AwsClient, name: str, source: str) -> str:
-    role = aws("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("trigger.py", source)
-    function = aws("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="trigger.handler",
-        Code={"ZipFile": package.getvalue()},
-    )
-    return str(function["FunctionArn"])
 
 
 def _pool(aws: AwsClient, emulator: EmulatorProcess, name: str, lambda_config: Any) -> Pool:

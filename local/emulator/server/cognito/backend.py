@@ -22,7 +22,19 @@ from moto.cognitoidp.models import (
 
 from local.emulator.server import moto_seam
 
-from . import attributes, codes, existence, mfa, password, refresh, revocation, sign_in
+from . import (
+    attributes,
+    auth_triggers,
+    codes,
+    custom_auth,
+    existence,
+    mfa,
+    migration,
+    password,
+    refresh,
+    revocation,
+    sign_in,
+)
 from .exceptions import (
     INVALID_SESSION,
     USER_CLIENT_NOT_FOUND,
@@ -77,10 +89,8 @@ def initiate_auth(
     """InitiateAuth (`public`) or AdminInitiateAuth; None: a flow moto refuses itself."""
     if flow == "USER_SRP_AUTH":
         return sign_in.start_srp(pool, client, parameters)
-    if flow == "CUSTOM_AUTH":  # needs the pool's define/create/verify challenge triggers
-        raise InvalidParameterError(
-            "Custom auth lambda trigger is not configured for the user pool."
-        )
+    if flow == "CUSTOM_AUTH":  # the pool's define/create/verify challenge triggers
+        return custom_auth.start(backend_of(pool), pool, client, parameters)
     if flow == "USER_AUTH":
         log.warning(
             "Cognito flow USER_AUTH (choice-based sign-in) is not implemented by the local user "
@@ -109,6 +119,10 @@ def respond_to_auth_challenge(
 ) -> dict[str, Any] | None:
     """(Admin)RespondToAuthChallenge; None: a new password for a live session (moto's)."""
     call = sign_in.ClientCall.of(pool, client)
+    if challenge == "PASSWORD_VERIFIER" and custom_auth.owns(pool, session):
+        return custom_auth.password_answer(call.backend, pool, client, str(session), answers)
+    if challenge == "CUSTOM_CHALLENGE":
+        return custom_auth.answer(call.backend, pool, client, session, answers)
     if challenge == "PASSWORD_VERIFIER":
         return sign_in.password_verifier(call, session, answers)
     if challenge in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):
@@ -118,6 +132,7 @@ def respond_to_auth_challenge(
     if challenge == "NEW_PASSWORD_REQUIRED":
         if not isinstance(session, str) or session not in call.backend.sessions:
             raise NotAuthorizedError(INVALID_SESSION)
+        auth_triggers.before_new_password(call.backend, pool, client, session, answers)
         return None
     raise InvalidParameterError(f"Challenge {challenge} is not supported by this user pool.")
 
@@ -198,7 +213,7 @@ def confirm_sign_up(call: UserCall, code: str) -> None:
 
 def forgot_password(call: UserCall) -> dict[str, Any]:
     """ForgotPassword: a code to the outbox (simulated for an unknown user when prevented)."""
-    user = call.named_user()
+    user = call.named_user() or migration.on_forgot_password(call.pool, call.client, call.username)
     if user is None and not existence.prevents(call.client):
         raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
     details = existence.delivery(call.pool, user, call.username)  # simulated if unknown

@@ -112,3 +112,11 @@ class InvalidLambdaResponseError(
 
 class UnexpectedLambdaError(NamedCognitoError, code="UnexpectedLambdaException"):
     """Cognito stopped waiting for a trigger (5 s) or could not reach its function."""
+
+
+class PasswordResetRequiredError(
+    NamedCognitoError,
+    code="PasswordResetRequiredException",
+    message="Password reset required for the user",
+):
+    """The user must reset the password (ForgotPassword) before signing in."""

@@ -67,6 +67,19 @@ class SrpSignIn:
 
 
 @dataclass
+class CustomAuthSignIn:
+    """One CUSTOM_AUTH sign-in between two requests, found by its Session; used once."""
+
+    client_id: str
+    username: str | None  # None: an unknown user (PreventUserExistenceErrors)
+    named: str  # the USERNAME the client gave
+    rounds: list[dict[str, Any]]  # the challenge triggers' `session` (ChallengeResults)
+    private: dict[str, str]  # the current challenge's privateChallengeParameters
+    challenge_metadata: str | None
+    created: float
+
+
+@dataclass
 class Code:
     """A confirmation code Cognito would have sent (sign-up, resend, forgot password, ...)."""
 
@@ -112,6 +125,7 @@ class PoolState:
     # (username, attribute) -> the new value kept until verified (the pool's
     # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
     pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    custom_auth: dict[str, CustomAuthSignIn] = field(default_factory=dict)  # by Session
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -143,6 +157,7 @@ _NEWER_FIELDS: dict[str, Any] = {
     "session_failures": dict,
     "totp_last_step": dict,
     "pending_attributes": dict,
+    "custom_auth": dict,
 }
 
 

@@ -19,7 +19,7 @@ from moto.cognitoidp.models import (
 
 from local.emulator.server import moto_seam
 
-from . import attempts
+from . import attempts, auth_triggers, migration
 from .exceptions import (
     INCORRECT_PASSWORD,
     MISSING_USERNAME,
@@ -59,7 +59,10 @@ def password_sign_in(call: ClientCall, flow: str, parameters: dict[str, Any]) ->
     if not isinstance(password, str):
         raise InvalidParameterError("Missing required parameter PASSWORD")
     check_secret(client, username, parameters.get("SECRET_HASH"))
-    user = moto_seam.get_user(pool, username)
+    user = moto_seam.get_user(pool, username) or migration.on_sign_in(
+        pool, client, username, password
+    )
+    auth_triggers.pre_authentication(pool, client, user, username)
     if user is None:
         if prevents_existence_errors(client):
             raise NotAuthorizedError(INCORRECT_PASSWORD)

@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import backend
+from . import auth_triggers, backend
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -123,13 +123,15 @@ class LocalCognitoResponse(CognitoIdpResponse):
     def initiate_auth(self) -> ActionResult:
         pool, client = self._client()
         flow, parameters = self._param("AuthFlow"), self._map_param("AuthParameters")
-        result = backend.initiate_auth(pool, client, flow, parameters, public=True)
+        with auth_triggers.initiating(self._map_param("ClientMetadata")):
+            result = backend.initiate_auth(pool, client, flow, parameters, public=True)
         return super().initiate_auth() if result is None else ActionResult(result)
 
     def admin_initiate_auth(self) -> ActionResult:
         pool, client = self._admin_client()
         flow, parameters = self._param("AuthFlow"), self._map_param("AuthParameters")
-        result = backend.initiate_auth(pool, client, flow, parameters, public=False)
+        with auth_triggers.initiating(self._map_param("ClientMetadata")):
+            result = backend.initiate_auth(pool, client, flow, parameters, public=False)
         return super().admin_initiate_auth() if result is None else ActionResult(result)
 
     def _respond(
@@ -138,7 +140,8 @@ class LocalCognitoResponse(CognitoIdpResponse):
         challenge = self._param("ChallengeName")
         answers = self._map_param("ChallengeResponses")
         session = self._param("Session", required=False)
-        return backend.respond_to_auth_challenge(pool, client, challenge, session, answers)
+        with auth_triggers.responding(self._map_param("ClientMetadata")):
+            return backend.respond_to_auth_challenge(pool, client, challenge, session, answers)
 
     def respond_to_auth_challenge(self) -> ActionResult:
         result = self._respond(*self._client())
@@ -186,7 +189,8 @@ class LocalCognitoResponse(CognitoIdpResponse):
         return EmptyResult()
 
     def forgot_password(self) -> ActionResult:
-        return ActionResult(backend.forgot_password(self._user_call()))
+        with auth_triggers.responding(self._map_param("ClientMetadata")):
+            return ActionResult(backend.forgot_password(self._user_call()))
 
     def confirm_forgot_password(self) -> ActionResult:
         call = self._user_call()

@@ -32,7 +32,7 @@ from moto.cognitoidp.utils import check_secret_hash
 
 from local.emulator.server import moto_seam
 
-from . import attempts, existence, mfa, srp
+from . import attempts, auth_triggers, existence, mfa, srp
 from .exceptions import (
     INCORRECT_PASSWORD,
     INVALID_SESSION,
@@ -91,9 +91,20 @@ prevents_existence_errors = existence.prevents
 def start_srp(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, Any]
 ) -> dict[str, Any]:
-    """The PASSWORD_VERIFIER challenge for USER_SRP_AUTH."""
+    """The PASSWORD_VERIFIER challenge for USER_SRP_AUTH (after the pre authentication
+    trigger)."""
     if not flow_allowed(client, "USER_SRP_AUTH"):
         raise InvalidParameterError("USER_SRP_AUTH flow not enabled for this client")
+    challenge = srp_challenge(pool, client, parameters)
+    auth_triggers.pre_authentication_named(pool, client, parameters["USERNAME"])
+    return challenge
+
+
+def srp_challenge(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """A PASSWORD_VERIFIER challenge for the SRP_A in `parameters` (USER_SRP_AUTH, or the
+    first step of CUSTOM_AUTH)."""
     username = parameters.get("USERNAME")
     if not isinstance(username, str) or not username:
         raise InvalidParameterError(MISSING_USERNAME)
@@ -154,7 +165,17 @@ def _session_seconds(client: CognitoIdpUserPoolClient) -> int:
 
 def password_verifier(call: ClientCall, session: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """Check the client's proof; tokens, a further challenge, or Cognito's refusal."""
-    pool, client = call.pool, call.client
+    return after_password(call, proven_user(call.pool, call.client, session, answers))
+
+
+def proven_user(
+    pool: CognitoIdpUserPool,
+    client: CognitoIdpUserPoolClient,
+    session: Any,
+    answers: dict[str, Any],
+) -> CognitoIdpUser:
+    """The user whose password the client's PASSWORD_VERIFIER answer proves; Cognito's refusal
+    otherwise."""
     block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK")
     if not isinstance(block, str) or not block:
         raise InvalidParameterError("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
@@ -180,7 +201,7 @@ def password_verifier(call: ClientCall, session: Any, answers: dict[str, Any]) -
         raise NotAuthorizedError(INCORRECT_PASSWORD)
     right = _proves_password(pool, user, sign_in, block, timestamp, answers)
     attempts.check_password(pool, user.username, right)  # counts it; may lock out
-    return after_password(call, user)
+    return user
 
 
 def _proves_password(
@@ -219,7 +240,7 @@ def after_password(call: ClientCall, user: CognitoIdpUser) -> dict[str, Any]:
     challenge = mfa.challenge_after_password(call.pool, user, call.client.id)
     if challenge is not None:
         return challenge
-    return moto_seam.log_user_in(call.backend, call.pool, call.client, user.username)
+    return auth_triggers.signed_in(call.backend, call.pool, call.client, user)
 
 
 def mfa_answer(
@@ -244,7 +265,7 @@ def mfa_answer(
         user.software_token_mfa_enabled = True
         user.preferred_mfa_setting = user.preferred_mfa_setting or "SOFTWARE_TOKEN_MFA"
     _end_challenge(call, session)
-    return moto_seam.log_user_in(call.backend, pool, client, user.username)
+    return auth_triggers.signed_in(call.backend, pool, client, user)
 
 
 def _challenge_user(call: ClientCall, session: Any) -> CognitoIdpUser:

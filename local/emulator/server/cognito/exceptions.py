@@ -119,3 +119,8 @@ class UnexpectedLambdaError(NamedCognitoError):
     """Cognito stopped waiting for a trigger (5 s) or could not reach its function."""
 
     error_code = "UnexpectedLambdaException"
+
+
+class UsernameExistsError(NamedCognitoError):
+    error_code = "UsernameExistsException"
+    default_message = "User already exists"

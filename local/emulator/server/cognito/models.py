@@ -70,6 +70,9 @@ class OutboxMessage:
     code: str
     sent_at: float
     expires_at: float
+    # What it said (the custom message trigger's text, or the pool's): older snapshots lack it.
+    subject: str = ""
+    message: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,8 @@ class OutboxMessage:
             "code": self.code,
             "sentAt": self.sent_at,
             "expiresAt": self.expires_at,
+            "subject": self.subject,
+            "message": self.message,
         }
 
 

@@ -33,6 +33,8 @@ class Message:
     code: str
     sent_at: float
     expires_at: float
+    subject: str = ""  # the e-mail's subject (the custom message trigger's, or the pool's)
+    message: str = ""  # what the message said, the code filled in
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> Message:
@@ -44,6 +46,8 @@ class Message:
             code=str(item["code"]),
             sent_at=float(item["sentAt"]),
             expires_at=float(item["expiresAt"]),
+            subject=str(item.get("subject") or ""),
+            message=str(item.get("message") or ""),
         )
 
 

@@ -117,5 +117,6 @@ def compose(
         custom_subject, custom_message = _custom(
             lambda_triggers.run(pool, "CustomMessage", sent) or {}, sms
         )
-        subject, message = custom_subject or subject, custom_message or message
+        if custom_message is not None:  # the subject alone does not make a message
+            subject, message = custom_subject or subject, custom_message
     return Text(subject=subject, message=message.replace(CODE_PARAMETER, code))

@@ -1,0 +1,135 @@
+"""A pool with the sign-up triggers (PreSignUp, PostConfirmation, CustomMessage) on one deployed
+function whose behaviour each call picks through `ClientMetadata` ({"<Trigger>": "<behaviour>"}),
+and which writes every event it gets to a file the test reads."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.emulator.caller.outbox import Message, read_outbox
+from tests.local.emulator.conftest import AwsClient
+
+PASSWORD = "Correct-Horse-9!"
+
+# {path} is the file the events go to (the worker runs on this machine).
+SOURCE = """
+import json, time
+
+RECORD = {path!r}
+
+
+def handler(event, context):
+    with open(RECORD, "a") as record:
+        record.write(json.dumps(event) + "\\n")
+    trigger = event["triggerSource"].split("_")[0]
+    behaviour = (event["request"].get("clientMetadata") or {{}}).get(trigger, "")
+    code = event["request"].get("codeParameter")
+    answers = {{
+        "raise": None,
+        "slow": None,
+        "confirm": {{"autoConfirmUser": True, "autoVerifyEmail": True}},
+        "verify-only": {{"autoVerifyEmail": True}},
+        "verify-phone": {{"autoConfirmUser": True, "autoVerifyPhone": True}},
+        "bad-flag": {{"autoConfirmUser": "yes"}},
+        "custom": {{"emailSubject": "Welcome aboard", "emailMessage": f"Your code: {{code}}!"}},
+        "no-code": {{"emailSubject": "Lost code", "emailMessage": "There is no code here."}},
+        "not-text": {{"emailMessage": 42}},
+    }}
+    if behaviour == "raise":
+        raise ValueError(f"{{trigger}} says no")
+    if behaviour == "slow":
+        time.sleep(6)
+    if behaviour == "invalid":
+        return "not an event"
+    event["response"].update(answers.get(behaviour) or {{}})
+    return event
+"""
+
+
+def deploy(aws: AwsClient, name: str, record: Path) -> str:
+    """The recording function, deployed through the Lambda API (timeout 10 s); its ARN."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as package:
+        package.writestr("trigger.py", SOURCE.format(path=str(record)))
+    role = aws("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")
+    made = aws("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="trigger.handler",
+        Timeout=10,
+        Code={"ZipFile": archive.getvalue()},
+    )
+    return str(made["FunctionArn"])
+
+
+@dataclass
+class TriggeredPool:
+    endpoint_url: str
+    cognito: Any
+    pool_id: str
+    client_id: str
+    record: Path
+
+    @staticmethod
+    def make(aws: AwsClient, endpoint_url: str, name: str, record: Path) -> TriggeredPool:
+        """A pool (e-mail sign-in, auto-verified e-mail) with all three triggers on one new
+        function, and an app client with the password flow."""
+        arn = deploy(aws, name, record)
+        cognito = aws("cognito-idp")
+        pool_id = cognito.create_user_pool(
+            PoolName=name,
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            LambdaConfig={"PreSignUp": arn, "PostConfirmation": arn, "CustomMessage": arn},
+        )["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName=f"{name}-client",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        return TriggeredPool(endpoint_url, cognito, pool_id, client_id, record)
+
+    def sign_up(self, email: str, **behaviours: str) -> dict[str, Any]:
+        """SignUp with `behaviours` as the ClientMetadata the triggers read."""
+        answer: dict[str, Any] = self.cognito.sign_up(
+            ClientId=self.client_id,
+            Username=email,
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": email}],
+            ClientMetadata=behaviours,
+        )
+        return answer
+
+    def events(self, *emails: str) -> list[dict[str, Any]]:
+        """The events the function got for the user with one of `emails`, oldest first."""
+        if not self.record.exists():
+            return []
+        events = [json.loads(line) for line in self.record.read_text().splitlines()]
+        return [e for e in events if e["request"].get("userAttributes", {}).get("email") in emails]
+
+    def sources(self, email: str) -> list[str]:
+        return [e["triggerSource"] for e in self.events(email)]
+
+    def messages(self, destination: str) -> list[Message]:
+        return read_outbox(self.endpoint_url, user_pool_id=self.pool_id, destination=destination)
+
+    def user(self, email: str) -> dict[str, Any] | None:
+        """AdminGetUser's answer, None for no such user."""
+        try:
+            found: dict[str, Any] = self.cognito.admin_get_user(
+                UserPoolId=self.pool_id, Username=email
+            )
+        except self.cognito.exceptions.UserNotFoundException:
+            return None
+        return found
+
+
+def new_email() -> str:
+    return f"t-{uuid.uuid4().hex[:10]}@example.com"

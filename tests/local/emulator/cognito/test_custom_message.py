@@ -6,21 +6,14 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import latest_code
-from tests.local.emulator.conftest import AwsClient
 
-from .triggered_pool import PASSWORD, TriggeredPool, new_email
+from .triggered_pool import TriggeredPool, new_email, pool_fixture
 
 CUSTOM = {"CustomMessage": "custom"}
 
 
-@pytest.fixture(scope="module")
-def pool(
-    aws: AwsClient, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
-) -> TriggeredPool:
-    record = tmp_path_factory.mktemp("custom-message") / "events.jsonl"
-    return TriggeredPool.make(aws, emulator.endpoint_url, "custom-message", record)
+pool = pool_fixture("custom-message")
 
 
 def test_sign_up_code_goes_out_in_the_triggers_words(pool: TriggeredPool) -> None:
@@ -93,11 +86,7 @@ def test_every_code_the_pool_sends_runs_the_trigger(pool: TriggeredPool) -> None
     code = latest_code(pool.endpoint_url, email)
     pool.cognito.confirm_sign_up(ClientId=pool.client_id, Username=email, ConfirmationCode=code)
     pool.cognito.forgot_password(ClientId=pool.client_id, Username=email, ClientMetadata=CUSTOM)
-    token = pool.cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
+    token = pool.access_token(email)
     pool.cognito.update_user_attributes(
         AccessToken=token, UserAttributes=[{"Name": "email", "Value": new}], ClientMetadata=CUSTOM
     )

@@ -12,15 +12,9 @@ from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import latest_code
 from tests.local.emulator.conftest import AwsClient
 
-from .triggered_pool import PASSWORD, TriggeredPool, new_email
+from .triggered_pool import PASSWORD, TriggeredPool, new_email, pool_fixture
 
-
-@pytest.fixture(scope="module")
-def pool(
-    aws: AwsClient, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
-) -> TriggeredPool:
-    record = tmp_path_factory.mktemp("sign-up-triggers") / "events.jsonl"
-    return TriggeredPool.make(aws, emulator.endpoint_url, "sign-up-triggers", record)
+pool = pool_fixture("sign-up-triggers")
 
 
 def _error(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

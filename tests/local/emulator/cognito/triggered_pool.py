@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import Message, read_outbox
 from tests.local.emulator.conftest import AwsClient
 
@@ -114,6 +117,15 @@ class TriggeredPool:
         events = [json.loads(line) for line in self.record.read_text().splitlines()]
         return [e for e in events if e["request"].get("userAttributes", {}).get("email") in emails]
 
+    def access_token(self, email: str) -> str:
+        """A confirmed user's access token (USER_PASSWORD_AUTH)."""
+        signed_in = self.cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        )
+        return str(signed_in["AuthenticationResult"]["AccessToken"])
+
     def sources(self, email: str) -> list[str]:
         return [e["triggerSource"] for e in self.events(email)]
 
@@ -133,3 +145,16 @@ class TriggeredPool:
 
 def new_email() -> str:
     return f"t-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def pool_fixture(name: str) -> Any:
+    """A module's `pool` fixture: its own TriggeredPool named `name`."""
+
+    @pytest.fixture(scope="module")
+    def pool(
+        aws: AwsClient, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
+    ) -> TriggeredPool:
+        record = tmp_path_factory.mktemp(name) / "events.jsonl"
+        return TriggeredPool.make(aws, emulator.endpoint_url, name, record)
+
+    return pool

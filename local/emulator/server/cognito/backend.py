@@ -26,6 +26,7 @@ from . import (
     attributes,
     codes,
     existence,
+    invitations,
     mfa,
     password,
     refresh,
@@ -211,18 +212,28 @@ def sign_up(
 def admin_create_user(
     pool: CognitoIdpUserPool,
     created: CognitoIdpUser,
+    *,
+    username: str,
+    message_action: str | None,
+    mediums: list[str] | None,
     validation_data: dict[str, str] | None,
     client_metadata: dict[str, str],
 ) -> None:
-    """After moto's AdminCreateUser made `created`: the pre sign-up trigger may refuse it."""
-    sign_up_triggers.admit(
-        pool,
-        created,
-        sign_up_triggers.ADMIN_CREATE_USER,
-        client_id=None,
-        validation_data=validation_data,
-        client_metadata=client_metadata,
-    )
+    """After moto's AdminCreateUser made `created`: the pre sign-up trigger may refuse it
+    (not for a RESEND), then the invitation goes out unless SUPPRESSed."""
+    if message_action != "RESEND":
+        sign_up_triggers.admit(
+            pool,
+            created,
+            sign_up_triggers.ADMIN_CREATE_USER,
+            client_id=None,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )
+    if message_action != "SUPPRESS":
+        invitations.invite(
+            pool, created, username=username, mediums=mediums, client_metadata=client_metadata
+        )
 
 
 def admin_confirm_sign_up(

@@ -192,12 +192,30 @@ class LocalCognitoResponse(CognitoIdpResponse):
             raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
         self._attributes_param("UserAttributes", optional=True)  # a clear error, not moto's 500
         validation_data, metadata = self._validation_data(), self._map_param("ClientMetadata")
+        action, mediums = self._param("MessageAction", required=False), self._mediums()
         answer = super().admin_create_user()
-        if moto_seam.request_param(self, "MessageAction") != "RESEND":
-            created = moto_seam.get_user(pool, self._param("Username"))
-            if created is not None:
-                backend.admin_create_user(pool, created, validation_data, metadata)
+        username = self._param("Username")
+        created = moto_seam.get_user(pool, username)
+        if created is not None:
+            backend.admin_create_user(
+                pool,
+                created,
+                username=username,
+                message_action=action,
+                mediums=mediums,
+                validation_data=validation_data,
+                client_metadata=metadata,
+            )
         return answer
+
+    def _mediums(self) -> list[str] | None:
+        """DesiredDeliveryMediums: EMAIL and/or SMS."""
+        value = moto_seam.request_param(self, "DesiredDeliveryMediums")
+        if value is not None and not (
+            isinstance(value, list) and all(m in ("EMAIL", "SMS") for m in value)
+        ):
+            raise InvalidParameterError("DesiredDeliveryMediums must be a list of EMAIL or SMS.")
+        return value
 
     def admin_confirm_sign_up(self) -> ActionResult:
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))

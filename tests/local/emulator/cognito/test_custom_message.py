@@ -112,3 +112,50 @@ def test_every_code_the_pool_sends_runs_the_trigger(pool: TriggeredPool) -> None
     ]
     assert all(m.subject == "Welcome aboard" for m in messages)
     assert all(m.message == f"Your code: {m.code}!" for m in messages)
+
+
+def _invite(pool: TriggeredPool, email: str, **behaviours: str) -> None:
+    pool.cognito.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}],
+        DesiredDeliveryMediums=["EMAIL"],
+        ClientMetadata=behaviours,
+    )
+
+
+def test_admin_create_user_invitation_in_the_triggers_words(pool: TriggeredPool) -> None:
+    """GIVEN CustomMessage answers a message with usernameParameter and codeParameter WHEN an
+    admin creates a user (e-mail invitation) THEN CustomMessage_AdminCreateUser got
+    "{username}", and the outbox's invitation names the user and its temporary password."""
+    email = new_email()
+    _invite(pool, email, CustomMessage="invite")
+    (message,) = pool.messages(email)
+    assert message.kind == "invitation"
+    assert message.subject == "Join us"
+    assert message.message == f"{email} / {message.code}"
+    event = pool.events(email)[-1]
+    assert event["triggerSource"] == "CustomMessage_AdminCreateUser"
+    assert event["request"]["usernameParameter"] == "{username}"
+    assert event["request"]["codeParameter"] == "{####}"
+
+
+def test_invitation_without_the_username_placeholder_is_the_default_one(
+    pool: TriggeredPool,
+) -> None:
+    """GIVEN CustomMessage answers a message without usernameParameter WHEN an admin creates a
+    user with no TemporaryPassword THEN the default invitation carries the password Cognito
+    made, and signing in with it asks for a new password."""
+    email = new_email()
+    _invite(pool, email, CustomMessage="custom")
+    (message,) = pool.messages(email)
+    assert message.subject == "Your temporary password"
+    assert message.message == (
+        f"Your username is {email} and temporary password is {message.code}. "
+    )
+    signed_in = pool.cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": message.code},
+    )
+    assert signed_in["ChallengeName"] == "NEW_PASSWORD_REQUIRED"

@@ -33,6 +33,7 @@ def handler(event, context):
     trigger = event["triggerSource"].split("_")[0]
     behaviour = (event["request"].get("clientMetadata") or {{}}).get(trigger, "")
     code = event["request"].get("codeParameter")
+    name = event["request"].get("usernameParameter")
     answers = {{
         "raise": None,
         "slow": None,
@@ -43,6 +44,7 @@ def handler(event, context):
         "custom": {{"emailSubject": "Welcome aboard", "emailMessage": f"Your code: {{code}}!"}},
         "no-code": {{"emailSubject": "Lost code", "emailMessage": "There is no code here."}},
         "not-text": {{"emailMessage": 42}},
+        "invite": {{"emailSubject": "Join us", "emailMessage": f"{{name}} / {{code}}"}},
     }}
     if behaviour == "raise":
         raise ValueError(f"{{trigger}} says no")

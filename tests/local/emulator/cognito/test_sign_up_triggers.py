@@ -10,6 +10,8 @@ from botocore.exceptions import ClientError
 
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import latest_code
+from local.hosted_ui.accounts import Accounts, SignInError
+from local.hosted_ui.pool import AppClient, Pool
 from tests.local.emulator.conftest import AwsClient
 
 from .triggered_pool import PASSWORD, TriggeredPool, new_email, pool_fixture
@@ -219,3 +221,19 @@ def test_pre_sign_up_past_cognitos_five_seconds_leaves_no_user(
         "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function.",
     )
     assert slow.user(email) is None
+
+
+def test_hosted_ui_sign_up_shows_the_pre_sign_up_refusal(
+    aws: AwsClient, emulator: EmulatorProcess, tmp_path: Path
+) -> None:
+    """GIVEN a PreSignUp function that refuses every sign-up WHEN the hosted UI signs a user
+    up THEN its page gets Cognito's message (no server error), and there is no user."""
+    refusing = TriggeredPool.make(
+        aws, emulator.endpoint_url, "sign-up-refusing", tmp_path / "e.jsonl", {"PreSignUp": "raise"}
+    )
+    client = AppClient(refusing.client_id, None, (), (), frozenset(), (), oauth_enabled=False)
+    accounts = Accounts(Pool(refusing.cognito, refusing.pool_id))
+    email = new_email()
+    with pytest.raises(SignInError, match=r"^PreSignUp failed with error .*PreSignUp says no"):
+        accounts.sign_up(client, email, PASSWORD, [{"Name": "email", "Value": email}])
+    assert refusing.user(email) is None

@@ -22,7 +22,7 @@ PASSWORD = "Correct-Horse-9!"
 
 # {path} is the file the events go to (the worker runs on this machine).
 SOURCE = """
-import json, time
+import json, os, time
 
 RECORD = {path!r}
 
@@ -31,7 +31,9 @@ def handler(event, context):
     with open(RECORD, "a") as record:
         record.write(json.dumps(event) + "\\n")
     trigger = event["triggerSource"].split("_")[0]
-    behaviour = (event["request"].get("clientMetadata") or {{}}).get(trigger, "")
+    behaviour = (event["request"].get("clientMetadata") or {{}}).get(trigger) or os.environ.get(
+        "DEFAULT_" + trigger, ""
+    )
     code = event["request"].get("codeParameter")
     name = event["request"].get("usernameParameter")
     answers = {{
@@ -57,8 +59,9 @@ def handler(event, context):
 """
 
 
-def deploy(aws: AwsClient, name: str, record: Path) -> str:
-    """The recording function, deployed through the Lambda API (timeout 10 s); its ARN."""
+def deploy(aws: AwsClient, name: str, record: Path, defaults: dict[str, str]) -> str:
+    """The recording function, deployed through the Lambda API (timeout 10 s); its ARN.
+    `defaults`: the behaviour of a trigger when the call's ClientMetadata names none."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as package:
         package.writestr("trigger.py", SOURCE.format(path=str(record)))
@@ -69,6 +72,7 @@ def deploy(aws: AwsClient, name: str, record: Path) -> str:
         Role=role["Role"]["Arn"],
         Handler="trigger.handler",
         Timeout=10,
+        Environment={"Variables": {f"DEFAULT_{k}": v for k, v in defaults.items()}},
         Code={"ZipFile": archive.getvalue()},
     )
     return str(made["FunctionArn"])
@@ -83,10 +87,16 @@ class TriggeredPool:
     record: Path
 
     @staticmethod
-    def make(aws: AwsClient, endpoint_url: str, name: str, record: Path) -> TriggeredPool:
+    def make(
+        aws: AwsClient,
+        endpoint_url: str,
+        name: str,
+        record: Path,
+        defaults: dict[str, str] | None = None,
+    ) -> TriggeredPool:
         """A pool (e-mail sign-in, auto-verified e-mail) with all three triggers on one new
         function, and an app client with the password flow."""
-        arn = deploy(aws, name, record)
+        arn = deploy(aws, name, record, defaults or {})
         cognito = aws("cognito-idp")
         pool_id = cognito.create_user_pool(
             PoolName=name,

@@ -365,9 +365,9 @@ def update_user_attributes(
     pool: CognitoIdpUserPool,
     user: CognitoIdpUser,
     given: list[dict[str, str]],
+    client_metadata: dict[str, str],
     *,
     admin: bool,
-    client_metadata: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
     """(Admin)UpdateUserAttributes: the CodeDeliveryDetailsList of the codes sent."""
     return attributes.update(pool, user, given, admin=admin, client_metadata=client_metadata)
@@ -379,13 +379,10 @@ def admin_user(pool_id: str, username: str) -> tuple[CognitoIdpUserPool, Cognito
 
 
 def attribute_verification_code(
-    pool: CognitoIdpUserPool,
-    user: CognitoIdpUser,
-    name: str,
-    client_metadata: dict[str, str] | None = None,
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str, metadata: dict[str, str]
 ) -> dict[str, Any]:
     """GetUserAttributeVerificationCode: where the code went."""
-    sent = attributes.send_verification_code(pool, user, name, client_metadata)
+    sent = attributes.send_verification_code(pool, user, name, metadata)
     return {"CodeDeliveryDetails": sent}
 
 

@@ -263,9 +263,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
             self._attributes_param("UserAttributes"),
             self._map_param("ClientMetadata"),
         )
-        sent = backend.update_user_attributes(
-            pool, user, given, admin=False, client_metadata=metadata
-        )
+        sent = backend.update_user_attributes(pool, user, given, metadata, admin=False)
         return ActionResult({"CodeDeliveryDetailsList": sent})
 
     def admin_update_user_attributes(self) -> ActionResult:
@@ -274,7 +272,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
             self._attributes_param("UserAttributes"),
             self._map_param("ClientMetadata"),
         )
-        backend.update_user_attributes(pool, user, given, admin=True, client_metadata=metadata)
+        backend.update_user_attributes(pool, user, given, metadata, admin=True)
         return EmptyResult()
 
     def get_user_attribute_verification_code(self) -> ActionResult:

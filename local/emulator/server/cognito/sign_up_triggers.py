@@ -4,9 +4,11 @@ PreSignUp runs on SignUp (`PreSignUp_SignUp`) and AdminCreateUser (`PreSignUp_Ad
 once the request passed Cognito's own checks, before the user exists for anyone else: moto
 makes the user, `admit` takes it out of the pool while the function decides and puts it back
 only when the function lets it in, so a refused sign-up leaves no user and sends no code. Its
-answer (`autoConfirmUser`, `autoVerifyEmail`, `autoVerifyPhone`) counts only for SignUp, and
-auto-verifying needs auto-confirming and the attribute. `PreSignUp_ExternalProvider` needs
-federated sign-in, which the local pool does not have.
+answer (`autoConfirmUser`, `autoVerifyEmail`, `autoVerifyPhone`) counts only for SignUp (AWS
+ignores it for AdminCreateUser); auto-verifying needs auto-confirming ("Phone or email cannot be
+auto verified, when user is not being auto confirmed.") and the attribute, else the sign-up is
+refused. `PreSignUp_ExternalProvider` needs federated sign-in, which the local pool does not
+have.
 
 PostConfirmation runs after ConfirmSignUp and AdminConfirmSignUp
 (`PostConfirmation_ConfirmSignUp`, also for a user PreSignUp auto-confirmed) and after
@@ -65,12 +67,15 @@ def _admission(response: dict[str, Any], user: CognitoIdpUser) -> Admission:
     flags = {name: response.get(name) for name in _FLAGS}
     if any(value is not None and not isinstance(value, bool) for value in flags.values()):
         raise InvalidLambdaResponseError()
-    confirm = bool(flags["autoConfirmUser"])
     admission = Admission(
-        auto_confirm=confirm,
-        auto_verify_email=confirm and bool(flags["autoVerifyEmail"]),
-        auto_verify_phone=confirm and bool(flags["autoVerifyPhone"]),
+        auto_confirm=bool(flags["autoConfirmUser"]),
+        auto_verify_email=bool(flags["autoVerifyEmail"]),
+        auto_verify_phone=bool(flags["autoVerifyPhone"]),
     )
+    if not admission.auto_confirm and (admission.auto_verify_email or admission.auto_verify_phone):
+        raise InvalidParameterError(
+            "Phone or email cannot be auto verified, when user is not being auto confirmed."
+        )
     for name, wanted in (
         ("email", admission.auto_verify_email),
         ("phone_number", admission.auto_verify_phone),
@@ -105,11 +110,11 @@ def admit(
         pool, trigger_source, user_name=user.username, client_id=client_id, request=request
     )
     response = lambda_triggers.run(pool, "PreSignUp", sent) or {}
-    admission = _admission(response, user)
+    admission = _admission(response, user) if trigger_source == SIGN_UP else Admission()
     if moto_seam.get_user(pool, user.username) is not None:  # taken while the function ran
         raise UsernameExistsError()
     pool.users[user.username] = user
-    return admission if trigger_source == SIGN_UP else Admission()  # AdminCreateUser: ignored
+    return admission
 
 
 def user_attributes(user: CognitoIdpUser) -> dict[str, str]:

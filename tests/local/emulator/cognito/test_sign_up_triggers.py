@@ -84,13 +84,15 @@ def test_refused_sign_up_leaves_no_user_and_sends_no_code(pool: TriggeredPool) -
         ("invalid", "InvalidLambdaResponseException"),
         ("bad-flag", "InvalidLambdaResponseException"),
         ("verify-phone", "InvalidParameterException"),
+        ("verify-only", "InvalidParameterException"),
     ],
 )
 def test_answers_cognito_refuses_leave_no_user(
     pool: TriggeredPool, behaviour: str, code: str
 ) -> None:
-    """GIVEN PreSignUp answers no event, a non-boolean flag, or auto-verifies a phone number the
-    user lacks WHEN a user signs up THEN Cognito's error and no user."""
+    """GIVEN PreSignUp answers no event, a non-boolean flag, auto-verifies a phone number the
+    user lacks, or auto-verifies without auto-confirming WHEN a user signs up THEN Cognito's
+    error and no user."""
     email = new_email()
     with pytest.raises(ClientError) as caught:
         pool.sign_up(email, PreSignUp=behaviour)
@@ -113,15 +115,6 @@ def test_auto_confirmed_user_gets_no_code_and_runs_post_confirmation(pool: Trigg
     assert _attributes(pool, email)["email_verified"] == "true"
     assert pool.messages(email) == []
     assert pool.sources(email) == ["PreSignUp_SignUp", "PostConfirmation_ConfirmSignUp"]
-
-
-def test_auto_verify_without_auto_confirm_changes_nothing(pool: TriggeredPool) -> None:
-    """GIVEN PreSignUp answers autoVerifyEmail alone WHEN a user signs up THEN it waits for its
-    code, unverified, as without the answer."""
-    email = new_email()
-    assert pool.sign_up(email, PreSignUp="verify-only")["UserConfirmed"] is False
-    assert _attributes(pool, email).get("email_verified") != "true"
-    assert len(pool.messages(email)) == 1
 
 
 def test_pre_sign_up_runs_for_admin_create_user_and_its_flags_are_ignored(

@@ -259,19 +259,15 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def update_user_attributes(self) -> ActionResult:
         pool, user, _ = self._token_user()
-        given, metadata = (
-            self._attributes_param("UserAttributes"),
-            self._map_param("ClientMetadata"),
-        )
+        given = self._attributes_param("UserAttributes")
+        metadata = self._map_param("ClientMetadata")
         sent = backend.update_user_attributes(pool, user, given, metadata, admin=False)
         return ActionResult({"CodeDeliveryDetailsList": sent})
 
     def admin_update_user_attributes(self) -> ActionResult:
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
-        given, metadata = (
-            self._attributes_param("UserAttributes"),
-            self._map_param("ClientMetadata"),
-        )
+        given = self._attributes_param("UserAttributes")
+        metadata = self._map_param("ClientMetadata")
         backend.update_user_attributes(pool, user, given, metadata, admin=True)
         return EmptyResult()
 

@@ -17,9 +17,10 @@ MISSING_OPERATION_MARK = "is not implemented by the local user pool"
 
 def code_line(message: OutboxMessage) -> str:
     until = datetime.fromtimestamp(message.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    said = f": {message.subject}" if message.subject else ""  # the e-mail's subject line
     return (
         f"    code {message.code} sent to {message.destination} "
-        f"({message.kind}, pool {message.user_pool_id}, valid until {until})"
+        f"({message.kind}, pool {message.user_pool_id}, valid until {until}){said}"
     )
 
 

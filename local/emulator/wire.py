@@ -42,6 +42,9 @@ class OutboxMessage:
     code: str
     sent_at: float
     expires_at: float
+    # What it said (the custom message trigger's text, or the pool's); older snapshots lack it.
+    subject: str = ""
+    message: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,8 @@ class OutboxMessage:
             "code": self.code,
             "sentAt": self.sent_at,
             "expiresAt": self.expires_at,
+            "subject": self.subject,
+            "message": self.message,
         }
 
     @classmethod
@@ -64,4 +69,6 @@ class OutboxMessage:
             code=str(item["code"]),
             sent_at=float(item["sentAt"]),
             expires_at=float(item["expiresAt"]),
+            subject=str(item.get("subject") or ""),
+            message=str(item.get("message") or ""),
         )

@@ -29,6 +29,10 @@ _CODE_ERRORS = {
     "InvalidParameterException": "Invalid parameter.",
     "AliasExistsException": "An account with the email already exists.",
     "CodeDeliveryFailureException": "The code could not be delivered.",
+    # The pool's triggers (pre sign-up, post confirmation, custom message): their own words.
+    "UserLambdaValidationException": "A trigger refused the request.",
+    "InvalidLambdaResponseException": "Invalid lambda response.",
+    "UnexpectedLambdaException": "A trigger did not answer in time.",
 }
 
 

@@ -35,7 +35,14 @@ class OutboxPage:
         except OutboxError as problem:
             return render.page("outbox.html", rows=[], error=str(problem), status=503)
         rows = [
-            (_utc(m.sent_at), m.destination or m.username, m.kind, m.code, _utc(m.expires_at))
+            (
+                _utc(m.sent_at),
+                m.destination or m.username,
+                m.kind,
+                m.code,
+                _utc(m.expires_at),
+                " | ".join(part for part in (m.subject, m.message) if part),
+            )
             for m in reversed(messages)
         ]
         return render.page("outbox.html", rows=rows)

@@ -19,6 +19,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from local.emulator.server import moto_seam
 
 from . import codes
+from .custom_message import UPDATE_USER_ATTRIBUTE, VERIFY_USER_ATTRIBUTE, Occasion
 from .exceptions import (
     InvalidParameterError,
     NotAuthorizedError,
@@ -49,7 +50,12 @@ def _details(name: str, value: str) -> dict[str, str]:
 
 
 def update(
-    pool: CognitoIdpUserPool, user: CognitoIdpUser, given: list[dict[str, str]], *, admin: bool
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    given: list[dict[str, str]],
+    *,
+    admin: bool,
+    client_metadata: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
     """Apply `given`; the CodeDeliveryDetailsList of the codes sent for new addresses."""
     values = {a["Name"]: a["Value"] for a in given}
@@ -76,7 +82,8 @@ def update(
             pool_state(pool).pending_attributes[(user.username, name)] = apply.pop(name)
         else:
             apply[f"{name}_verified"] = "false"
-        codes.send(pool, user, purpose, purpose, to=new)
+        occasion = Occasion(UPDATE_USER_ATTRIBUTE, client_metadata=client_metadata or {})
+        codes.send(pool, user, purpose, purpose, to=new, occasion=occasion)
         sent.append(_details(name, new))
     user.update_attributes([{"Name": k, "Value": v} for k, v in apply.items()])
     return sent
@@ -94,7 +101,10 @@ def admin_user(pool_id: str, username: str) -> tuple[CognitoIdpUserPool, Cognito
 
 
 def send_verification_code(
-    pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    name: str,
+    client_metadata: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """GetUserAttributeVerificationCode: a code to the attribute's (pending) value."""
     purpose = _PURPOSES.get(name)
@@ -102,7 +112,8 @@ def send_verification_code(
     value = pending or user.attribute_lookup.get(name)
     if purpose is None or not value:
         raise InvalidParameterError(f"User has no attribute {name} to verify.")
-    codes.send(pool, user, purpose, purpose, to=str(value))
+    occasion = Occasion(VERIFY_USER_ATTRIBUTE, client_metadata=client_metadata or {})
+    codes.send(pool, user, purpose, purpose, to=str(value), occasion=occasion)
     return _details(name, str(value))
 
 

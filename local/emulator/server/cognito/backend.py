@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.models import (
@@ -28,13 +28,16 @@ from . import (
     codes,
     custom_auth,
     existence,
+    invitations,
     mfa,
     migration,
     password,
     refresh,
     revocation,
     sign_in,
+    sign_up_triggers,
 )
+from .custom_message import FORGOT_PASSWORD, RESEND_CODE, SIGN_UP, Occasion
 from .exceptions import (
     INVALID_SESSION,
     USER_CLIENT_NOT_FOUND,
@@ -58,6 +61,21 @@ class UserCall:
     client: CognitoIdpUserPoolClient
     username: str
     secret_hash: Any
+    client_metadata: dict[str, str] = field(default_factory=dict)  # for the pool's triggers
+
+    def occasion(self, trigger_source: str) -> Occasion:
+        """A custom message's occasion for this call."""
+        return Occasion(trigger_source, self.client.id, self.client_metadata)
+
+    def confirmed(self, user: CognitoIdpUser, trigger_source: str) -> None:
+        """The pool's post confirmation trigger, for a user this call just confirmed."""
+        sign_up_triggers.post_confirmation(
+            self.pool,
+            user,
+            trigger_source,
+            client_id=self.client.id,
+            client_metadata=self.client_metadata,
+        )
 
     def named_user(self) -> CognitoIdpUser | None:
         """The named user (None: unknown), once the client's SECRET_HASH checks out."""
@@ -165,19 +183,77 @@ def refuse_dead_access_token(token: Any) -> None:
 # --- sign-up and codes ---------------------------------------------------------------------
 
 
-def sign_up(call: UserCall, new_password: str, attributes: list[dict[str, str]]) -> dict[str, Any]:
-    """SignUp: the user, and its confirmation code in the outbox when the pool sends one."""
+def sign_up(
+    call: UserCall,
+    new_password: str,
+    attributes: list[dict[str, str]],
+    validation_data: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """SignUp: the user (if the pre sign-up trigger lets it in), and its confirmation code in
+    the outbox when the pool sends one (none for a user the trigger confirmed)."""
     pool, client = call.pool, call.client
     sign_in.check_secret(client, call.username, call.secret_hash)
     user, details = backend_of(pool).sign_up(client.id, call.username, new_password, attributes)
+    admission = sign_up_triggers.admit(
+        pool,
+        user,
+        sign_up_triggers.SIGN_UP,
+        client_id=client.id,
+        validation_data=validation_data,
+        client_metadata=call.client_metadata,
+    )
+    admission.apply(user)
     response: dict[str, Any] = {
         "UserConfirmed": user.status == UserStatus.CONFIRMED,
         "UserSub": user.id,
     }
-    if details:
-        codes.send(pool, user, codes.SIGN_UP, "signup")
+    if admission.auto_confirm:
+        call.confirmed(user, sign_up_triggers.CONFIRM_SIGN_UP)
+    elif details:
+        codes.send(pool, user, codes.SIGN_UP, "signup", occasion=call.occasion(SIGN_UP))
         response["CodeDeliveryDetails"] = details
     return response
+
+
+def admin_create_user(
+    pool: CognitoIdpUserPool,
+    created: CognitoIdpUser,
+    *,
+    username: str,
+    message_action: str | None,
+    mediums: list[str] | None,
+    validation_data: dict[str, str] | None,
+    client_metadata: dict[str, str],
+) -> None:
+    """After moto's AdminCreateUser made `created`: the pre sign-up trigger may refuse it
+    (not for a RESEND), then the invitation goes out unless SUPPRESSed."""
+    if message_action != "RESEND":
+        sign_up_triggers.admit(
+            pool,
+            created,
+            sign_up_triggers.ADMIN_CREATE_USER,
+            client_id=None,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )
+    if message_action != "SUPPRESS":
+        invitations.invite(
+            pool, created, username=username, mediums=mediums, client_metadata=client_metadata
+        )
+
+
+def admin_confirm_sign_up(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, client_metadata: dict[str, str]
+) -> None:
+    """AdminConfirmSignUp: the user is confirmed, then the post confirmation trigger runs."""
+    user.status = UserStatus.CONFIRMED
+    sign_up_triggers.post_confirmation(
+        pool,
+        user,
+        sign_up_triggers.CONFIRM_SIGN_UP,
+        client_id=None,
+        client_metadata=client_metadata,
+    )
 
 
 def resend_confirmation_code(call: UserCall) -> dict[str, Any]:
@@ -194,7 +270,7 @@ def resend_confirmation_code(call: UserCall) -> dict[str, Any]:
     details = codes.sign_up_delivery(pool, user)
     if details is None:
         raise InvalidParameterError("No auto-verified attribute to send a confirmation code to.")
-    codes.send(pool, user, codes.SIGN_UP, "resend")
+    codes.send(pool, user, codes.SIGN_UP, "resend", occasion=call.occasion(RESEND_CODE))
     return {"CodeDeliveryDetails": details}
 
 
@@ -209,6 +285,7 @@ def confirm_sign_up(call: UserCall, code: str) -> None:
         "email" in user.attribute_lookup
     ):  # the code went to the e-mail address: confirming it verifies the address
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+    call.confirmed(user, sign_up_triggers.CONFIRM_SIGN_UP)
 
 
 def forgot_password(call: UserCall) -> dict[str, Any]:
@@ -218,7 +295,8 @@ def forgot_password(call: UserCall) -> dict[str, Any]:
         raise UserNotFoundError(USER_CLIENT_NOT_FOUND)
     details = existence.delivery(call.pool, user, call.username)  # simulated if unknown
     if user is not None:
-        codes.send(call.pool, user, codes.FORGOT_PASSWORD, "forgot_password")
+        occasion = call.occasion(FORGOT_PASSWORD)
+        codes.send(call.pool, user, codes.FORGOT_PASSWORD, "forgot_password", occasion=occasion)
     return {"CodeDeliveryDetails": details}
 
 
@@ -231,6 +309,7 @@ def confirm_forgot_password(call: UserCall, code: str, new_password: str) -> Non
     user.password = new_password
     if user.status in (UserStatus.RESET_REQUIRED, UserStatus.FORCE_CHANGE_PASSWORD):
         user.status = UserStatus.CONFIRMED
+    call.confirmed(user, sign_up_triggers.CONFIRM_FORGOT_PASSWORD)
 
 
 def delete_user(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> None:
@@ -289,10 +368,15 @@ def verify_software_token(
 
 
 def update_user_attributes(
-    pool: CognitoIdpUserPool, user: CognitoIdpUser, given: list[dict[str, str]], *, admin: bool
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    given: list[dict[str, str]],
+    client_metadata: dict[str, str],
+    *,
+    admin: bool,
 ) -> list[dict[str, str]]:
     """(Admin)UpdateUserAttributes: the CodeDeliveryDetailsList of the codes sent."""
-    return attributes.update(pool, user, given, admin=admin)
+    return attributes.update(pool, user, given, admin=admin, client_metadata=client_metadata)
 
 
 def admin_user(pool_id: str, username: str) -> tuple[CognitoIdpUserPool, CognitoIdpUser]:
@@ -301,10 +385,11 @@ def admin_user(pool_id: str, username: str) -> tuple[CognitoIdpUserPool, Cognito
 
 
 def attribute_verification_code(
-    pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str, metadata: dict[str, str]
 ) -> dict[str, Any]:
     """GetUserAttributeVerificationCode: where the code went."""
-    return {"CodeDeliveryDetails": attributes.send_verification_code(pool, user, name)}
+    sent = attributes.send_verification_code(pool, user, name, metadata)
+    return {"CodeDeliveryDetails": sent}
 
 
 def verify_user_attribute(

@@ -19,7 +19,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from local.emulator.wire import OutboxMessage
 
-from . import attempts
+from . import attempts, custom_message
 from .exceptions import CodeMismatchError, ExpiredCodeError
 from .models import Code, pool_state
 
@@ -62,11 +62,15 @@ def send(
     purpose: str,
     kind: str,
     to: str | None = None,
+    occasion: custom_message.Occasion | None = None,
 ) -> OutboxMessage:
     """A new random code for `purpose` (replacing any earlier one), put in the outbox; `to`:
-    another address than the user's (a new e-mail waiting for verification)."""
-    now = time.time()
+    another address than the user's (a new e-mail waiting for verification); `occasion`: the
+    call's custom message trigger source and client (custom_message.py)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
+    occasion = occasion or custom_message.Occasion(custom_message.SOURCES[kind])
+    text = custom_message.compose(pool, user, occasion, code, to or destination(user))
+    now = time.time()
     state = pool_state(pool)
     expires_at = now + LIFETIMES[purpose]
     state.codes[(user.username, purpose)] = Code(code=code, expires_at=expires_at)
@@ -79,6 +83,8 @@ def send(
         code=code,
         sent_at=now,
         expires_at=expires_at,
+        subject=text.subject,
+        message=text.message,
     )
     state.outbox.append(message)
     del state.outbox[:-OUTBOX_LIMIT]

@@ -120,3 +120,8 @@ class PasswordResetRequiredError(
     message="Password reset required for the user",
 ):
     """The user must reset the password (ForgotPassword) before signing in."""
+
+
+class UsernameExistsError(
+    NamedCognitoError, code="UsernameExistsException", message="User already exists"
+): ...

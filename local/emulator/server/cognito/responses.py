@@ -172,13 +172,58 @@ class LocalCognitoResponse(CognitoIdpResponse):
     def _user_call(self) -> backend.UserCall:
         pool, client = self._client()
         username = self._param("Username")
-        return backend.UserCall(pool, client, username, moto_seam.request_param(self, "SecretHash"))
+        secret_hash = moto_seam.request_param(self, "SecretHash")
+        metadata = self._map_param("ClientMetadata")
+        return backend.UserCall(pool, client, username, secret_hash, metadata)
+
+    def _validation_data(self) -> dict[str, str] | None:
+        """ValidationData (a Name/Value list) as the pre sign-up trigger gets it."""
+        given = self._attributes_param("ValidationData", optional=True)
+        return {a["Name"]: a["Value"] for a in given} or None
 
     def sign_up(self) -> ActionResult:
         call = self._user_call()
         new_password = self._param("Password")
         attributes = self._attributes_param("UserAttributes", optional=True)
-        return ActionResult(backend.sign_up(call, new_password, attributes))
+        validation_data = self._validation_data()
+        return ActionResult(backend.sign_up(call, new_password, attributes, validation_data))
+
+    def admin_create_user(self) -> ActionResult:
+        pool_id = self._param("UserPoolId")
+        pool = pool_by_id(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
+        self._attributes_param("UserAttributes", optional=True)  # a clear error, not moto's 500
+        validation_data, metadata = self._validation_data(), self._map_param("ClientMetadata")
+        action, mediums = self._param("MessageAction", required=False), self._mediums()
+        answer = super().admin_create_user()
+        username = self._param("Username")
+        created = moto_seam.get_user(pool, username)
+        if created is not None:
+            backend.admin_create_user(
+                pool,
+                created,
+                username=username,
+                message_action=action,
+                mediums=mediums,
+                validation_data=validation_data,
+                client_metadata=metadata,
+            )
+        return answer
+
+    def _mediums(self) -> list[str] | None:
+        """DesiredDeliveryMediums: EMAIL and/or SMS."""
+        value = moto_seam.request_param(self, "DesiredDeliveryMediums")
+        if value is not None and not (
+            isinstance(value, list) and all(m in ("EMAIL", "SMS") for m in value)
+        ):
+            raise InvalidParameterError("DesiredDeliveryMediums must be a list of EMAIL or SMS.")
+        return value
+
+    def admin_confirm_sign_up(self) -> ActionResult:
+        pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
+        backend.admin_confirm_sign_up(pool, user, self._map_param("ClientMetadata"))
+        return EmptyResult()
 
     def resend_confirmation_code(self) -> ActionResult:
         return ActionResult(backend.resend_confirmation_code(self._user_call()))
@@ -219,19 +264,21 @@ class LocalCognitoResponse(CognitoIdpResponse):
     def update_user_attributes(self) -> ActionResult:
         pool, user, _ = self._token_user()
         given = self._attributes_param("UserAttributes")
-        sent = backend.update_user_attributes(pool, user, given, admin=False)
+        metadata = self._map_param("ClientMetadata")
+        sent = backend.update_user_attributes(pool, user, given, metadata, admin=False)
         return ActionResult({"CodeDeliveryDetailsList": sent})
 
     def admin_update_user_attributes(self) -> ActionResult:
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
         given = self._attributes_param("UserAttributes")
-        backend.update_user_attributes(pool, user, given, admin=True)
+        metadata = self._map_param("ClientMetadata")
+        backend.update_user_attributes(pool, user, given, metadata, admin=True)
         return EmptyResult()
 
     def get_user_attribute_verification_code(self) -> ActionResult:
         pool, user, _ = self._token_user()
-        name = self._param("AttributeName")
-        return ActionResult(backend.attribute_verification_code(pool, user, name))
+        name, metadata = self._param("AttributeName"), self._map_param("ClientMetadata")
+        return ActionResult(backend.attribute_verification_code(pool, user, name, metadata))
 
     def verify_user_attribute(self) -> ActionResult:
         pool, user, _ = self._token_user()

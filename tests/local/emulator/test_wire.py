@@ -37,6 +37,8 @@ def test_given_an_outbox_message_when_written_then_it_uses_the_outbox_s_camel_ca
         "code",
         "sentAt",
         "expiresAt",
+        "subject",
+        "message",
     }
 
 

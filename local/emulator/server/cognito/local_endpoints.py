@@ -1,7 +1,8 @@
 """What the pool serves besides its JSON API (urls.py routes them):
 
 - `GET /_local/outbox`: the messages the local pools 'sent' (codes.py), JSON `{"messages":
-  [{"userPoolId", "username", "destination", "kind", "code", "sentAt", "expiresAt"}]}`,
+  [{"userPoolId", "username", "destination", "kind", "code", "sentAt", "expiresAt", "subject",
+  "message"}]}`,
   oldest first; `?userPoolId=`, `?destination=` and `?kind=` filter it;
 - `GET /<poolId>/.well-known/jwks.json`: the pool's own public key (keys.py);
 - `GET /_local/pool-keys?userPoolId=`: its private key, for the run's hosted UI and tools;

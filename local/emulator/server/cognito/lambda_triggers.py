@@ -102,8 +102,19 @@ def run(pool: CognitoIdpUserPool, trigger: str, sent: dict[str, Any]) -> dict[st
     arn = function_arn(pool, trigger)
     if arn is None:
         return None
+    answer = call(arn, trigger, sent)
+    if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
+        log.warning("%s trigger %s answered no event with a response object", trigger, arn)
+        raise InvalidLambdaResponseError()
+    response: dict[str, Any] = answer["response"]
+    return response
+
+
+def call(arn: str, trigger: str, sent: dict[str, Any]) -> Any:
+    """The function's answer as it returned it, unread (the custom senders' answer means
+    nothing to Cognito); Cognito's errors when it raised or did not answer in time."""
     try:
-        answer = RUNNER.invoke(arn, sent, wait_seconds=TRIGGER_WAIT_SECONDS)
+        return RUNNER.invoke(arn, sent, wait_seconds=TRIGGER_WAIT_SECONDS)
     except FunctionTimeoutError:
         log.warning("%s trigger %s: no answer within %.0f s", trigger, arn, TRIGGER_WAIT_SECONDS)
         raise UnexpectedLambdaError(
@@ -113,8 +124,3 @@ def run(pool: CognitoIdpUserPool, trigger: str, sent: dict[str, Any]) -> dict[st
     except FunctionError as error:
         log.warning("%s trigger %s failed: %s", trigger, arn, error.detail)
         raise UserLambdaValidationError(f"{trigger} failed with error {error}.") from None
-    if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
-        log.warning("%s trigger %s answered no event with a response object", trigger, arn)
-        raise InvalidLambdaResponseError()
-    response: dict[str, Any] = answer["response"]
-    return response

@@ -1,0 +1,37 @@
+"""The trigger test app deploys into the local emulator with every trigger attached."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.local.triggers.conftest import TriggersApp
+
+pytestmark = pytest.mark.local
+
+ALL_TRIGGERS = {
+    "PreSignUp",
+    "CustomMessage",
+    "PostConfirmation",
+    "PreAuthentication",
+    "PostAuthentication",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
+    "PreTokenGenerationConfig",
+    "UserMigration",
+    "CustomSMSSender",
+    "CustomEmailSender",
+    "KMSKeyID",
+}
+
+
+def test_given_the_deployed_app_when_the_pool_is_described_then_every_trigger_is_attached(
+    triggers_app: TriggersApp,
+) -> None:
+    pool = triggers_app.cognito.describe_user_pool(UserPoolId=triggers_app.pool_id)["UserPool"]
+    config = pool["LambdaConfig"]
+    assert set(config) >= ALL_TRIGGERS, sorted(config)
+    assert config["PreTokenGenerationConfig"]["LambdaVersion"] == "V2_0"
+    assert config["KMSKeyID"] == triggers_app.key_arn
+    functions = triggers_app.aws("lambda").list_functions()["Functions"]
+    assert len(functions) == 12

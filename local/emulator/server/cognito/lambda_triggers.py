@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool
@@ -51,6 +52,9 @@ TRIGGERS = (
 )
 # What Cognito's events carry as the caller's SDK when it cannot tell.
 SDK_VERSION = "aws-sdk-unknown-unknown"
+
+# The exception's name before its message on a traceback's last line ("ValueError: no").
+_EXCEPTION_PREFIX = re.compile(r"^[A-Za-z_][\w.]*: ")
 
 RUNNER = DeployedFunctions()
 atexit.register(RUNNER.close)
@@ -123,4 +127,13 @@ def call(arn: str, trigger: str, sent: dict[str, Any]) -> Any:
         ) from None
     except FunctionError as error:
         log.warning("%s trigger %s failed: %s", trigger, arn, error.detail)
-        raise UserLambdaValidationError(f"{trigger} failed with error {error}.") from None
+        message = _error_message(error)
+        raise UserLambdaValidationError(f"{trigger} failed with error {message}.") from None
+
+
+def _error_message(error: FunctionError) -> str:
+    """Lambda's `errorMessage` (what Cognito quotes): an exception's own words, without the
+    `ValueError: ` its traceback's last line starts with."""
+    if not error.detail.startswith("Traceback"):
+        return str(error)
+    return _EXCEPTION_PREFIX.sub("", str(error), count=1)

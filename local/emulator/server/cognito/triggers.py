@@ -117,15 +117,15 @@ def parse_response(event: Any, version: int) -> Overrides:
         )
     response = event["response"]
     overrides = Overrides()
-    if version == 1:
-        details = response.get("claimsOverrideDetails") or {}
-        id_gen = details
-        access_gen: dict[str, Any] = {}
-    else:
-        details = response.get("claimsAndScopeOverrideDetails") or {}
-        id_gen = details.get("idTokenGeneration") or {}
-        access_gen = details.get("accessTokenGeneration") or {}
-    try:
+    try:  # any part of the wrong type (a list, a number, ...) is output Cognito cannot read
+        if version == 1:
+            details = response.get("claimsOverrideDetails") or {}
+            id_gen = details
+            access_gen: dict[str, Any] = {}
+        else:
+            details = response.get("claimsAndScopeOverrideDetails") or {}
+            id_gen = details.get("idTokenGeneration") or {}
+            access_gen = details.get("accessTokenGeneration") or {}
         overrides.claims["id"] = dict(id_gen.get("claimsToAddOrOverride") or {})
         overrides.suppress["id"] = [str(c) for c in id_gen.get("claimsToSuppress") or []]
         overrides.claims["access"] = dict(access_gen.get("claimsToAddOrOverride") or {})

@@ -12,6 +12,8 @@ from pathlib import Path
 from local.emulator.caller.outbox import Message, OutboxError, read_outbox
 
 MISSING_OPERATION_MARK = "is not implemented by the local user pool"
+# A code the pool handed to its CustomEmailSender/CustomSMSSender (cognito/custom_senders.py).
+CUSTOM_SENDER_MARK = "went to the pool's custom sender"
 
 
 def code_line(message: Message) -> str:
@@ -84,5 +86,5 @@ class PoolNotices:
         if not announce:
             return
         for line in chunk[:complete].decode(errors="replace").splitlines():
-            if MISSING_OPERATION_MARK in line:
+            if MISSING_OPERATION_MARK in line or CUSTOM_SENDER_MARK in line:
                 self.emit(f"    local user pool: {line.strip()}")

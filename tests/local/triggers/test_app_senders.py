@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from local.emulator.caller.outbox import read_outbox
+from local.pool_notices import CUSTOM_SENDER_MARK
 from tests.local.emulator.test_cloudformation_addon import jwt_claims
 from tests.local.triggers.conftest import TriggersApp
 
@@ -50,6 +51,9 @@ def test_given_a_custom_email_sender_when_a_user_signs_up_then_the_sender_gets_t
     email = _signed_up(triggers_app)
     delivered = _delivered(triggers_app, email, "CustomEmailSender_SignUp")
     assert _outbox_for(triggers_app, email) == []  # Cognito sent nothing itself
+    handed = [line for line in triggers_app.emulator.log_text().splitlines() if email in line]
+    assert any(CUSTOM_SENDER_MARK in line for line in handed)  # what `make local` prints
+    assert not any(delivered["code"] in line for line in handed)
     triggers_app.cognito.confirm_sign_up(
         ClientId=triggers_app.client_id, Username=email, ConfirmationCode=delivered["code"]
     )

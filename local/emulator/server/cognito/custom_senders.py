@@ -4,8 +4,8 @@ With a custom sender in `LambdaConfig` (and its `KMSKeyID`), Cognito sends no e-
 itself: it encrypts the code with that KMS key and hands it to the function, which delivers it
 its own way. Locally the same: the code is encrypted by the local KMS (moto's, the pool's
 `KMSKeyID`), the function runs in a worker (lambda_triggers), and the outbox records nothing
-for that message, as Cognito sends nothing; one log line of the emulator says which function
-took which message (never the code).
+for that message, as Cognito sends nothing; one line of the emulator's log, which `make local`
+prints (local.pool_notices), says which function took which message (never the code).
 
 AWS encrypts with the AWS Encryption SDK (its message format around a KMS data key); that SDK
 is not a dependency here, so `request.code` is base64 of KMS `Encrypt`'s ciphertext of the
@@ -99,12 +99,13 @@ def deliver(pool: CognitoIdpUserPool, user: CognitoIdpUser, message: OutboxMessa
         pool, source, user_name=user.username, client_id=None, request=request
     )
     lambda_triggers.call(arn, trigger, sent)
-    log.info(
-        "%s: %s took the %s message for %s (pool %s); nothing in the outbox",
-        source,
-        arn,
+    # A warning, so the emulator's log has it and `make local` prints it (local.pool_notices).
+    log.warning(
+        "the %s code for %s went to the pool's custom sender (%s, %s, pool %s), not the outbox",
         message.kind,
         message.destination,
+        source,
+        arn.rsplit(":", 1)[-1],
         pool.id,
     )
     return True

@@ -12,6 +12,7 @@ import pytest
 from local.emulator.caller.outbox import read_outbox
 from local.pool_notices import CUSTOM_SENDER_MARK
 from tests.local.emulator.test_cloudformation_addon import jwt_claims
+from tests.local.hosted_ui.oauth import create_user
 from tests.local.triggers.conftest import TriggersApp
 
 pytestmark = pytest.mark.local
@@ -87,18 +88,7 @@ def test_given_the_v2_pre_token_trigger_when_a_user_signs_in_then_both_tokens_ca
 ) -> None:
     email = f"u-{uuid.uuid4().hex[:10]}@example.com"
     cognito = triggers_app.cognito
-    cognito.admin_create_user(
-        UserPoolId=triggers_app.pool_id,
-        Username=email,
-        UserAttributes=[
-            {"Name": "email", "Value": email},
-            {"Name": "email_verified", "Value": "true"},
-        ],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=triggers_app.pool_id, Username=email, Password=PASSWORD, Permanent=True
-    )
+    create_user(cognito, triggers_app.pool_id, email, PASSWORD)
     result = cognito.initiate_auth(
         ClientId=triggers_app.client_id,
         AuthFlow="USER_PASSWORD_AUTH",

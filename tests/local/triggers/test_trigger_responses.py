@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.emulator.caller.outbox import read_outbox
+from tests.local.hosted_ui.oauth import create_user
 from tests.local.triggers.conftest import TriggersApp
 from tests.local.triggers.scripted import ScriptedTrigger
 
@@ -171,18 +172,8 @@ def _pool(app: TriggersApp, case: TriggerCase, scripted: ScriptedTrigger) -> Poo
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName="responses", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
-    username = f"u{uuid.uuid4().hex[:10]}"
-    email = [{"Name": "email", "Value": f"{username}@example.com"}]
-    verified = [{"Name": "email_verified", "Value": "true"}]
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=email + verified,
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
-    )
+    username = f"u{uuid.uuid4().hex[:10]}@example.com"
+    create_user(cognito, pool_id, username, PASSWORD)
     return Pool(app, pool_id, client_id, username)
 
 

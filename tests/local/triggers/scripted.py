@@ -1,6 +1,7 @@
 """A trigger function the test scripts: created through the Lambda API in the triggers app's
 emulator, it records each event it gets and answers what the test last put in its S3 bucket
-(an answer, an error, something that is not JSON, a huge answer), so one warm function serves
+(an answer, an error, something that is not JSON, a huge answer, a long sleep: its timeout
+is 10 s, past Cognito's 5 s wait), so one warm function serves
 every example of a Hypothesis test."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from tests.local.emulator.test_cognito_oauth import _function as create_function
 
 SOURCE = """
 import json
+import time
+
 import boto3
 
 BUCKET = "{bucket}"
@@ -27,6 +30,9 @@ def handler(event, context):
     kind = script["kind"]
     if kind == "raise":
         raise ValueError(script["message"])
+    if kind == "sleep":
+        time.sleep(script["seconds"])
+        return event
     if kind == "not-json":
         return {{"response": {{1, 2}}}}
     if kind == "huge":
@@ -52,6 +58,7 @@ class ScriptedTrigger:
         aws("s3").create_bucket(Bucket=bucket)
         unique = f"{name}-{uuid.uuid4().hex[:6]}"
         arn = create_function(aws, unique, SOURCE.format(bucket=bucket))
+        aws("lambda").update_function_configuration(FunctionName=arn, Timeout=10)
         scripted = cls(aws, arn, bucket)
         scripted.script({"kind": "answer", "answer": None})
         return scripted

@@ -208,3 +208,18 @@ def test_given_any_trigger_answer_when_the_operation_runs_then_cognitos_answer_n
         case.unchanged(pool, answer)
 
     check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_given_a_trigger_past_cognitos_5_s_when_the_operation_runs_then_cognitos_timeout_error(
+    triggers_app: TriggersApp, scripted: ScriptedTrigger, case: TriggerCase
+) -> None:
+    pool = _pool(triggers_app, case, scripted)
+    scripted.script({"kind": "sleep", "seconds": 5.5})
+    answer, refusal = _outcome(case, pool)
+    assert refusal is not None, answer
+    assert refusal["Error"]["Code"] == "UnexpectedLambdaException"
+    assert refusal["Error"]["Message"] == (
+        f"{case.name} invocation failed due to error Socket timeout while invoking Lambda function."
+    )
+    case.unchanged(pool, None)

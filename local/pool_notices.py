@@ -13,6 +13,8 @@ from local.emulator.caller.outbox import OutboxError, read_outbox
 from local.emulator.wire import OutboxMessage
 
 MISSING_OPERATION_MARK = "is not implemented by the local user pool"
+# A code the pool handed to its CustomEmailSender/CustomSMSSender (cognito/custom_senders.py).
+CUSTOM_SENDER_MARK = "went to the pool's custom sender"
 
 
 def code_line(message: OutboxMessage) -> str:
@@ -86,5 +88,5 @@ class PoolNotices:
         if not announce:
             return
         for line in chunk[:complete].decode(errors="replace").splitlines():
-            if MISSING_OPERATION_MARK in line:
+            if MISSING_OPERATION_MARK in line or CUSTOM_SENDER_MARK in line:
                 self.emit(f"    local user pool: {line.strip()}")

@@ -28,7 +28,15 @@ SHARED_FIXTURE_GROUPS = {
 # collection order (pyproject: --no-loadscope-reorder; its default order, most tests first,
 # left the 4 slow kept-state tests for the end), so these start first and the many short tests
 # fill in around them. pytest-randomly's shuffle stays within each part.
-HEAVY_GROUPS = ("persistence", "local-run", "watch", "synth", "issuer-swap", "scoped-run")
+HEAVY_GROUPS = (
+    "persistence",
+    "local-run",
+    "watch",
+    "synth",
+    "issuer-swap",
+    "scoped-run",
+    "triggers-app",  # the trigger test app: ~15 s deploy, ~20 s of tests (tests/local/triggers)
+)
 
 
 def _group(item: pytest.Item) -> str | None:

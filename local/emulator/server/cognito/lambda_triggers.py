@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool
@@ -51,6 +52,9 @@ TRIGGERS = (
 )
 # What Cognito's events carry as the caller's SDK when it cannot tell.
 SDK_VERSION = "aws-sdk-unknown-unknown"
+
+# The exception's name before its message on a traceback's last line ("ValueError: no").
+_EXCEPTION_PREFIX = re.compile(r"^[A-Za-z_][\w.]*: ")
 
 RUNNER = DeployedFunctions()
 atexit.register(RUNNER.close)
@@ -102,8 +106,19 @@ def run(pool: CognitoIdpUserPool, trigger: str, sent: dict[str, Any]) -> dict[st
     arn = function_arn(pool, trigger)
     if arn is None:
         return None
+    answer = call(arn, trigger, sent)
+    if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
+        log.warning("%s trigger %s answered no event with a response object", trigger, arn)
+        raise InvalidLambdaResponseError()
+    response: dict[str, Any] = answer["response"]
+    return response
+
+
+def call(arn: str, trigger: str, sent: dict[str, Any]) -> Any:
+    """The function's answer as it returned it, unread (the custom senders' answer means
+    nothing to Cognito); Cognito's errors when it raised or did not answer in time."""
     try:
-        answer = RUNNER.invoke(arn, sent, wait_seconds=TRIGGER_WAIT_SECONDS)
+        return RUNNER.invoke(arn, sent, wait_seconds=TRIGGER_WAIT_SECONDS)
     except FunctionTimeoutError:
         log.warning("%s trigger %s: no answer within %.0f s", trigger, arn, TRIGGER_WAIT_SECONDS)
         raise UnexpectedLambdaError(
@@ -112,9 +127,13 @@ def run(pool: CognitoIdpUserPool, trigger: str, sent: dict[str, Any]) -> dict[st
         ) from None
     except FunctionError as error:
         log.warning("%s trigger %s failed: %s", trigger, arn, error.detail)
-        raise UserLambdaValidationError(f"{trigger} failed with error {error}.") from None
-    if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
-        log.warning("%s trigger %s answered no event with a response object", trigger, arn)
-        raise InvalidLambdaResponseError()
-    response: dict[str, Any] = answer["response"]
-    return response
+        message = _error_message(error)
+        raise UserLambdaValidationError(f"{trigger} failed with error {message}.") from None
+
+
+def _error_message(error: FunctionError) -> str:
+    """Lambda's `errorMessage` (what Cognito quotes): an exception's own words, without the
+    `ValueError: ` its traceback's last line starts with."""
+    if not error.detail.startswith("Traceback"):
+        return str(error)
+    return _EXCEPTION_PREFIX.sub("", str(error), count=1)

@@ -11,19 +11,14 @@ The one mint path (minting.py) calls it once per issue, for the access and ID to
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUserPool
 
-from local.emulator.server.functions import FunctionError
-
 from .. import moto_seam
+from . import lambda_triggers
 from .exceptions import UserLambdaValidationError
-from .lambda_triggers import RUNNER
-
-log = logging.getLogger("local.emulator.server.cognito.triggers")
 
 # Claims Cognito does not let a trigger add, override or suppress (Cognito drops such changes).
 PROTECTED_CLAIMS = frozenset(
@@ -117,15 +112,15 @@ def parse_response(event: Any, version: int) -> Overrides:
         )
     response = event["response"]
     overrides = Overrides()
-    if version == 1:
-        details = response.get("claimsOverrideDetails") or {}
-        id_gen = details
-        access_gen: dict[str, Any] = {}
-    else:
-        details = response.get("claimsAndScopeOverrideDetails") or {}
-        id_gen = details.get("idTokenGeneration") or {}
-        access_gen = details.get("accessTokenGeneration") or {}
-    try:
+    try:  # any part of the wrong type (a list, a number, ...) is output Cognito cannot read
+        if version == 1:
+            details = response.get("claimsOverrideDetails") or {}
+            id_gen = details
+            access_gen: dict[str, Any] = {}
+        else:
+            details = response.get("claimsAndScopeOverrideDetails") or {}
+            id_gen = details.get("idTokenGeneration") or {}
+            access_gen = details.get("accessTokenGeneration") or {}
         overrides.claims["id"] = dict(id_gen.get("claimsToAddOrOverride") or {})
         overrides.suppress["id"] = [str(c) for c in id_gen.get("claimsToSuppress") or []]
         overrides.claims["access"] = dict(access_gen.get("claimsToAddOrOverride") or {})
@@ -199,12 +194,9 @@ def client_credentials_event(
 
 
 def _invoke(arn: str, event: dict[str, Any]) -> Any:
-    """Run the trigger; any failure fails the sign-in, as Cognito answers it."""
-    try:
-        return RUNNER.invoke(arn, event)
-    except FunctionError as error:
-        log.warning("pre token trigger %s failed: %s", arn, error.detail)
-        raise UserLambdaValidationError(f"PreTokenGeneration failed with error {error}.") from None
+    """Run the trigger as every trigger runs (Cognito's 5 s wait and errors: lambda_triggers);
+    any failure fails the sign-in."""
+    return lambda_triggers.call(arn, "PreTokenGeneration", event)
 
 
 def run_for_user(

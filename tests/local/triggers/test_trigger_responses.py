@@ -27,6 +27,7 @@ from tests.local.triggers.scripted import ScriptedTrigger
 pytestmark = pytest.mark.local
 
 PASSWORD = "Correct-Horse-9!"
+AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH"]
 TRIGGER_ERRORS = {
     "UserLambdaValidationException",
     "InvalidLambdaResponseException",
@@ -250,12 +251,10 @@ def _pool(app: TriggersApp, case: TriggerCase, scripted: ScriptedTrigger) -> Poo
         AutoVerifiedAttributes=["email"],
     )["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="responses",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH"],
+        UserPoolId=pool_id, ClientName="responses", ExplicitAuthFlows=AUTH_FLOWS
     )["UserPoolClient"]["ClientId"]
     username = f"u{uuid.uuid4().hex[:10]}@example.com"
-    scripted.script({"kind": "event", "response": {}})  # lets AdminCreateUser's PreSignUp be
+    scripted.script({"kind": "event", "response": {}})  # PreSignUp lets the user in
     create_user(cognito, pool_id, username, PASSWORD)
     return Pool(app, pool_id, client_id, username)
 

@@ -279,6 +279,20 @@ def test_given_user_migration_when_the_legacy_user_signs_in_then_it_exists_confi
     assert "AccessToken" in again["AuthenticationResult"]
 
 
+def test_given_user_migration_answers_no_user_when_a_password_is_forgotten_then_invalid_response(
+    triggers_app: TriggersApp,
+) -> None:
+    """ForgotPassword's ClientMetadata reaches UserMigration_ForgotPassword."""
+    email = _address("legacy.example")
+    with pytest.raises(ClientError) as raised:
+        triggers_app.cognito.forgot_password(
+            ClientId=triggers_app.client_id, Username=email, **_metadata("invalid")
+        )
+    assert _refusal(raised)[0] == "InvalidLambdaResponseException"
+    assert _user(triggers_app, email) is None
+    assert triggers_app.delivered(email) is None
+
+
 def _question(app: TriggersApp, email: str) -> dict[str, Any]:
     challenge: dict[str, Any] = app.cognito.initiate_auth(
         ClientId=app.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email}

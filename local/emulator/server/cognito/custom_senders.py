@@ -22,9 +22,10 @@ import logging
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from moto.kms.models import kms_backends
 
+from local.emulator.wire import OutboxMessage
+
 from . import lambda_triggers
 from .exceptions import InvalidParameterError
-from local.emulator.wire import OutboxMessage
 
 log = logging.getLogger("local.emulator.server.cognito.custom_senders")
 

@@ -108,7 +108,7 @@ def initiate_auth(
     if flow == "USER_SRP_AUTH":
         return sign_in.start_srp(pool, client, parameters)
     if flow == "CUSTOM_AUTH":  # the pool's define/create/verify challenge triggers
-        return custom_auth.start(backend_of(pool), pool, client, parameters)
+        return custom_auth.start(sign_in.ClientCall.of(pool, client), parameters)
     if flow == "USER_AUTH":
         log.warning(
             "Cognito flow USER_AUTH (choice-based sign-in) is not implemented by the local user "
@@ -138,9 +138,9 @@ def respond_to_auth_challenge(
     """(Admin)RespondToAuthChallenge; None: a new password for a live session (moto's)."""
     call = sign_in.ClientCall.of(pool, client)
     if challenge == "PASSWORD_VERIFIER" and custom_auth.owns(pool, session):
-        return custom_auth.password_answer(call.backend, pool, client, str(session), answers)
+        return custom_auth.password_answer(call, str(session), answers)
     if challenge == "CUSTOM_CHALLENGE":
-        return custom_auth.answer(call.backend, pool, client, session, answers)
+        return custom_auth.answer(call, session, answers)
     if challenge == "PASSWORD_VERIFIER":
         return sign_in.password_verifier(call, session, answers)
     if challenge in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):

@@ -27,7 +27,6 @@ import time
 from typing import Any
 
 from moto.cognitoidp.models import (
-    CognitoIdpBackend,
     CognitoIdpUser,
     CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
@@ -58,13 +57,9 @@ ABANDONED_SECONDS = 15 * 60  # longer than any AuthSessionValidity
 NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
 
 
-def start(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    parameters: dict[str, Any],
-) -> dict[str, Any]:
+def start(call: sign_in.ClientCall, parameters: dict[str, Any]) -> dict[str, Any]:
     """InitiateAuth CUSTOM_AUTH: the first challenge (or tokens, or Cognito's refusal)."""
+    pool, client = call.pool, call.client
     if not lambda_triggers.has_trigger(pool, "DefineAuthChallenge"):
         raise InvalidParameterError(NOT_CONFIGURED)
     if not sign_in.flow_allowed(client, "CUSTOM_AUTH"):
@@ -88,7 +83,7 @@ def start(
         challenge_metadata=None,
         created=time.time(),
     )
-    return _next(backend, pool, client, state, parameters if with_srp else None)
+    return _next(call, state, parameters if with_srp else None)
 
 
 def owns(pool: CognitoIdpUserPool, session: Any) -> bool:
@@ -97,30 +92,22 @@ def owns(pool: CognitoIdpUserPool, session: Any) -> bool:
 
 
 def password_answer(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    session: str,
-    answers: dict[str, Any],
+    call: sign_in.ClientCall, session: str, answers: dict[str, Any]
 ) -> dict[str, Any]:
     """PASSWORD_VERIFIER inside CUSTOM_AUTH: the proof, then DefineAuthChallenge again."""
+    pool, client = call.pool, call.client
     state = _take(pool, client, session)
     user = sign_in.proven_user(pool, client, session, answers)
     if user.username != state.username:
         raise NotAuthorizedError(INVALID_SESSION)
     state.rounds.append(_round("PASSWORD_VERIFIER", True, None))
-    return _next(backend, pool, client, state, None)
+    return _next(call, state, None)
 
 
-def answer(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    session: Any,
-    answers: dict[str, Any],
-) -> dict[str, Any]:
+def answer(call: sign_in.ClientCall, session: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """RespondToAuthChallenge CUSTOM_CHALLENGE: VerifyAuthChallengeResponse judges ANSWER,
     then DefineAuthChallenge decides what follows."""
+    pool, client = call.pool, call.client
     named = answers.get("USERNAME")
     if not isinstance(named, str) or not named:
         raise InvalidParameterError(MISSING_USERNAME)
@@ -140,17 +127,14 @@ def answer(
         log.warning("VerifyAuthChallengeResponse answered no boolean answerCorrect")
         raise InvalidLambdaResponseError()
     state.rounds.append(_round("CUSTOM_CHALLENGE", correct, state.challenge_metadata))
-    return _next(backend, pool, client, state, None)
+    return _next(call, state, None)
 
 
 def _next(
-    backend: CognitoIdpBackend,
-    pool: CognitoIdpUserPool,
-    client: CognitoIdpUserPoolClient,
-    state: CustomAuthSignIn,
-    srp_parameters: dict[str, Any] | None,
+    call: sign_in.ClientCall, state: CustomAuthSignIn, srp_parameters: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Ask DefineAuthChallenge what follows the session so far, and do it."""
+    pool, client = call.pool, call.client
     user = _state_user(pool, state)
     decision = _run(pool, client, state, "DefineAuthChallenge", _request(pool, client, state, user))
     fail, issue = decision.get("failAuthentication"), decision.get("issueTokens")
@@ -163,7 +147,7 @@ def _next(
     if issue:
         if user is None:  # an unknown user never gets tokens
             raise NotAuthorizedError(INCORRECT_PASSWORD)
-        return auth_triggers.signed_in(backend, pool, client, user)
+        return auth_triggers.signed_in(call.backend, pool, client, user)
     if name == "PASSWORD_VERIFIER" and srp_parameters is not None:
         challenge = sign_in.srp_challenge(pool, client, srp_parameters)
         pool_state(pool).custom_auth[challenge["Session"]] = state

@@ -86,7 +86,7 @@ def send(
         subject=text.subject,
         message=text.message,
     )
-    if custom_senders.deliver(pool, user, message):  # the pool's CustomEmail/SMSSender took it
+    if custom_senders.deliver(pool, user, message, occasion):  # a custom sender took it
         return message
     state.outbox.append(message)
     del state.outbox[:-OUTBOX_LIMIT]

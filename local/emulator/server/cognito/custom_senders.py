@@ -25,19 +25,12 @@ from moto.kms.models import kms_backends
 from local.emulator.wire import OutboxMessage
 
 from . import lambda_triggers
+from .custom_message import Occasion
 from .exceptions import InvalidParameterError
 
 log = logging.getLogger("local.emulator.server.cognito.custom_senders")
 
-# The outbox's message kinds (codes.py, attributes.py) -> the sender's triggerSource suffix.
-_SOURCES = {
-    "signup": "SignUp",
-    "resend": "ResendCode",
-    "forgot_password": "ForgotPassword",
-    "admin_create_user": "AdminCreateUser",
-    "account_takeover": "AccountTakeOverNotification",
-    "authentication": "Authentication",
-}
+CUSTOM_MESSAGE_PREFIX = "CustomMessage_"
 _ATTRIBUTE_KINDS = {"verify_email": "email", "verify_phone_number": "phone_number"}
 _REQUEST_TYPES = {
     "CustomEmailSender": "customEmailSenderRequestV1",
@@ -51,16 +44,10 @@ def sender_of(message: OutboxMessage) -> str:
     return "CustomSMSSender" if sms else "CustomEmailSender"
 
 
-def trigger_source(trigger: str, user: CognitoIdpUser, message: OutboxMessage) -> str:
-    """`<Trigger>_<Source>` as Cognito names it. An attribute's code is `UpdateUserAttribute`
-    while the address it goes to is not yet the user's (an update, possibly pending), and
-    `VerifyUserAttribute` for the address the user has (GetUserAttributeVerificationCode)."""
-    attribute = _ATTRIBUTE_KINDS.get(message.kind)
-    if attribute is not None:
-        current = user.attribute_lookup.get(attribute)
-        verify = current == message.destination
-        return f"{trigger}_{'VerifyUserAttribute' if verify else 'UpdateUserAttribute'}"
-    return f"{trigger}_{_SOURCES.get(message.kind, 'SignUp')}"
+def trigger_source(trigger: str, occasion: Occasion) -> str:
+    """`<Trigger>_<Source>`: the source the call gave its message (custom_message.Occasion,
+    e.g. CustomMessage_UpdateUserAttribute -> CustomEmailSender_UpdateUserAttribute)."""
+    return f"{trigger}_{occasion.trigger_source.removeprefix(CUSTOM_MESSAGE_PREFIX)}"
 
 
 def encrypted_code(pool: CognitoIdpUserPool, key_id: str, code: str) -> str:
@@ -75,9 +62,12 @@ def encrypted_code(pool: CognitoIdpUserPool, key_id: str, code: str) -> str:
     return base64.b64encode(ciphertext).decode()
 
 
-def deliver(pool: CognitoIdpUserPool, user: CognitoIdpUser, message: OutboxMessage) -> bool:
-    """Hand `message` to the pool's custom sender for its medium; False when the pool has
-    none (the outbox keeps it), True when the function took it (the outbox must not)."""
+def deliver(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, message: OutboxMessage, occasion: Occasion
+) -> bool:
+    """Hand `message`, sent for `occasion`, to the pool's custom sender for its medium; False
+    when the pool has none (the outbox keeps it), True when the function took it (the outbox
+    must not)."""
     trigger = sender_of(message)
     arn = lambda_triggers.function_arn(pool, trigger)
     if arn is None:
@@ -92,12 +82,12 @@ def deliver(pool: CognitoIdpUserPool, user: CognitoIdpUser, message: OutboxMessa
     request = {
         "type": _REQUEST_TYPES[trigger],
         "code": encrypted_code(pool, key_id, message.code),
-        "clientMetadata": {},
+        "clientMetadata": dict(occasion.client_metadata),
         "userAttributes": attributes,
     }
-    source = trigger_source(trigger, user, message)
+    source = trigger_source(trigger, occasion)
     sent = lambda_triggers.event(
-        pool, source, user_name=user.username, client_id=None, request=request
+        pool, source, user_name=user.username, client_id=occasion.client_id, request=request
     )
     lambda_triggers.call(arn, trigger, sent)
     # A warning, so the emulator's log has it and `make local` prints it (local.pool_notices).

@@ -294,7 +294,7 @@ def _token(state_dir: Path) -> str:
 
 
 @dataclass
-class WatchedApp:
+class LocalApp:
     """A `local up` on a copy of the app, what it serves and the user's token."""
 
     run: LocalUp
@@ -303,11 +303,17 @@ class WatchedApp:
     log_dir: Path
     result: ReloadResult
     edits: int = 0
-    routes: int = 0
 
     @property
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class WatchedApp(LocalApp):
+    """A watching `local up`: an edit is served by a hot reload or a redeploy."""
+
+    routes: int = 0
 
     def mark(self) -> int:
         return len(self.run.log_text())
@@ -435,15 +441,8 @@ def _route_sample(watched: WatchedApp, original_stack: str) -> float:
 
 
 @dataclass
-class RestartedApp:
+class RestartedApp(LocalApp):
     """A `local up` that does not watch: an edit needs Ctrl-C and a new start."""
-
-    run: LocalUp
-    app: Path
-    token: str
-    log_dir: Path
-    result: ReloadResult
-    edits: int = 0
 
 
 def _restart_sample(restarted: RestartedApp, original: str) -> float:
@@ -457,7 +456,7 @@ def _restart_sample(restarted: RestartedApp, original: str) -> float:
     port = free_port()
     poller = Poller(
         f"http://localhost:{port}{PROFILE}",
-        {"Authorization": f"Bearer {restarted.token}"},
+        restarted.bearer,
         lambda status, body: status == 200 and _edit_of(body) == marker,
     )
     log_path = restarted.log_dir / f"restart-{restarted.edits}.log"
@@ -658,10 +657,11 @@ def _product() -> dict[str, Any]:
     return {"commit": git("rev-parse", "--short", "HEAD"), "changed": changed.splitlines()}
 
 
-def _start(state_dir: Path, log_path: Path, app: Path, *, watch: bool) -> LocalUp:
+def _start(work: Path, name: str, app: Path, *, watch: bool) -> LocalUp:
+    """A quiet `local up` of `app`, its state in `work/<name>-state`, its log `work/<name>.log`."""
     return start_local_up(
-        state_dir,
-        log_path,
+        work / f"{name}-state",
+        work / f"{name}.log",
         extra_args=["--quiet"],
         env=tool_environment(),
         app_dir=app,
@@ -725,27 +725,17 @@ def run(rounds: int, workdir: Path) -> ReloadResult:
     )
     work = Path(tempfile.mkdtemp(prefix="reload-", dir=workdir))
     issuer = StaticIssuer()
-    holders: list[WatchedApp | RestartedApp] = []  # their runs are stopped at the end
+    holders: list[LocalApp] = []  # their runs are stopped at the end
     try:
         # Ours: a watching run on a copy of the app (a cold start: the real deploy), and the
         # baseline: a run that does not watch, restarted on each edit.
         app, restart_app = copy_app(work / "app"), copy_app(work / "restart-app")
         log("reload: starting a watching `local up` and a `--no-watch` one on copies of the app")
-        watched = WatchedApp(
-            _start(work / "watched-state", work / "watched.log", app, watch=True),
-            app,
-            "",
-            work,
-            result,
-        )
+        watched = WatchedApp(_start(work, "watched", app, watch=True), app, "", work, result)
         holders.append(watched)
         watched.token = _token(work / "watched-state")
         restarted = RestartedApp(
-            _start(work / "restart-state", work / "restart.log", restart_app, watch=False),
-            restart_app,
-            "",
-            work,
-            result,
+            _start(work, "restart", restart_app, watch=False), restart_app, "", work, result
         )
         holders.append(restarted)
         restarted.token = _token(work / "restart-state")

@@ -30,7 +30,6 @@ from moto.cognitoidp.models import (
     CognitoIdpUser,
     CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
-    UserStatus,
 )
 
 from local.emulator.server import moto_seam
@@ -41,12 +40,9 @@ from .exceptions import (
     INVALID_SESSION,
     MISSING_USERNAME,
     SESSION_EXPIRED,
-    USER_DISABLED,
     InvalidLambdaResponseError,
     InvalidParameterError,
     NotAuthorizedError,
-    UserNotConfirmedError,
-    UserNotFoundError,
 )
 from .models import CustomAuthSignIn, pool_state
 
@@ -71,7 +67,7 @@ def start(call: sign_in.ClientCall, parameters: dict[str, Any]) -> dict[str, Any
     if with_srp and parameters.get("CHALLENGE_NAME") != "SRP_A":
         raise InvalidParameterError("CHALLENGE_NAME must be SRP_A when SRP_A is given")
     sign_in.check_secret(client, named, parameters.get("SECRET_HASH"))
-    user = _user(pool, client, named)
+    user = sign_in.signing_in_user(pool, client, named)
     auth_triggers.pre_authentication(pool, client, user, named)
     _forget_abandoned(pool)
     state = CustomAuthSignIn(
@@ -221,22 +217,6 @@ def _run(
         pool, source, user_name=user_name, client_id=client.id, request=request
     )
     return lambda_triggers.run(pool, trigger, sent) or {}
-
-
-def _user(
-    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, named: str
-) -> CognitoIdpUser | None:
-    """The user signing in; None for an unknown one when the client hides that."""
-    user = moto_seam.get_user(pool, named)
-    if user is None:
-        if existence.prevents(client):
-            return None
-        raise UserNotFoundError()
-    if not user.enabled:
-        raise NotAuthorizedError(USER_DISABLED)
-    if user.status is UserStatus.UNCONFIRMED:
-        raise UserNotConfirmedError()
-    return user
 
 
 def _state_user(pool: CognitoIdpUserPool, state: CustomAuthSignIn) -> CognitoIdpUser | None:

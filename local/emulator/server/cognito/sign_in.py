@@ -100,6 +100,23 @@ def start_srp(
     return challenge
 
 
+def signing_in_user(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, named: str
+) -> CognitoIdpUser | None:
+    """The user a sign-in names; None for an unknown one when the client hides that (the flow
+    goes on with a decoy), Cognito's refusal for an unknown, disabled or unconfirmed one."""
+    user = moto_seam.get_user(pool, named)
+    if user is None:
+        if prevents_existence_errors(client):
+            return None
+        raise UserNotFoundError()
+    if not user.enabled:
+        raise NotAuthorizedError(USER_DISABLED)
+    if user.status is UserStatus.UNCONFIRMED:
+        raise UserNotConfirmedError()
+    return user
+
+
 def srp_challenge(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, Any]
 ) -> dict[str, Any]:
@@ -113,19 +130,13 @@ def srp_challenge(
     except srp.SrpError:
         raise InvalidParameterError("SRP_A is not a valid SRP value") from None
     check_secret(client, username, parameters.get("SECRET_HASH"))
-    user = moto_seam.get_user(pool, username)
+    user = signing_in_user(pool, client, username)
     if user is None:
-        if not prevents_existence_errors(client):
-            raise UserNotFoundError()
         # A decoy: the same salt and id on every call for this name, refused after the answer.
         user_id = existence.decoy_user_id(pool, username)
         verifier = existence.decoy_verifier(pool, username, user_id)
         known: str | None = None
     else:
-        if not user.enabled:
-            raise NotAuthorizedError(USER_DISABLED)
-        if user.status is UserStatus.UNCONFIRMED:
-            raise UserNotConfirmedError()
         user_id = user.username
         verifier = verifier_for(pool, user)
         known = user.username

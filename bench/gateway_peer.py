@@ -109,6 +109,31 @@ def tree_cpu_seconds(root: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def serverless_offline(port: int, *, reload_handler: bool = False) -> list[str]:
+    """The peer's command: serverless-offline on `port` (its Lambda port free), signatures
+    unchecked as in the peer's own setup; `--reloadHandler` re-imports the handler per call."""
+    command = [
+        str(SERVERLESS), "offline", "start", "--httpPort", str(port),
+        "--lambdaPort", str(free_port()), "--ignoreJWTSignature",
+    ]  # fmt: skip
+    return command + (["--reloadHandler"] if reload_handler else [])
+
+
+def peer_environment(issuer: StaticIssuer) -> dict[str, str]:
+    """The peer's environment. serverless-offline runs Python handlers with `python3` from
+    $VIRTUAL_ENV/bin when set: our interpreter, so both sides run the function on the same
+    Python."""
+    return tool_environment(
+        {
+            "BENCH_ISSUER": issuer.issuer,
+            "BENCH_AUDIENCE": AUDIENCE,
+            "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
+            "SLS_TELEMETRY_DISABLED": "1",
+            "SLS_NOTIFICATIONS_MODE": "off",
+        }
+    )
+
+
 @contextlib.contextmanager
 def _process(
     command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
@@ -236,19 +261,8 @@ def run(workdir: Path) -> PeerResult:
         PYTHON, "-m", "bench.echo_gateway", "--port", str(ours_port), "--issuer", issuer.issuer,
         "--audience", AUDIENCE, "--jwks-uri", issuer.jwks_uri, "--workers", str(WORKERS),
     ]  # fmt: skip
-    # serverless-offline runs Python handlers with `python3` from $VIRTUAL_ENV/bin when set:
-    # our interpreter, so both sides run the function on the same Python.
-    peer_env = python_env | {
-        "BENCH_ISSUER": issuer.issuer,
-        "BENCH_AUDIENCE": AUDIENCE,
-        "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
-        "SLS_TELEMETRY_DISABLED": "1",
-        "SLS_NOTIFICATIONS_MODE": "off",
-    }
-    peer_command = [
-        str(SERVERLESS), "offline", "start", "--httpPort", str(peer_port),
-        "--lambdaPort", str(free_port()), "--ignoreJWTSignature",
-    ]  # fmt: skip
+    peer_env = peer_environment(issuer)
+    peer_command = serverless_offline(peer_port)
     urls = {
         "ours": f"http://127.0.0.1:{ours_port}{ECHO_PATH}",
         "peer": f"http://127.0.0.1:{peer_port}{ECHO_PATH}",

@@ -33,7 +33,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -61,7 +60,9 @@ from bench.gateway_peer import (
     _process,
     _wait_until_serving,
     check_side,
+    peer_environment,
     peer_versions,
+    serverless_offline,
     tree_cpu_seconds,
 )
 from bench.issuer import AUDIENCE, StaticIssuer
@@ -521,27 +522,6 @@ def _load(
     )
 
 
-def _peer_command(port: int, reload_handler: bool) -> list[str]:
-    command = [
-        str(PEER_DIR / "node_modules" / ".bin" / "serverless"), "offline", "start",
-        "--httpPort", str(port), "--lambdaPort", str(free_port()), "--ignoreJWTSignature",
-    ]  # fmt: skip
-    return command + (["--reloadHandler"] if reload_handler else [])
-
-
-def _peer_environment(issuer: StaticIssuer) -> dict[str, str]:
-    # As in gateway_peer: serverless-offline runs `python3` from $VIRTUAL_ENV/bin: ours.
-    return tool_environment(
-        {
-            "BENCH_ISSUER": issuer.issuer,
-            "BENCH_AUDIENCE": AUDIENCE,
-            "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
-            "SLS_TELEMETRY_DISABLED": "1",
-            "SLS_NOTIFICATIONS_MODE": "off",
-        }
-    )
-
-
 def _copy_peer(target: Path) -> Path:
     """bench/peer's service on a copy whose handler can be edited (its node_modules linked)."""
     target.mkdir(parents=True)
@@ -568,8 +548,10 @@ def _fresh_reloading_peer_load(
     port = free_port()
     url = f"http://127.0.0.1:{port}{ECHO_PATH}"
     log_path = work / "peer-reloading-load.log"
-    env = _peer_environment(issuer)
-    with _process(_peer_command(port, True), cwd=folder, env=env, log_path=log_path) as pid:
+    env = peer_environment(issuer)
+    with _process(
+        serverless_offline(port, reload_handler=True), cwd=folder, env=env, log_path=log_path
+    ) as pid:
         _wait_until_serving(url, log_path)
         run = _load(url, concurrency, tokens, RELOAD_REQUESTS, 2 * concurrency, pid, work)
     into.append(run)
@@ -603,9 +585,9 @@ def _requests_per_second(
     with (
         _process(ours_command, cwd=ROOT, env=tool_environment(), log_path=logs["ours"]) as ours,
         _process(
-            _peer_command(peer_port, False),
+            serverless_offline(peer_port),
             cwd=peer_folder,
-            env=_peer_environment(issuer),
+            env=peer_environment(issuer),
             log_path=logs["peer"],
         ) as peer,
     ):
@@ -690,9 +672,9 @@ def _handler_phase(watched: WatchedApp, issuer: StaticIssuer, work: Path, rounds
     peer_log = work / "peer-reloading.log"
     log(f"reload: serverless-offline --reloadHandler {result.versions}")
     with _process(
-        _peer_command(peer_port, True),
+        serverless_offline(peer_port, reload_handler=True),
         cwd=peer_folder,
-        env=_peer_environment(issuer),
+        env=peer_environment(issuer),
         log_path=peer_log,
     ):
         _wait_until_serving(peer_url, peer_log)

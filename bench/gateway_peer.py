@@ -206,21 +206,29 @@ def check_side(name: str, url: str, token: str, subject: str) -> int:
     return len(body)
 
 
-def _load(
-    url: str, concurrency: int, tokens: list[str], expected: int, pid: int, work: Path
+def load_run(
+    url: str,
+    concurrency: int,
+    tokens: list[str],
+    *,
+    expected: int,
+    requests: int,
+    warmup: int,
+    pid: int,
+    spec_path: Path,
 ) -> Run:
+    """One load run against the server `pid` (its process tree's CPU counted): only
+    `expected` answers, else RuntimeError."""
     spec = LoadSpec(
         url=url,
         tokens=[LabelledToken("t", token) for token in tokens[:concurrency]],
-        requests=REQUESTS,
+        requests=requests,
         concurrency=concurrency,
         mode="reused",
-        # serverless-offline starts a Python process per concurrent request: all of them are
-        # up before the measured phase (4 warm-up requests per client)
-        warmup=max(4 * concurrency, 100),
+        warmup=warmup,
     )
     cpu_before = tree_cpu_seconds(pid)
-    result = load_in_own_process(spec, work / "peer-load-spec.json")
+    result = load_in_own_process(spec, spec_path)
     cpu = tree_cpu_seconds(pid) - cpu_before
     statuses = result.statuses.get("t", {})
     if set(statuses) != {expected} or result.transport_errors or result.timed_out:
@@ -233,14 +241,25 @@ def _load(
         rps=result.requests_per_second,
         p50_ms=percentile(latencies, 0.50) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
-        cpu_us=cpu / (REQUESTS + spec.warmup) * 1e6,
+        cpu_us=cpu / (requests + warmup) * 1e6,
     )
 
 
 def _measure(
     into: list[Run], url: str, c: int, tokens: list[str], expected: int, pid: int, work: Path
 ) -> float:
-    level = _load(url, c, tokens, expected, pid, work)
+    # serverless-offline starts a Python process per concurrent request: all of them are up
+    # before the measured phase (4 warm-up requests per client)
+    level = load_run(
+        url,
+        c,
+        tokens,
+        expected=expected,
+        requests=REQUESTS,
+        warmup=max(4 * c, 100),
+        pid=pid,
+        spec_path=work / "peer-load-spec.json",
+    )
     into.append(level)
     return level.rps
 

@@ -48,9 +48,7 @@ from bench.common import (
     PYTHON,
     ROOT,
     interleaved,
-    load_in_own_process,
     log,
-    percentile,
     tool_environment,
 )
 from bench.echo_gateway import ECHO_PATH
@@ -60,14 +58,13 @@ from bench.gateway_peer import (
     _process,
     _wait_until_serving,
     check_side,
+    load_run,
     peer_environment,
     peer_versions,
     serverless_offline,
-    tree_cpu_seconds,
 )
 from bench.issuer import AUDIENCE, StaticIssuer
 from local.launcher import ROUTE_HANDLER, LocalUp, copy_app, start_local_up, with_route
-from tools.load import LabelledToken, LoadSpec
 from tools.ports import free_port
 
 PROFILE = "/user/profile"
@@ -497,28 +494,16 @@ def _restart_sample(restarted: RestartedApp, original: str) -> float:
 def _load(
     url: str, concurrency: int, tokens: list[str], requests: int, warmup: int, pid: int, work: Path
 ) -> Run:
-    spec = LoadSpec(
-        url=url,
-        tokens=[LabelledToken("t", token) for token in tokens[:concurrency]],
+    spec_path = work / "reload-load-spec.json"
+    return load_run(
+        url,
+        concurrency,
+        tokens,
+        expected=200,
         requests=requests,
-        concurrency=concurrency,
-        mode="reused",
         warmup=warmup,
-    )
-    cpu_before = tree_cpu_seconds(pid)
-    loaded = load_in_own_process(spec, work / "reload-load-spec.json")
-    cpu = tree_cpu_seconds(pid) - cpu_before
-    statuses = loaded.statuses.get("t", {})
-    if set(statuses) != {200} or loaded.transport_errors or loaded.timed_out:
-        raise RuntimeError(
-            f"{url} at {concurrency} clients: expected only 200s, got {statuses}, "
-            f"{loaded.transport_errors} transport errors"
-        )
-    return Run(
-        rps=loaded.requests_per_second,
-        p50_ms=percentile(loaded.latencies, 0.50) * 1000,
-        p99_ms=percentile(loaded.latencies, 0.99) * 1000,
-        cpu_us=cpu / (requests + warmup) * 1e6,
+        pid=pid,
+        spec_path=spec_path,
     )
 
 

@@ -135,9 +135,8 @@ def peer_environment(issuer: StaticIssuer) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _process(
-    command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
-) -> Iterator[int]:
+def served(command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path) -> Iterator[int]:
+    """A server process for the block (its pid), output to `log_path`, terminated after."""
     with log_path.open("w") as output:
         process = subprocess.Popen(
             command,
@@ -163,7 +162,7 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
         os.killpg(pid, signum)
 
 
-def _wait_until_serving(url: str, process_log: Path) -> None:
+def wait_until_serving(url: str, process_log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -290,12 +289,12 @@ def run(workdir: Path) -> PeerResult:
     log(f"peer: starting our gateway and serverless-offline {result.versions}")
     try:
         with (
-            _process(ours_command, cwd=ROOT, env=python_env, log_path=logs["ours"]) as ours_pid,
-            _process(peer_command, cwd=PEER_DIR, env=peer_env, log_path=logs["peer"]) as peer_pid,
+            served(ours_command, cwd=ROOT, env=python_env, log_path=logs["ours"]) as ours_pid,
+            served(peer_command, cwd=PEER_DIR, env=peer_env, log_path=logs["peer"]) as peer_pid,
         ):
             pids = {"ours": ours_pid, "peer": peer_pid}
             for side, url in urls.items():
-                _wait_until_serving(url, logs[side])
+                wait_until_serving(url, logs[side])
                 result.body_bytes[side] = check_side(side, url, tokens[0], subject)
             for path, expected in PATHS.items():
                 path_tokens = tokens if expected == 200 else [""] * len(tokens)

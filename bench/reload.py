@@ -55,13 +55,13 @@ from bench.echo_gateway import ECHO_PATH
 from bench.gateway_peer import (
     PEER_DIR,
     Run,
-    _process,
-    _wait_until_serving,
     check_side,
     load_run,
     peer_environment,
     peer_versions,
+    served,
     serverless_offline,
+    wait_until_serving,
 )
 from bench.issuer import AUDIENCE, StaticIssuer
 from local.launcher import ROUTE_HANDLER, LocalUp, copy_app, start_local_up, with_route
@@ -534,10 +534,10 @@ def _fresh_reloading_peer_load(
     url = f"http://127.0.0.1:{port}{ECHO_PATH}"
     log_path = work / "peer-reloading-load.log"
     env = peer_environment(issuer)
-    with _process(
+    with served(
         serverless_offline(port, reload_handler=True), cwd=folder, env=env, log_path=log_path
     ) as pid:
-        _wait_until_serving(url, log_path)
+        wait_until_serving(url, log_path)
         run = _load(url, concurrency, tokens, RELOAD_REQUESTS, 2 * concurrency, pid, work)
     into.append(run)
     return run.rps
@@ -568,8 +568,8 @@ def _requests_per_second(
     logs = {"ours": work / "ours-echo.log", "peer": work / "peer-echo.log"}
     result.requests = {"ours": REQUESTS, "peer": REQUESTS, "peer_reload": RELOAD_REQUESTS}
     with (
-        _process(ours_command, cwd=ROOT, env=tool_environment(), log_path=logs["ours"]) as ours,
-        _process(
+        served(ours_command, cwd=ROOT, env=tool_environment(), log_path=logs["ours"]) as ours,
+        served(
             serverless_offline(peer_port),
             cwd=peer_folder,
             env=peer_environment(issuer),
@@ -578,7 +578,7 @@ def _requests_per_second(
     ):
         pids = {"ours": ours, "peer": peer}
         for side, url in urls.items():
-            _wait_until_serving(url, logs[side])
+            wait_until_serving(url, logs[side])
             check_side(side, url, tokens[0], subject)
         for concurrency in RPS_CONCURRENCY:
             runs: dict[str, list[Run]] = {"ours": [], "peer": [], "peer_reload": []}
@@ -656,13 +656,13 @@ def _handler_phase(watched: WatchedApp, issuer: StaticIssuer, work: Path, rounds
     peer_url = f"http://127.0.0.1:{peer_port}{ECHO_PATH}"
     peer_log = work / "peer-reloading.log"
     log(f"reload: serverless-offline --reloadHandler {result.versions}")
-    with _process(
+    with served(
         serverless_offline(peer_port, reload_handler=True),
         cwd=peer_folder,
         env=peer_environment(issuer),
         log_path=peer_log,
     ):
-        _wait_until_serving(peer_url, peer_log)
+        wait_until_serving(peer_url, peer_log)
         peer_token = issuer.token("bench-user")
         check_side("peer", peer_url, peer_token, "bench-user")
         peer = PeerApp(peer_folder, peer_url, peer_token, result)

@@ -51,3 +51,28 @@ def issuer(pool: CognitoIdpUserPool) -> str:
     if issuer_format(pool) == UPDATED_ISSUER:
         return f"https://issuer-cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
     return f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+
+
+# Passkey settings: CloudFormation's WebAuthnRelyingPartyID / WebAuthnUserVerification, or
+# SetUserPoolMfaConfig's WebAuthnConfiguration, kept under the CloudFormation names.
+RELYING_PARTY_KEY = "WebAuthnRelyingPartyID"
+USER_VERIFICATION_KEY = "WebAuthnUserVerification"
+# SetUserPoolMfaConfig's EmailMfaConfiguration {Message, Subject}; present = e-mail MFA is on.
+EMAIL_MFA_KEY = "EmailMfaConfiguration"
+
+
+def passkey_relying_party_id(pool: CognitoIdpUserPool) -> str | None:
+    """The relying party the pool's configuration names (offline, passkeys use `localhost`)."""
+    value = _config(pool).get(RELYING_PARTY_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+def passkey_user_verification(pool: CognitoIdpUserPool) -> str:
+    """`required` or `preferred` (Cognito's default)."""
+    return "required" if _config(pool).get(USER_VERIFICATION_KEY) == "required" else "preferred"
+
+
+def email_mfa(pool: CognitoIdpUserPool) -> dict[str, Any] | None:
+    """The pool's e-mail MFA message settings, or None when e-mail MFA is off."""
+    value = _config(pool).get(EMAIL_MFA_KEY)
+    return value if isinstance(value, dict) else None

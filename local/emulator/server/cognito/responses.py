@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend
+from . import auth_triggers, backend, mfa_config
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -224,6 +224,30 @@ class LocalCognitoResponse(CognitoIdpResponse):
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
         backend.admin_confirm_sign_up(pool, user, self._map_param("ClientMetadata"))
         return EmptyResult()
+
+    def _pool(self) -> CognitoIdpUserPool:
+        pool_id = self._param("UserPoolId")
+        pool = pool_by_id(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
+        return pool
+
+    def set_user_pool_mfa_config(self) -> ActionResult:
+        """moto's, plus EmailMfaConfiguration and WebAuthnConfiguration (mfa_config.py)."""
+        params = {
+            name: moto_seam.request_param(self, name)
+            for name in (
+                "MfaConfiguration",
+                "SmsMfaConfiguration",
+                "SoftwareTokenMfaConfiguration",
+                "EmailMfaConfiguration",
+                "WebAuthnConfiguration",
+            )
+        }
+        return ActionResult(mfa_config.set_config(self._pool(), params))
+
+    def get_user_pool_mfa_config(self) -> ActionResult:
+        return ActionResult(mfa_config.get_config(self._pool()))
 
     def resend_confirmation_code(self) -> ActionResult:
         return ActionResult(backend.resend_confirmation_code(self._user_call()))

@@ -84,7 +84,7 @@ class AuthStack(StableIdStack):
     ) -> cognito.UserPool:
         """Email sign-in and self sign-up, a 12-character policy, Essentials (for the trigger,
         choice-based sign-in, passkeys and managed login)."""
-        pool = cognito.UserPool(
+        return cognito.UserPool(
             self,
             "UserPool",
             self_sign_up_enabled=True,
@@ -115,13 +115,6 @@ class AuthStack(StableIdStack):
             removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
             **options,
         )
-        if sign_in.issuer_format is IssuerFormat.UPDATED:  # no L2 prop for it
-            pool_cfn = pool.node.default_child
-            assert isinstance(pool_cfn, cognito.CfnUserPool)
-            pool_cfn.issuer_configuration = cognito.CfnUserPool.IssuerConfigurationProperty(
-                type="UPDATED"
-            )
-        return pool
 
     def _sign_in_options(self, sign_in: SignInConfig, domain_prefix: str) -> dict[str, Any]:
         """The pool's props for signInFactors, passkeys, SES and e-mail MFA: none of them for
@@ -184,6 +177,11 @@ class AuthStack(StableIdStack):
     def _issuer(self, issuer_format: IssuerFormat) -> str:
         """The `iss` of the pool's tokens: what the API's authorizer must match exactly."""
         if issuer_format is IssuerFormat.UPDATED:
+            pool = self.user_pool.node.default_child  # the L2 has no prop for it
+            assert isinstance(pool, cognito.CfnUserPool)
+            pool.issuer_configuration = cognito.CfnUserPool.IssuerConfigurationProperty(
+                type="UPDATED"
+            )
             # The original issuer's export stays, so a deployed ApiStack that still imports it
             # does not block this deploy (strong references; README "Sign-in methods").
             self.export_value(self.user_pool.user_pool_provider_url)

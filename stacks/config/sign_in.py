@@ -30,22 +30,10 @@ class SignInFactor(StrEnum):
 
 
 class PasskeyUserVerification(StrEnum):
+    """`required`: every passkey sign-in asks for the device's PIN or biometric."""
+
     PREFERRED = "preferred"
     REQUIRED = "required"
-
-
-class ManagedLogin(StrEnum):
-    """`v2`: managed login (branded pages, passkeys, e-mail codes); `classic`: the old hosted UI."""
-
-    V2 = "v2"
-    CLASSIC = "classic"
-
-
-class IssuerFormat(StrEnum):
-    """`updated`: iss = https://issuer-cognito-idp.<region>.amazonaws.com/<poolId>."""
-
-    ORIGINAL = "original"
-    UPDATED = "updated"
 
 
 # Dev shows every way in that needs nothing beyond the pool; prod leaves out e-mail codes while
@@ -55,8 +43,23 @@ DEFAULT_FACTORS = {
     Stage.PROD: (SignInFactor.PASSWORD, SignInFactor.PASSKEY),
 }
 
+
+class ManagedLogin(StrEnum):
+    """`v2`: managed login (branded pages, passkeys, e-mail codes); `classic`: the old hosted UI."""
+
+    V2 = "v2"
+    CLASSIC = "classic"
+
+
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+
+
+class IssuerFormat(StrEnum):
+    """`updated`: iss = https://issuer-cognito-idp.<region>.amazonaws.com/<poolId>."""
+
+    ORIGINAL = "original"
+    UPDATED = "updated"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from stacks.config import ConfigError, config_from_mapping
+from stacks.config import config_from_mapping
 from stacks.config.sign_in import (
     IssuerFormat,
     ManagedLogin,
@@ -16,8 +14,6 @@ from stacks.config.sign_in import (
     SignInFactor,
 )
 from stacks.contract import PROD_CONTEXT
-
-JWT = {"auth": "jwt", "issuer": "https://idp.example.com", "audience": "api"}
 
 
 def sign_in(context: dict[str, Any]) -> SignInConfig:
@@ -91,53 +87,3 @@ def test_updated_issuer_and_classic_pages_are_chosen_by_name() -> None:
         IssuerFormat.UPDATED,
         ManagedLogin.CLASSIC,
     )
-
-
-BAD_CONTEXTS = [
-    ({"signInFactors": " , "}, "context 'signInFactors' is empty"),
-    ({"signInFactors": "password,magic_link"}, "names 'magic_link': use a comma list of"),
-    ({"signInFactors": "password,passkey,passkey"}, "names 'passkey' twice"),
-    ({"signInFactors": "email_otp,passkey"}, "lacks password: Cognito requires it"),
-    (
-        {"signInFactors": "password", "passkeyUserVerification": "required"},
-        "context 'passkeyUserVerification' needs passkey in signInFactors",
-    ),
-    (
-        {"signInFactors": "password,email_otp", "passkeyRelyingPartyId": "auth.example.com"},
-        "context 'passkeyRelyingPartyId' needs passkey in signInFactors",
-    ),
-    (
-        {"passkeyRelyingPartyId": "https://auth.example.com"},
-        "context 'passkeyRelyingPartyId' is a host name without scheme or path",
-    ),
-    ({"passkeyRelyingPartyId": "no_underscores.example.com"}, "is not a valid host name"),
-    ({"passkeyUserVerification": "always"}, "use one of preferred, required"),
-    ({"managedLogin": "v3"}, "context 'managedLogin' is 'v3': use one of v2, classic"),
-    ({"issuerFormat": "new"}, "context 'issuerFormat' is 'new': use one of original, updated"),
-    ({"mfaEmail": "true"}, "context 'mfaEmail' is a second factor: it needs -c mfa=true"),
-    (
-        {"mfa": "true", "mfaEmail": "true"},
-        "context 'mfaEmail' needs the pool to send e-mail through SES",
-    ),
-    ({"mfaEmail": "maybe"}, "context 'mfaEmail' must be true or false"),
-    ({"sesFromEmail": "no-reply"}, "context 'sesFromEmail' is 'no-reply': use an address"),
-    ({"sesRegion": "us-east-1"}, "context 'sesRegion' needs -c sesFromEmail="),
-    (
-        {"sesFromEmail": "a@example.com", "sesRegion": "Virginia"},
-        "context 'sesRegion' is 'Virginia': use a region name",
-    ),
-    (JWT | {"signInFactors": "password"}, "context 'signInFactors' configures the Cognito"),
-    (JWT | {"issuerFormat": "updated"}, "context 'issuerFormat' configures the Cognito"),
-]
-
-
-@pytest.mark.parametrize(("context", "message"), BAD_CONTEXTS)
-def test_bad_sign_in_context_fails_with_one_line_naming_the_key(
-    context: dict[str, Any], message: str
-) -> None:
-    """GIVEN a bad sign-in value WHEN loaded THEN one ConfigError line names key and fix."""
-    with pytest.raises(ConfigError) as raised:
-        config_from_mapping(context)
-    text = str(raised.value)
-    assert message in text
-    assert "\n" not in text

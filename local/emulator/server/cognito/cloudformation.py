@@ -37,6 +37,12 @@ def _backend(account_id: str, region_name: str) -> CognitoIdpBackend:
     return backend
 
 
+def _pool_if_any(account_id: str, region_name: str, pool_id: str) -> CognitoIdpUserPool | None:
+    """The pool, or None when it went first (a child's delete then has nothing to do)."""
+    pool: CognitoIdpUserPool | None = _backend(account_id, region_name).user_pools.get(pool_id)
+    return pool
+
+
 class CfnUserPool(CfnModel, CloudFormationModel):
     """AWS::Cognito::UserPool. Ref = pool id; GetAtt Arn, ProviderName, ProviderURL, UserPoolId."""
 
@@ -264,7 +270,7 @@ class CfnUserPoolResourceServer(CfnChildModel, CloudFormationModel):
         cls, account_id: str, region_name: str, parent_id: str, resource_id: str
     ) -> None:
         # moto has no DeleteResourceServer: drop it from its pool directly.
-        pool = _backend(account_id, region_name).user_pools.get(parent_id)
+        pool = _pool_if_any(account_id, region_name, parent_id)
         if pool is not None:
             pool.resource_servers.pop(resource_id, None)
 
@@ -328,9 +334,9 @@ class CfnManagedLoginBranding(CfnChildModel, CloudFormationModel):
     def remove_from(
         cls, account_id: str, region_name: str, parent_id: str, resource_id: str
     ) -> None:
-        pool = _backend(account_id, region_name).user_pools.get(parent_id)
-        if pool is not None:
-            pool_state(pool).brandings.pop(resource_id, None)
+        kept = _pool_if_any(account_id, region_name, parent_id)
+        brandings = {} if kept is None else pool_state(kept).brandings
+        brandings.pop(resource_id, None)
 
 
 MODELS: tuple[type[CloudFormationModel], ...] = (

@@ -57,14 +57,19 @@ def updated_pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
     return made
 
 
-def _id_token(pool: LocalPool, email: str) -> str:
+def _signed_in(pool: LocalPool, email: str) -> dict[str, str]:
+    """USER_PASSWORD_AUTH's AuthenticationResult for the user."""
+    credentials = {"USERNAME": email, "PASSWORD": PASSWORD}
+    flow = "USER_PASSWORD_AUTH"
     answer = pool.cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        ClientId=pool.client_id, AuthFlow=flow, AuthParameters=credentials
     )
-    token: str = answer["AuthenticationResult"]["IdToken"]
-    return token
+    result: dict[str, str] = answer["AuthenticationResult"]
+    return result
+
+
+def _id_token(pool: LocalPool, email: str) -> str:
+    return _signed_in(pool, email)["IdToken"]
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +100,7 @@ def authorizer(updated_pool: LocalPool) -> Iterator[JwtAuthorizer]:
 def test_updated_pool_signs_tokens_with_the_updated_issuer(updated_pool: LocalPool) -> None:
     """GIVEN a pool with IssuerConfiguration UPDATED WHEN a user signs in
     THEN the ID and access tokens carry iss = https://issuer-cognito-idp.<region>..."""
-    email = updated_pool.confirmed_user()
-    answer = updated_pool.cognito.initiate_auth(
-        ClientId=updated_pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
+    answer = _signed_in(updated_pool, updated_pool.confirmed_user())
     for token in (answer["IdToken"], answer["AccessToken"]):
         assert _claims(token)["iss"] == updated_issuer(updated_pool.pool_id)
 

@@ -214,3 +214,46 @@ def test_email_mfa_on_an_ses_pool_reads_back(aws: AwsClient) -> None:
     assert cognito.get_user_pool_mfa_config(UserPoolId=pool_id)["EmailMfaConfiguration"] == email
     cognito.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OFF")
     assert "EmailMfaConfiguration" not in cognito.get_user_pool_mfa_config(UserPoolId=pool_id)
+
+
+def test_domain_and_branding_read_back_through_the_api(
+    aws: AwsClient, deployed: dict[str, str]
+) -> None:
+    """GIVEN the deployed domain (ManagedLoginVersion 2) and the client's branding
+    WHEN DescribeUserPoolDomain and DescribeManagedLoginBranding(ByClient) are called
+    THEN the version is 2 and both answer the branding with Cognito's values."""
+    cognito = aws("cognito-idp")
+    domain = cognito.describe_user_pool_domain(Domain="emu-sign-in")["DomainDescription"]
+    assert domain["ManagedLoginVersion"] == 2
+    pool_id, branding_id = deployed["PoolId"], deployed["BrandingId"]
+    by_client = cognito.describe_managed_login_branding_by_client(
+        UserPoolId=pool_id, ClientId=deployed["ClientId"]
+    )["ManagedLoginBranding"]
+    by_id = cognito.describe_managed_login_branding(
+        UserPoolId=pool_id, ManagedLoginBrandingId=branding_id
+    )["ManagedLoginBranding"]
+    assert by_client == by_id
+    assert (by_id["ManagedLoginBrandingId"], by_id["UserPoolId"]) == (branding_id, pool_id)
+    assert by_id["UseCognitoProvidedValues"] is True
+
+
+def test_a_client_without_branding_and_a_classic_domain_read_as_such(
+    aws: AwsClient, plain_pool: str
+) -> None:
+    """GIVEN a pool whose domain and client were made through the API, without a branding
+    WHEN read THEN the domain is version 1 (classic) and the branding lookups answer
+    ResourceNotFoundException, by client and by an unknown id."""
+    cognito = aws("cognito-idp")
+    cognito.create_user_pool_domain(UserPoolId=plain_pool, Domain="emu-classic-domain")
+    domain = cognito.describe_user_pool_domain(Domain="emu-classic-domain")["DomainDescription"]
+    assert domain["ManagedLoginVersion"] == 1
+    client_id = cognito.create_user_pool_client(UserPoolId=plain_pool, ClientName="plain")[
+        "UserPoolClient"
+    ]["ClientId"]
+    for call, argument in (
+        (cognito.describe_managed_login_branding_by_client, {"ClientId": client_id}),
+        (cognito.describe_managed_login_branding, {"ManagedLoginBrandingId": "nope"}),
+    ):
+        with pytest.raises(ClientError) as raised:
+            call(UserPoolId=plain_pool, **argument)
+        assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"

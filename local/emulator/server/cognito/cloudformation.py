@@ -326,7 +326,9 @@ class CfnManagedLoginBranding(CfnChildModel, CloudFormationModel):
         if props["UserPoolId"] != self.pool_id or props.get("ClientId") != self.branding.client_id:
             return self.replace(name, props, account_id, region_name)  # replacement in AWS
         pool = _backend(account_id, region_name).describe_user_pool(self.pool_id)
+        created = self.branding.created
         self.branding = self._branding(self.branding.branding_id, props)
+        self.branding.created = created
         pool_state(pool).brandings[self.branding.branding_id] = self.branding
         return self
 

@@ -110,6 +110,8 @@ class ManagedLoginBranding:
     use_cognito_provided_values: bool
     settings: dict[str, Any] | None
     assets: list[dict[str, Any]]
+    created: float = field(default_factory=time.time)
+    modified: float = field(default_factory=time.time)
 
 
 @dataclass

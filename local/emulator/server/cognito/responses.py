@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend, mfa_config
+from . import auth_triggers, backend, managed_login, mfa_config
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -248,6 +248,26 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def get_user_pool_mfa_config(self) -> ActionResult:
         return ActionResult(mfa_config.get_config(self._pool()))
+
+    def describe_user_pool_domain(self) -> ActionResult:
+        """moto's answer plus the domain's ManagedLoginVersion (managed_login.py)."""
+        answer = super().describe_user_pool_domain()
+        description = (
+            answer.result.get("DomainDescription") if isinstance(answer.result, dict) else None
+        )
+        pool = pool_by_id((description or {}).get("UserPoolId"))
+        if description and pool is not None:
+            version = managed_login.domain_version(pool, str(description.get("Domain")))
+            description["ManagedLoginVersion"] = version
+        return answer
+
+    def describe_managed_login_branding(self) -> ActionResult:
+        branding_id = self._param("ManagedLoginBrandingId")
+        return ActionResult(managed_login.by_id(self._pool(), branding_id))
+
+    def describe_managed_login_branding_by_client(self) -> ActionResult:
+        client_id = self._param("ClientId")
+        return ActionResult(managed_login.by_client(self._pool(), client_id))
 
     def resend_confirmation_code(self) -> ActionResult:
         return ActionResult(backend.resend_confirmation_code(self._user_call()))

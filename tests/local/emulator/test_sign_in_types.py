@@ -257,3 +257,54 @@ def test_a_client_without_branding_and_a_classic_domain_read_as_such(
         with pytest.raises(ClientError) as raised:
             call(UserPoolId=plain_pool, **argument)
         assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+BAD_POOL_SETTINGS = [
+    ({"IssuerConfiguration": {"Type": "NEWEST"}}, "enum value set: [ORIGINAL, UPDATED]"),
+    (
+        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "MAGIC_LINK"]}}},
+        "Value 'MAGIC_LINK' at 'policies.signInPolicy.allowedFirstAuthFactors'",
+    ),
+    (
+        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["EMAIL_OTP"]}}},
+        "must include PASSWORD",
+    ),
+]
+
+
+def _pool_names(aws: AwsClient) -> set[str]:
+    pools = aws("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+    return {str(pool["Name"]) for pool in pools}
+
+
+@pytest.mark.parametrize(("settings", "message"), BAD_POOL_SETTINGS)
+def test_create_and_update_refuse_bad_sign_in_settings(
+    aws: AwsClient, plain_pool: str, settings: dict[str, Any], message: str
+) -> None:
+    """GIVEN an unknown issuer type, an unknown factor or factors without PASSWORD
+    WHEN CreateUserPool or UpdateUserPool names it THEN InvalidParameterException says why,
+    no pool is made and the existing pool keeps its settings."""
+    cognito = aws("cognito-idp")
+    before = cognito.describe_user_pool(UserPoolId=plain_pool)["UserPool"]
+    for call in (
+        lambda: cognito.create_user_pool(PoolName="emu-refused-pool", **settings),
+        lambda: cognito.update_user_pool(UserPoolId=plain_pool, **settings),
+    ):
+        with pytest.raises(ClientError) as raised:
+            call()
+        error = raised.value.response["Error"]
+        assert error["Code"] == "InvalidParameterException"
+        assert message in error["Message"]
+    assert "emu-refused-pool" not in _pool_names(aws)
+    after = cognito.describe_user_pool(UserPoolId=plain_pool)["UserPool"]
+    assert after.get("Policies") == before.get("Policies")
+    assert after.get("IssuerConfiguration") == before.get("IssuerConfiguration")
+
+
+def test_user_pool_type_with_a_bad_issuer_type_fails_the_stack(aws: AwsClient) -> None:
+    """GIVEN a UserPool with IssuerConfiguration Type NEWEST WHEN deployed THEN the stack
+    fails with Cognito's validation message."""
+    template = sign_in_template("emu-issuer-bad", "emu-issuer-bad")
+    template["Resources"]["Pool"]["Properties"]["IssuerConfiguration"] = {"Type": "NEWEST"}
+    assert deploy(aws, "EmuIssuerBad", template) == "CREATE_FAILED"
+    assert "issuerConfiguration.type" in _failure_reason(aws, "EmuIssuerBad")

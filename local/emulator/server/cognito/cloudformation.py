@@ -28,6 +28,7 @@ from moto.cognitoidp.models import (
 from moto.core.common_models import CloudFormationModel
 
 from .._cfn import CfnChildModel, CfnModel, as_bool
+from . import sign_in_settings
 from .models import ManagedLoginBranding, pool_state
 from .pool_settings import EMAIL_MFA_KEY
 
@@ -69,6 +70,7 @@ class CfnUserPool(CfnModel, CloudFormationModel):
         the rest (Policies.SignInPolicy, WebAuthnRelyingPartyID, WebAuthnUserVerification,
         IssuerConfiguration, ...) is kept under its own name, where pool_settings reads it."""
         props.pop("UserPoolName", None)
+        sign_in_settings.check(props)  # refused: the stack fails with Cognito's message
         enabled_mfas = list(props.pop("EnabledMfas", None) or [])
         if "EMAIL_OTP" in enabled_mfas:
             # SetUserPoolMfaConfig's EmailMfaConfiguration, from the template's own names.

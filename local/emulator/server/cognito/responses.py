@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend, managed_login, mfa_config
+from . import auth_triggers, backend, managed_login, mfa_config, sign_in_settings
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -231,6 +231,14 @@ class LocalCognitoResponse(CognitoIdpResponse):
         if pool is None:
             raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
         return pool
+
+    def create_user_pool(self) -> ActionResult:
+        sign_in_settings.check(self.parameters)
+        return super().create_user_pool()
+
+    def update_user_pool(self) -> None:
+        sign_in_settings.check(self.parameters)
+        super().update_user_pool()
 
     def set_user_pool_mfa_config(self) -> ActionResult:
         """moto's, plus EmailMfaConfiguration and WebAuthnConfiguration (mfa_config.py)."""

@@ -102,6 +102,30 @@ class RefreshFamily:
 
 
 @dataclass
+class Passkey:
+    """A user's registered passkey (WebAuthn credential), as CompleteWebAuthnRegistration kept
+    it: what the sign-in assertion is checked against and what ListWebAuthnCredentials shows."""
+
+    credential_id: bytes
+    public_key: bytes  # the COSE key the authenticator attested
+    sign_count: int
+    transports: list[str]
+    attachment: str | None  # "platform" / "cross-platform", when the browser said
+    friendly_name: str
+    relying_party_id: str
+    created_at: float
+
+
+@dataclass
+class PasskeyRegistration:
+    """A StartWebAuthnRegistration waiting for its CompleteWebAuthnRegistration; used once."""
+
+    challenge: bytes
+    client_id: str  # the access token's client: Complete must come from the same one
+    created: float
+
+
+@dataclass
 class PoolState:
     verifiers: dict[str, StoredVerifier] = field(default_factory=dict)  # by username
     srp: dict[str, SrpSignIn] = field(default_factory=dict)  # by secret block
@@ -126,6 +150,10 @@ class PoolState:
     # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
     pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     custom_auth: dict[str, CustomAuthSignIn] = field(default_factory=dict)  # by Session
+    passkeys: dict[str, list[Passkey]] = field(default_factory=dict)  # by user sub
+    passkey_registrations: dict[str, PasskeyRegistration] = field(
+        default_factory=dict
+    )  # by user sub: the latest Start, until its Complete
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -158,6 +186,8 @@ _NEWER_FIELDS: dict[str, Any] = {
     "totp_last_step": dict,
     "pending_attributes": dict,
     "custom_auth": dict,
+    "passkeys": dict,
+    "passkey_registrations": dict,
 }
 
 

@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend
+from . import auth_triggers, backend, passkey_registration, passkeys
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -49,6 +49,10 @@ _ACCESS_TOKEN_OPERATIONS = frozenset(
         "get_user_attribute_verification_code",
         "verify_user_attribute",
         "list_devices",
+        "start_web_authn_registration",
+        "complete_web_authn_registration",
+        "list_web_authn_credentials",
+        "delete_web_authn_credential",
     }
 )
 
@@ -65,6 +69,14 @@ def _pool_client(
     if pool is None or client is None:
         raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
     return pool, client
+
+
+def _with_web_authn(answer: ActionResult, pool: CognitoIdpUserPool | None) -> dict[str, Any]:
+    """(Get|Set)UserPoolMfaConfig's answer, with the pool's WebAuthnConfiguration."""
+    result = dict(answer.result) if isinstance(answer.result, dict) else {}
+    if pool is not None:
+        result["WebAuthnConfiguration"] = passkeys.configuration(pool)
+    return result
 
 
 class LocalCognitoResponse(CognitoIdpResponse):
@@ -285,6 +297,51 @@ class LocalCognitoResponse(CognitoIdpResponse):
         name, code = self._param("AttributeName"), self._param("Code")
         backend.verify_user_attribute(pool, user, name, code)
         return EmptyResult()
+
+    # --- passkeys --------------------------------------------------------------------------
+
+    def _passkey_caller(self) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str]:
+        """The access token's pool, user and client (a token for the user's own operations)."""
+        token = self._param("AccessToken")
+        pool, user, _ = backend.token_user(token, None)
+        return pool, user, passkey_registration.calling_client(pool, token)
+
+    def start_web_authn_registration(self) -> ActionResult:
+        return ActionResult(passkey_registration.start(*self._passkey_caller()))
+
+    def complete_web_authn_registration(self) -> ActionResult:
+        pool, user, client_id = self._passkey_caller()
+        credential = moto_seam.request_param(self, "Credential")
+        if credential is None:
+            self._param("Credential")  # Cognito's "must not be null"
+        passkey_registration.complete(pool, user, client_id, credential)
+        return EmptyResult()
+
+    def list_web_authn_credentials(self) -> ActionResult:
+        pool, user, _ = self._passkey_caller()
+        max_results = moto_seam.request_param(self, "MaxResults")
+        next_token = self._param("NextToken", required=False)
+        answer = passkey_registration.list_credentials(pool, user, max_results, next_token)
+        return ActionResult(answer)
+
+    def delete_web_authn_credential(self) -> ActionResult:
+        pool, user, _ = self._passkey_caller()
+        passkey_registration.delete_credential(pool, user, self._param("CredentialId"))
+        return EmptyResult()
+
+    def set_user_pool_mfa_config(self) -> ActionResult:
+        pool_id = self._param("UserPoolId")
+        pool = pool_by_id(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
+        settings = passkeys.settings_from(moto_seam.request_param(self, "WebAuthnConfiguration"))
+        answer = super().set_user_pool_mfa_config()
+        pool.extended_config.update(settings)
+        return ActionResult(_with_web_authn(answer, pool))
+
+    def get_user_pool_mfa_config(self) -> ActionResult:
+        answer = super().get_user_pool_mfa_config()
+        return ActionResult(_with_web_authn(answer, pool_by_id(self._param("UserPoolId"))))
 
     # --- dispatch --------------------------------------------------------------------------
 

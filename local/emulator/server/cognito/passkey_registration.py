@@ -26,6 +26,8 @@ from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import AttestationObject, RegistrationCredential
 
+from local.emulator.server import moto_seam
+
 from . import pool_settings
 from .exceptions import (
     InvalidParameterError,
@@ -63,13 +65,22 @@ MAX_PASSKEYS = 20  # per user, the most one ListWebAuthnCredentials page can sho
 _PAGE = 20  # ListWebAuthnCredentials' MaxResults: 0 to 20
 
 
-def calling_client(pool: CognitoIdpUserPool, token: str) -> str:
-    """The client the access token was issued to, once its scope allows the user's own
-    operations (an OAuth token without aws.cognito.signin.user.admin does not)."""
-    claims = access_claims(pool, token) or {}
-    if ADMIN_API_SCOPE not in str(claims.get("scope", "")).split():
-        raise NotAuthorizedError("Access Token does not have required scopes")
-    return str(claims.get("client_id", ""))
+def caller(token: str) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str]:
+    """The pool, user and client of an access token one of the pools signed (from a sign-in
+    or an OAuth flow), once its scope allows the user's own operations: an OAuth token
+    without aws.cognito.signin.user.admin does not. (Revoked and expired tokens were refused
+    before: responses.py lists these operations as taking an access token.)"""
+    for pool in all_pools():
+        claims = access_claims(pool, token)
+        if claims is None:
+            continue
+        user = moto_seam.get_user(pool, str(claims.get("username", "")))
+        if user is None:
+            raise NotAuthorizedError("User does not exist.")
+        if ADMIN_API_SCOPE not in str(claims.get("scope", "")).split():
+            raise NotAuthorizedError("Access Token does not have required scopes")
+        return pool, user, str(claims.get("client_id", ""))
+    raise NotAuthorizedError("Invalid Access Token")
 
 
 def _require_enabled(pool: CognitoIdpUserPool) -> None:

@@ -302,9 +302,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def _passkey_caller(self) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str]:
         """The access token's pool, user and client (a token for the user's own operations)."""
-        token = self._param("AccessToken")
-        pool, user, _ = backend.token_user(token, None)
-        return pool, user, passkey_registration.calling_client(pool, token)
+        return passkey_registration.caller(self._param("AccessToken"))
 
     def start_web_authn_registration(self) -> ActionResult:
         return ActionResult(passkey_registration.start(*self._passkey_caller()))

@@ -14,7 +14,8 @@ import pytest
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from local.emulator.server.cognito import passkey_registration, passkeys, pool_settings
-from local.emulator.server.cognito.exceptions import CognitoError
+from local.emulator.server.cognito.exceptions import CognitoError, WebAuthnChallengeNotFoundError
+from local.emulator.server.cognito.models import pool_state
 from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator, b64url
 
 CLIENT = "client-one"
@@ -172,3 +173,16 @@ def test_a_malformed_answer_is_invalid_parameter(credential: str) -> None:
     _registered(pool, user)
     _, challenge = passkeys.request_options(pool, user)
     _refused(pool, user, challenge, credential, "InvalidParameterException")
+
+
+def test_a_registration_challenge_older_than_three_minutes_is_refused() -> None:
+    """GIVEN a StartWebAuthnRegistration made 181 s ago WHEN it is completed THEN
+    WebAuthnChallengeNotFoundException, nothing kept, and the challenge is gone."""
+    pool = _pool()
+    user = _user(pool)
+    options = passkey_registration.start(pool, user, CLIENT)["CredentialCreationOptions"]
+    pool_state(pool).passkey_registrations[user.id].created -= 181
+    with pytest.raises(WebAuthnChallengeNotFoundError):
+        passkey_registration.complete(pool, user, CLIENT, SoftwareAuthenticator().register(options))
+    assert not passkeys.has_passkey(pool, user)
+    assert user.id not in pool_state(pool).passkey_registrations

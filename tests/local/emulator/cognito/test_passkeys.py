@@ -305,7 +305,10 @@ def test_user_verification_required_refuses_an_authenticator_that_did_not_verify
         "UserVerification": "required",
     }
     access = _access(strict)
-    options = strict.cognito.start_web_authn_registration(AccessToken=access)
+    noted = f"{strict.pool_id} names passkey relying party 'auth.example.com'"
+    for _ in range(2):  # the second Start replaces the first one's challenge
+        options = strict.cognito.start_web_authn_registration(AccessToken=access)
+        assert emulator.log_text().count(noted) == 1  # once per pool
     creation = options["CredentialCreationOptions"]
     assert creation["authenticatorSelection"]["userVerification"] == "required"
     assert creation["rp"]["id"] == "localhost"  # offline, whatever the pool names

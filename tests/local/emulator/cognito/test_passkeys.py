@@ -5,7 +5,6 @@ DeleteWebAuthnCredential, each refusal with Cognito's error and nothing kept."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -14,48 +13,23 @@ from botocore.exceptions import ClientError
 
 from local.emulator.caller import EmulatorProcess
 from tests.local.emulator.cognito.conftest import PASSWORD, LocalPool
+from tests.local.emulator.cognito.passkey_pool import (
+    FACTORS,
+    access_token,
+    error_of,
+    listed,
+    passkey_pool,
+    register,
+    signed_in,
+)
 from tests.local.emulator.conftest import AwsClient
 from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator, b64url
 from tools.tls import shared_tls_context
 
-FACTORS = ["PASSWORD", "WEB_AUTHN"]
-
-
-def _pool(
-    emulator: EmulatorProcess, aws: AwsClient, factors: list[str], **config: Any
-) -> LocalPool:
-    cognito = aws("cognito-idp")
-    pool_id = cognito.create_user_pool(
-        PoolName=f"passkeys-{uuid.uuid4().hex[:6]}",
-        UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        Policies={
-            "PasswordPolicy": {"MinimumLength": 12},
-            "SignInPolicy": {"AllowedFirstAuthFactors": factors},
-        },
-        **config,
-    )["UserPool"]["Id"]
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="passkeys",
-        ExplicitAuthFlows=[
-            "ALLOW_USER_AUTH",
-            "ALLOW_USER_PASSWORD_AUTH",
-            "ALLOW_REFRESH_TOKEN_AUTH",
-        ],
-    )
-    return LocalPool(emulator.endpoint_url, cognito, pool_id, client["UserPoolClient"]["ClientId"])
-
 
 @pytest.fixture(scope="module")
 def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
-    return _pool(emulator, aws, FACTORS)
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return error["Code"], error["Message"]
+    return passkey_pool(emulator, aws, FACTORS)
 
 
 def _raw(pool: LocalPool, operation: str, body: dict[str, Any]) -> httpx.Response:
@@ -68,42 +42,15 @@ def _raw(pool: LocalPool, operation: str, body: dict[str, Any]) -> httpx.Respons
     return httpx.post(url, json=body, headers=headers, timeout=10, verify=shared_tls_context())
 
 
-def _signed_in(pool: LocalPool) -> dict[str, str]:
-    """A new confirmed user's tokens from a password sign-in, and its e-mail."""
-    email = pool.confirmed_user()
-    tokens: dict[str, str] = pool.cognito.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return tokens | {"email": email}
-
-
-def _access(pool: LocalPool) -> str:
-    return _signed_in(pool)["AccessToken"]
-
-
-def _register(pool: LocalPool, access: str, key: SoftwareAuthenticator) -> dict[str, Any]:
-    options = pool.cognito.start_web_authn_registration(AccessToken=access)
-    pool.cognito.complete_web_authn_registration(
-        AccessToken=access, Credential=key.register(options["CredentialCreationOptions"])
-    )
-    return dict(options["CredentialCreationOptions"])
-
-
-def _listed(pool: LocalPool, access: str) -> list[dict[str, Any]]:
-    return list(pool.cognito.list_web_authn_credentials(AccessToken=access)["Credentials"])
-
-
 def test_a_signed_in_user_registers_lists_and_deletes_a_passkey(pool: LocalPool) -> None:
     """GIVEN a pool with WEB_AUTHN and a signed-in user WHEN it starts a registration THEN the
     creation options name localhost, the user, ES256/RS256 and a resident key; the software
     authenticator's answer registers; the list shows it; DeleteWebAuthnCredential removes it."""
-    signed_in = _signed_in(pool)
-    access, key = signed_in["AccessToken"], SoftwareAuthenticator()
-    options = _register(pool, access, key)
+    user = signed_in(pool)
+    access, key = user["AccessToken"], SoftwareAuthenticator()
+    options = register(pool, access, key)
     assert options["rp"] == {"id": "localhost", "name": "localhost"}
-    assert options["user"]["name"] == signed_in["email"]
+    assert options["user"]["name"] == user["email"]
     assert [p["alg"] for p in options["pubKeyCredParams"]] == [-7, -257]
     assert options["authenticatorSelection"] == {
         "requireResidentKey": True,
@@ -112,63 +59,61 @@ def test_a_signed_in_user_registers_lists_and_deletes_a_passkey(pool: LocalPool)
     }
     assert options["excludeCredentials"] == []
     assert options["timeout"] == 180000
-    [listed] = _listed(pool, access)
-    assert listed["CredentialId"] == b64url(key.credential_id)
-    assert listed["RelyingPartyId"] == "localhost"
-    assert listed["AuthenticatorAttachment"] == "platform"
-    assert listed["AuthenticatorTransports"] == ["internal"]
-    assert listed["FriendlyCredentialName"]
-    assert listed["CreatedAt"]
+    [shown] = listed(pool, access)
+    assert shown["CredentialId"] == b64url(key.credential_id)
+    assert shown["RelyingPartyId"] == "localhost"
+    assert shown["AuthenticatorAttachment"] == "platform"
+    assert shown["AuthenticatorTransports"] == ["internal"]
+    assert shown["FriendlyCredentialName"]
+    assert shown["CreatedAt"]
     again = pool.cognito.start_web_authn_registration(AccessToken=access)
     assert again["CredentialCreationOptions"]["excludeCredentials"] == [
         {"id": b64url(key.credential_id), "type": "public-key"}
     ]
-    pool.cognito.delete_web_authn_credential(
-        AccessToken=access, CredentialId=listed["CredentialId"]
-    )
-    assert _listed(pool, access) == []
+    pool.cognito.delete_web_authn_credential(AccessToken=access, CredentialId=shown["CredentialId"])
+    assert listed(pool, access) == []
 
 
 def test_a_registration_sent_twice_is_refused(pool: LocalPool) -> None:
     """GIVEN a completed registration WHEN the same credential is sent again THEN
     WebAuthnChallengeNotFoundException (the challenge was used) and still one passkey."""
-    access, key = _access(pool), SoftwareAuthenticator()
+    access, key = access_token(pool), SoftwareAuthenticator()
     options = pool.cognito.start_web_authn_registration(AccessToken=access)
     credential = key.register(options["CredentialCreationOptions"])
     pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
     with pytest.raises(ClientError) as raised:
         pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
-    assert _error(raised)[0] == "WebAuthnChallengeNotFoundException"
-    assert len(_listed(pool, access)) == 1
+    assert error_of(raised)[0] == "WebAuthnChallengeNotFoundException"
+    assert len(listed(pool, access)) == 1
 
 
 def test_the_same_passkey_cannot_be_registered_twice(pool: LocalPool) -> None:
     """GIVEN a registered passkey WHEN the same authenticator registers it again for a new
     challenge THEN InvalidParameterException, and the list still has one."""
-    access, key = _access(pool), SoftwareAuthenticator()
-    _register(pool, access, key)
+    access, key = access_token(pool), SoftwareAuthenticator()
+    register(pool, access, key)
     with pytest.raises(ClientError) as raised:
-        _register(pool, access, key)
-    assert _error(raised)[0] == "InvalidParameterException"
-    assert len(_listed(pool, access)) == 1
+        register(pool, access, key)
+    assert error_of(raised)[0] == "InvalidParameterException"
+    assert len(listed(pool, access)) == 1
 
 
 def test_an_older_challenge_is_refused_once_a_new_registration_started(pool: LocalPool) -> None:
     """GIVEN two StartWebAuthnRegistration calls WHEN the first one's challenge is answered
     THEN WebAuthnChallengeNotFoundException; the latest one's registers."""
-    access, key = _access(pool), SoftwareAuthenticator()
+    access, key = access_token(pool), SoftwareAuthenticator()
     first = pool.cognito.start_web_authn_registration(AccessToken=access)
     latest = pool.cognito.start_web_authn_registration(AccessToken=access)
     with pytest.raises(ClientError) as raised:
         pool.cognito.complete_web_authn_registration(
             AccessToken=access, Credential=key.register(first["CredentialCreationOptions"])
         )
-    assert _error(raised)[0] == "WebAuthnChallengeNotFoundException"
-    assert _listed(pool, access) == []
+    assert error_of(raised)[0] == "WebAuthnChallengeNotFoundException"
+    assert listed(pool, access) == []
     pool.cognito.complete_web_authn_registration(
         AccessToken=access, Credential=key.register(latest["CredentialCreationOptions"])
     )
-    assert len(_listed(pool, access)) == 1
+    assert len(listed(pool, access)) == 1
 
 
 @pytest.mark.parametrize(
@@ -189,13 +134,13 @@ def test_a_registration_the_relying_party_cannot_accept_is_refused(
 ) -> None:
     """GIVEN a registration made for another origin, another relying party or without the
     user present WHEN completed THEN Cognito's error for it and no passkey kept."""
-    access = _access(pool)
+    access = access_token(pool)
     options = pool.cognito.start_web_authn_registration(AccessToken=access)
     credential = SoftwareAuthenticator().register(options["CredentialCreationOptions"], ceremony)
     with pytest.raises(ClientError) as raised:
         pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
-    assert _error(raised)[0] == code
-    assert _listed(pool, access) == []
+    assert error_of(raised)[0] == code
+    assert listed(pool, access) == []
 
 
 @pytest.mark.parametrize(
@@ -203,13 +148,13 @@ def test_a_registration_the_relying_party_cannot_accept_is_refused(
 )
 def test_any_localhost_page_may_register(pool: LocalPool, origin: str) -> None:
     """GIVEN a page on localhost, any port or scheme WHEN it registers THEN it is accepted."""
-    access = _access(pool)
+    access = access_token(pool)
     options = pool.cognito.start_web_authn_registration(AccessToken=access)
     credential = SoftwareAuthenticator().register(
         options["CredentialCreationOptions"], Ceremony(origin=origin)
     )
     pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
-    assert len(_listed(pool, access)) == 1
+    assert len(listed(pool, access)) == 1
 
 
 @pytest.mark.parametrize(
@@ -237,32 +182,32 @@ def test_any_localhost_page_may_register(pool: LocalPool, origin: str) -> None:
 def test_a_malformed_credential_is_invalid_parameter(pool: LocalPool, credential: Any) -> None:
     """GIVEN a started registration WHEN Credential is not a registration response THEN
     InvalidParameterException (never a 5xx) and nothing kept."""
-    access = _access(pool)
+    access = access_token(pool)
     pool.cognito.start_web_authn_registration(AccessToken=access)
     with pytest.raises(ClientError) as raised:
         pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
-    assert _error(raised)[0] == "InvalidParameterException"
-    assert _listed(pool, access) == []
+    assert error_of(raised)[0] == "InvalidParameterException"
+    assert listed(pool, access) == []
 
 
 def test_a_registration_finished_by_another_client_is_refused(pool: LocalPool) -> None:
     """GIVEN a registration started with one app client's access token WHEN another client's
     token of the same user completes it THEN WebAuthnClientMismatchException."""
-    signed_in = _signed_in(pool)
+    user = signed_in(pool)
     other = pool.new_client()
     other_access = pool.cognito.initiate_auth(
         ClientId=other,
         AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": signed_in["email"], "PASSWORD": PASSWORD},
+        AuthParameters={"USERNAME": user["email"], "PASSWORD": PASSWORD},
     )["AuthenticationResult"]["AccessToken"]
-    options = pool.cognito.start_web_authn_registration(AccessToken=signed_in["AccessToken"])
+    options = pool.cognito.start_web_authn_registration(AccessToken=user["AccessToken"])
     credential = SoftwareAuthenticator().register(options["CredentialCreationOptions"])
     with pytest.raises(ClientError) as raised:
         pool.cognito.complete_web_authn_registration(
             AccessToken=other_access, Credential=credential
         )
-    assert _error(raised)[0] == "WebAuthnClientMismatchException"
-    assert _listed(pool, signed_in["AccessToken"]) == []
+    assert error_of(raised)[0] == "WebAuthnClientMismatchException"
+    assert listed(pool, user["AccessToken"]) == []
 
 
 def test_a_pool_without_web_authn_refuses_registration(
@@ -270,18 +215,18 @@ def test_a_pool_without_web_authn_refuses_registration(
 ) -> None:
     """GIVEN a pool whose first factors lack WEB_AUTHN WHEN a user starts or completes a
     registration THEN WebAuthnNotEnabledException; listing answers an empty list."""
-    plain = _pool(emulator, aws, ["PASSWORD"])
-    access = _access(plain)
+    plain = passkey_pool(emulator, aws, ["PASSWORD"])
+    access = access_token(plain)
     with pytest.raises(ClientError) as raised:
         plain.cognito.start_web_authn_registration(AccessToken=access)
-    assert _error(raised)[0] == "WebAuthnNotEnabledException"
+    assert error_of(raised)[0] == "WebAuthnNotEnabledException"
     credential = SoftwareAuthenticator().register(
         {"challenge": "AAAA", "rp": {"id": "localhost"}, "user": {"id": "AA"}}
     )
     with pytest.raises(ClientError) as completed:
         plain.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
-    assert _error(completed)[0] == "WebAuthnNotEnabledException"
-    assert _listed(plain, access) == []
+    assert error_of(completed)[0] == "WebAuthnNotEnabledException"
+    assert listed(plain, access) == []
 
 
 def test_user_verification_required_refuses_an_authenticator_that_did_not_verify(
@@ -290,7 +235,7 @@ def test_user_verification_required_refuses_an_authenticator_that_did_not_verify
     """GIVEN a pool whose WebAuthnConfiguration requires user verification WHEN the options
     are asked THEN they say `required`; a registration without UV is
     WebAuthnCredentialNotSupportedException; one with UV registers."""
-    strict = _pool(emulator, aws, FACTORS)
+    strict = passkey_pool(emulator, aws, FACTORS)
     strict.cognito.set_user_pool_mfa_config(
         UserPoolId=strict.pool_id,
         MfaConfiguration="OFF",
@@ -304,7 +249,7 @@ def test_user_verification_required_refuses_an_authenticator_that_did_not_verify
         "RelyingPartyId": "auth.example.com",
         "UserVerification": "required",
     }
-    access = _access(strict)
+    access = access_token(strict)
     noted = f"{strict.pool_id} names passkey relying party 'auth.example.com'"
     for _ in range(2):  # the second Start replaces the first one's challenge
         options = strict.cognito.start_web_authn_registration(AccessToken=access)
@@ -315,9 +260,9 @@ def test_user_verification_required_refuses_an_authenticator_that_did_not_verify
     unverified = SoftwareAuthenticator().register(creation, Ceremony(user_verified=False))
     with pytest.raises(ClientError) as raised:
         strict.cognito.complete_web_authn_registration(AccessToken=access, Credential=unverified)
-    assert _error(raised)[0] == "WebAuthnCredentialNotSupportedException"
-    _register(strict, access, SoftwareAuthenticator())
-    assert len(_listed(strict, access)) == 1
+    assert error_of(raised)[0] == "WebAuthnCredentialNotSupportedException"
+    register(strict, access, SoftwareAuthenticator())
+    assert len(listed(strict, access)) == 1
 
 
 def test_a_bad_web_authn_configuration_is_refused_and_not_kept(pool: LocalPool) -> None:
@@ -329,7 +274,7 @@ def test_a_bad_web_authn_configuration_is_refused_and_not_kept(pool: LocalPool) 
             MfaConfiguration="OFF",
             WebAuthnConfiguration={"UserVerification": "sometimes"},
         )
-    assert _error(raised)[0] == "InvalidParameterException"
+    assert error_of(raised)[0] == "InvalidParameterException"
     shown = pool.cognito.get_user_pool_mfa_config(UserPoolId=pool.pool_id)
     assert shown["WebAuthnConfiguration"] == {"UserVerification": "preferred"}
 
@@ -337,7 +282,7 @@ def test_a_bad_web_authn_configuration_is_refused_and_not_kept(pool: LocalPool) 
 def test_revoked_and_unknown_access_tokens_are_refused(pool: LocalPool) -> None:
     """GIVEN an access token revoked by GlobalSignOut, or one the pool never issued WHEN any
     passkey operation is called THEN NotAuthorizedException."""
-    access = _access(pool)
+    access = access_token(pool)
     pool.cognito.global_sign_out(AccessToken=access)
     calls: list[tuple[str, dict[str, Any]]] = [
         ("start_web_authn_registration", {}),
@@ -349,7 +294,7 @@ def test_revoked_and_unknown_access_tokens_are_refused(pool: LocalPool) -> None:
         for token, message in ((access, "Access Token has been revoked"), ("abc.def.ghi", None)):
             with pytest.raises(ClientError) as raised:
                 getattr(pool.cognito, operation)(AccessToken=token, **more)
-            code, said = _error(raised)
+            code, said = error_of(raised)
             assert code == "NotAuthorizedException"
             assert message is None or said == message
 
@@ -357,26 +302,26 @@ def test_revoked_and_unknown_access_tokens_are_refused(pool: LocalPool) -> None:
 def test_deleting_an_unknown_passkey_is_resource_not_found(pool: LocalPool) -> None:
     """GIVEN a user with one passkey WHEN another id (or another user's passkey) is deleted
     THEN ResourceNotFoundException and the passkey stays."""
-    access, key = _access(pool), SoftwareAuthenticator()
-    _register(pool, access, key)
-    someone_else = _access(pool)
+    access, key = access_token(pool), SoftwareAuthenticator()
+    register(pool, access, key)
+    someone_else = access_token(pool)
     for caller, credential_id in (
         (access, b64url(b"nope")),
         (someone_else, b64url(key.credential_id)),
     ):
         with pytest.raises(ClientError) as raised:
             pool.cognito.delete_web_authn_credential(AccessToken=caller, CredentialId=credential_id)
-        assert _error(raised)[0] == "ResourceNotFoundException"
-    assert len(_listed(pool, access)) == 1
+        assert error_of(raised)[0] == "ResourceNotFoundException"
+    assert len(listed(pool, access)) == 1
 
 
 def test_the_list_pages_with_max_results_and_next_token(pool: LocalPool) -> None:
     """GIVEN three passkeys WHEN listed two at a time THEN two, then one with no NextToken,
     oldest first; MaxResults 21 or a forged NextToken is InvalidParameterException."""
-    access = _access(pool)
+    access = access_token(pool)
     keys = [SoftwareAuthenticator() for _ in range(3)]
     for key in keys:
-        _register(pool, access, key)
+        register(pool, access, key)
     first = pool.cognito.list_web_authn_credentials(AccessToken=access, MaxResults=2)
     second = pool.cognito.list_web_authn_credentials(
         AccessToken=access, MaxResults=2, NextToken=first["NextToken"]

@@ -27,11 +27,6 @@ from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator, 
 from tools.tls import shared_tls_context
 
 
-@pytest.fixture(scope="module")
-def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
-    return passkey_pool(emulator, aws, FACTORS)
-
-
 def _raw(pool: LocalPool, operation: str, body: dict[str, Any]) -> httpx.Response:
     """An unsigned JSON call, as a browser sends it (past botocore's own parameter checks)."""
     headers = {
@@ -40,6 +35,11 @@ def _raw(pool: LocalPool, operation: str, body: dict[str, Any]) -> httpx.Respons
     }
     url = pool.endpoint_url + "/"
     return httpx.post(url, json=body, headers=headers, timeout=10, verify=shared_tls_context())
+
+
+@pytest.fixture(scope="module")
+def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
+    return passkey_pool(emulator, aws, FACTORS)
 
 
 def test_a_signed_in_user_registers_lists_and_deletes_a_passkey(pool: LocalPool) -> None:

@@ -2,7 +2,8 @@
 CompleteWebAuthnRegistration (one single-use challenge per user, Cognito's 3 minutes),
 ListWebAuthnCredentials and DeleteWebAuthnCredential. The attestation is checked by
 py_webauthn; each refusal is the Cognito error botocore's model lists for the operation, and
-a refused registration stores nothing (its challenge is spent all the same)."""
+a refused registration stores nothing (a credential that answers the pending challenge
+spends it, refused or not: a registration is never tried twice)."""
 
 from __future__ import annotations
 

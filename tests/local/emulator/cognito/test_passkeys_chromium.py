@@ -6,27 +6,37 @@ accepts it; the same page on 127.0.0.1 cannot use relying party `localhost` at a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from playwright.sync_api import Error as BrowserError
 
 from local.emulator.caller import EmulatorProcess
+from local.emulator.server.cognito import passkey_registration, passkeys
+from local.emulator.server.cognito.exceptions import CognitoError
 from tests.local.emulator.cognito.conftest import LocalPool
 from tests.local.emulator.cognito.passkey_pool import FACTORS, access_token, listed, passkey_pool
 from tests.local.emulator.conftest import AwsClient
 from tests.local.test_browser_flow import chromium_path
 from tools.ports import free_port
 
-# What Amplify's registerPasskey does: base64url options to buffers, create(), then
-# serializePkcWithAttestationToJson's fields.
-CREATE = """async (options) => {
+# base64url <-> bytes in the page, as Amplify's convert helpers.
+_CODEC = """
   const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')),
                                        (c) => c.charCodeAt(0));
   const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
       .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+"""
+# Amplify's registerPasskey: the options' base64url fields to buffers, create(), then
+# serializePkcWithAttestationToJson's fields.
+CREATE = (
+    "async (options) => {"
+    + _CODEC
+    + """
   const publicKey = {
     ...options,
     challenge: bytes(options.challenge),
@@ -47,6 +57,32 @@ CREATE = """async (options) => {
     },
   };
 }"""
+)
+# Amplify's getPasskey: CREDENTIAL_REQUEST_OPTIONS to buffers, get(), then
+# serializePkcWithAssertionToJson's fields (as the JSON string CREDENTIAL is).
+GET = (
+    "async (options) => {"
+    + _CODEC
+    + """
+  const publicKey = {
+    ...options,
+    challenge: bytes(options.challenge),
+    allowCredentials: (options.allowCredentials || []).map((c) => ({...c, id: bytes(c.id)})),
+  };
+  const got = await navigator.credentials.get({publicKey});
+  const response = {
+    clientDataJSON: text(got.response.clientDataJSON),
+    authenticatorData: text(got.response.authenticatorData),
+    signature: text(got.response.signature),
+  };
+  if (got.response.userHandle) response.userHandle = text(got.response.userHandle);
+  return JSON.stringify({
+    id: got.id, rawId: text(got.rawId), type: got.type, response,
+    authenticatorAttachment: got.authenticatorAttachment,
+    clientExtensionResults: got.getClientExtensionResults(),
+  });
+}"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,4 +158,27 @@ def test_a_page_on_127_0_0_1_cannot_use_relying_party_localhost(
     options = pool.cognito.start_web_authn_registration(AccessToken=access_token(pool))
     with pytest.raises(BrowserError, match=r"SecurityError"):
         created(page, options["CredentialCreationOptions"])
+    page.close()
+
+
+def test_chromiums_assertion_passes_the_web_authn_check(browser: Browser) -> None:
+    """GIVEN a passkey Chromium's virtual authenticator registered (in this process's pool)
+    WHEN the page answers the WEB_AUTHN request options THEN verify_assertion accepts it, and
+    the same assertion is refused the second time (its sign count does not grow)."""
+    pool = CognitoIdpUserPool(
+        "123456789012",
+        "us-east-1",
+        "chromium",
+        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": FACTORS}}},
+    )
+    user = CognitoIdpUser(pool.id, None, None, "CONFIRMED", [])
+    page = page_with_authenticator(browser, f"http://localhost:{free_port()}")
+    creation = passkey_registration.start(pool, user, "web")["CredentialCreationOptions"]
+    passkey_registration.complete(pool, user, "web", created(page, creation))
+    options, challenge = passkeys.request_options(pool, user)
+    assertion: str = page.evaluate(GET, json.loads(options))
+    passkeys.verify_assertion(pool, user, challenge, assertion)
+    with pytest.raises(CognitoError) as raised:
+        passkeys.verify_assertion(pool, user, challenge, assertion)
+    assert raised.value.error_type == "NotAuthorizedException"
     page.close()

@@ -209,7 +209,7 @@ def complete(
     ):
         raise InvalidParameterError("This passkey is already registered.")
     attachment = parsed.authenticator_attachment
-    user_passkeys(pool, user).append(
+    pool_state(pool).passkeys.setdefault(user.id, []).append(
         Passkey(
             credential_id=verified.credential_id,
             public_key=verified.credential_public_key,

@@ -70,8 +70,9 @@ def user_verification_required(pool: CognitoIdpUserPool) -> bool:
 
 
 def user_passkeys(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> list[Passkey]:
-    """The user's passkeys in this pool (the list itself: callers may add or remove)."""
-    return pool_state(pool).passkeys.setdefault(user.id, [])
+    """The user's passkeys in this pool, oldest first (the kept list itself, when there is
+    one: DeleteWebAuthnCredential removes from it)."""
+    return pool_state(pool).passkeys.get(user.id, [])
 
 
 def user_handle(user: CognitoIdpUser) -> bytes:

@@ -5,13 +5,16 @@ DeleteWebAuthnCredential, each refusal with Cognito's error and nothing kept."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from botocore.exceptions import ClientError
 
 from local.emulator.caller import EmulatorProcess
+from local.emulator.caller.keys import pool_signing_key
 from tests.local.emulator.cognito.conftest import PASSWORD, LocalPool
 from tests.local.emulator.cognito.passkey_pool import (
     FACTORS,
@@ -338,3 +341,29 @@ def test_the_list_pages_with_max_results_and_next_token(pool: LocalPool) -> None
         answer = _raw(pool, "ListWebAuthnCredentials", {"AccessToken": access} | bad)
         assert answer.status_code == 400, answer.text
         assert answer.json()["__type"] == code, (bad, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"exp": int(time.time()) - 10}, "Access Token has expired"),
+        ({"scope": "openid email"}, "Access Token does not have required scopes"),
+    ],
+    ids=["expired", "without-the-admin-scope"],
+)
+def test_an_expired_or_narrow_access_token_is_refused(
+    pool: LocalPool, change: dict[str, Any], message: str
+) -> None:
+    """GIVEN the user's access token re-signed by the pool's own key with a past `exp`, or
+    without aws.cognito.signin.user.admin WHEN it starts a registration or lists passkeys
+    THEN NotAuthorizedException with Cognito's message."""
+    claims = jwt.decode(access_token(pool), options={"verify_signature": False}) | change
+    signer = pool_signing_key(pool.endpoint_url, pool.pool_id)
+    token = jwt.encode(claims, signer.private_key, algorithm="RS256", headers={"kid": signer.kid})
+    for call in (
+        pool.cognito.start_web_authn_registration,
+        pool.cognito.list_web_authn_credentials,
+    ):
+        with pytest.raises(ClientError) as raised:
+            call(AccessToken=token)
+        assert error_of(raised) == ("NotAuthorizedException", message)

@@ -4,6 +4,7 @@ post authentication trigger before the tokens (triggered_pool.py's recording fun
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,64 @@ def test_a_password_choice_runs_pre_and_post_authentication(pool: TriggeredPool)
     assert signed_in["AuthenticationResult"]["IdToken"]
     sources = [s for s in pool.sources(email) if s.endswith("_Authentication")]
     assert sources == ["PreAuthentication_Authentication", "PostAuthentication_Authentication"]
+
+
+@pytest.fixture(scope="module")
+def sender_pool(
+    aws: AwsClient, emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
+) -> TriggeredPool:
+    """A pool allowing every first factor whose CustomEmailSender is the recording function
+    (with a key of the local KMS), and an ALLOW_USER_AUTH client."""
+    name = NAME + "-sender"
+    record: Path = tmp_path_factory.mktemp(name) / "events.jsonl"
+    sender = {"LambdaArn": deploy(aws, name, record, {}), "LambdaVersion": "V1_0"}
+    key_id = aws("kms").create_key()["KeyMetadata"]["KeyId"]
+    cognito = aws("cognito-idp")
+    pool_id = cognito.create_user_pool(
+        PoolName=name,
+        UsernameAttributes=["email"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ALL_FACTORS}},
+        LambdaConfig={"CustomEmailSender": sender, "KMSKeyID": key_id},
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=USER_AUTH_FLOWS
+    )["UserPoolClient"]["ClientId"]
+    return TriggeredPool(emulator.endpoint_url, cognito, pool_id, client_id, record)
+
+
+def test_a_custom_email_sender_gets_the_sign_in_code_encrypted(
+    aws: AwsClient, sender_pool: TriggeredPool
+) -> None:
+    """GIVEN a CustomEmailSender WHEN a user asks for an e-mailed sign-in code THEN the sender
+    got CustomEmailSender_Authentication with the code encrypted by the pool's KMS key,
+    nothing is in the outbox, and the decrypted code signs in."""
+    email = new_email()
+    sender_pool.cognito.admin_create_user(
+        UserPoolId=sender_pool.pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    sender_pool.cognito.admin_set_user_password(
+        UserPoolId=sender_pool.pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    started = _email_otp(sender_pool, email)
+    [event] = [e for e in sender_pool.events(email) if e["triggerSource"].startswith("Custom")]
+    assert event["triggerSource"] == "CustomEmailSender_Authentication"
+    code = (
+        aws("kms")
+        .decrypt(
+            CiphertextBlob=base64.b64decode(event["request"]["code"]),
+            EncryptionContext={"userpool-id": sender_pool.pool_id},
+        )["Plaintext"]
+        .decode()
+    )
+    assert len(code) == 8
+    assert sender_pool.messages(email) == []
+    signed_in = sender_pool.cognito.respond_to_auth_challenge(
+        ClientId=sender_pool.client_id,
+        ChallengeName="EMAIL_OTP",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": email, "EMAIL_OTP_CODE": code},
+    )
+    assert signed_in["AuthenticationResult"]["AccessToken"]

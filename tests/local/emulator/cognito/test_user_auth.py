@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from local.emulator.caller import EmulatorProcess
 from local.emulator.server.cognito import srp
 from tests.local.emulator.cognito.conftest import LocalPool
+from tests.local.emulator.cognito.test_client_rules import _secret_hash
 from tests.local.emulator.cognito.test_srp import _answer as srp_answer
 from tests.local.emulator.cognito.user_auth_pool import (
     INVALID_SESSION,
@@ -300,3 +301,32 @@ def test_admin_initiate_auth_runs_the_same_choice(choice_pool: UserAuthPool) -> 
         ChallengeResponses={"USERNAME": email, "ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
     )
     assert signed_in["AuthenticationResult"]["AccessToken"]
+
+
+def test_a_client_with_a_secret_needs_its_secret_hash_at_every_step(
+    choice_pool: UserAuthPool,
+) -> None:
+    """GIVEN a client with a secret WHEN USER_AUTH has no SECRET_HASH THEN "Unable to verify
+    secret hash for client <id>"; with it SELECT_CHALLENGE, whose answer without it is refused
+    the same way and with it signs in."""
+    email = choice_pool.user()
+    client_id = choice_pool.new_client(GenerateSecret=True)
+    secret = choice_pool.cognito.describe_user_pool_client(
+        UserPoolId=choice_pool.pool_id, ClientId=client_id
+    )["UserPoolClient"]["ClientSecret"]
+    secret_hash = _secret_hash(secret, client_id, email)
+    refusal = ("NotAuthorizedException", f"Unable to verify secret hash for client {client_id}")
+    assert refused(lambda: choice_pool.start(email, client_id)) == refusal
+    session = choice_pool.start(email, client_id, SECRET_HASH=secret_hash)["Session"]
+    answers = {"USERNAME": email, "ANSWER": "PASSWORD", "PASSWORD": PASSWORD}
+
+    def respond(**extra: str) -> object:
+        return choice_pool.cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="SELECT_CHALLENGE",
+            Session=session,
+            ChallengeResponses=answers | extra,
+        )
+
+    assert refused(respond) == refusal
+    assert respond(SECRET_HASH=secret_hash)

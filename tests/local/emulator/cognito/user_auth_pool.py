@@ -46,11 +46,16 @@ class UserAuthPool:
 
     @classmethod
     def create(
-        cls, endpoint_url: str, aws: AwsClient, factors: list[str] | None = None
+        cls,
+        endpoint_url: str,
+        aws: AwsClient,
+        factors: list[str] | None = None,
+        **pool_config: Any,
     ) -> UserAuthPool:
         """A pool like AuthStack's (e-mail user names, auto-verified e-mail) allowing
-        `factors` as first factors (None: no SignInPolicy, Cognito's default), and a client
-        with ALLOW_USER_AUTH that prevents user-existence errors."""
+        `factors` as first factors (None: no SignInPolicy, Cognito's default), with
+        `pool_config` (more CreateUserPool settings), and a client with ALLOW_USER_AUTH that
+        prevents user-existence errors."""
         cognito = aws("cognito-idp")
         policies: dict[str, Any] = {"PasswordPolicy": {"MinimumLength": 12}}
         if factors is not None:
@@ -60,6 +65,7 @@ class UserAuthPool:
             UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
             Policies=policies,
+            **pool_config,
         )["UserPool"]["Id"]
         made = cls(endpoint_url, cognito, pool_id, "")
         made.client_id = made.new_client()

@@ -6,7 +6,9 @@ A user turns it on with (Admin)SetUserMFAPreference's EmailMfaSettings {Enabled,
 UserMFASettingList and, when preferred, as PreferredMfaSetting. After a right password (or SRP
 proof) such a user gets ChallengeName `EMAIL_OTP` with a code in the outbox (kind
 `email_mfa`), answered with EMAIL_OTP_CODE (one_time_codes); with TOTP on as well and neither
-preferred, `SELECT_MFA_TYPE` with MFAS_CAN_CHOOSE, answered with ANSWER.
+preferred, `SELECT_MFA_TYPE` with MFAS_CAN_CHOOSE, answered with ANSWER. Where the pool
+requires MFA, MFA_SETUP offers EMAIL_OTP too (mfa.py): answered with EMAIL (an address, as
+Amplify sends it), a code goes there, and the right one enrols it (`enrol`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
-from . import auth_triggers, mfa, one_time_codes, pool_settings
+from . import attributes, auth_triggers, mfa, one_time_codes, pool_settings
 from .exceptions import INVALID_SESSION, InvalidParameterError, NotAuthorizedError
 from .models import OneTimeSignIn, pool_state
 
@@ -115,6 +117,32 @@ def chosen(
         client_id, user.username, state.named, EMAIL_OTP, (EMAIL_OTP,), time.time(), True
     )
     return _send(pool, client_id, user, state)
+
+
+def set_up(
+    pool: CognitoIdpUserPool, client_id: str, user: CognitoIdpUser, named: str, address: Any
+) -> dict[str, Any]:
+    """MFA_SETUP answered with EMAIL: a code to that address; the right code turns e-mail MFA
+    on for the user, with that address verified (enrol)."""
+    if pool_settings.email_mfa(pool) is None:
+        raise InvalidParameterError("Email MFA is not enabled for this user pool.")
+    if not attributes.is_email(address):
+        raise InvalidParameterError("Invalid email address format.")
+    state = OneTimeSignIn(
+        client_id, user.username, named, EMAIL_OTP, (EMAIL_OTP,), time.time(), True
+    )
+    state.enrols_address = str(address)
+    return _send(pool, client_id, user, state)
+
+
+def enrol(pool: CognitoIdpUserPool, user: CognitoIdpUser, address: str) -> None:
+    """The code MFA_SETUP sent was right: the address is the user's, verified, and e-mail MFA
+    is on (preferred, as the MFA the user set up)."""
+    user.update_attributes(
+        [{"Name": "email", "Value": address}, {"Name": "email_verified", "Value": "true"}]
+    )
+    pool_state(pool).email_mfa_users.add(user.username)
+    user.preferred_mfa_setting = user.preferred_mfa_setting or EMAIL_OTP
 
 
 def _send(

@@ -96,6 +96,7 @@ class OneTimeSignIn:
     code_expires_at: float = 0.0
     wrong_codes: int = 0
     webauthn_challenge: bytes | None = None
+    enrols_address: str | None = None  # MFA_SETUP: the e-mail MFA turns on for once verified
 
 
 @dataclass

@@ -109,15 +109,16 @@ def send(
     kind: str,
     metadata: dict[str, str],
 ) -> dict[str, str]:
-    """A new code for the sign-in's challenge (EMAIL_OTP or SMS_OTP) to the user's address,
-    kept on `sign_in`; for a decoy (unknown user) nothing is sent and no code matches. The
-    challenge's ChallengeParameters (where the code went, masked)."""
+    """A new code for the sign-in's challenge (EMAIL_OTP or SMS_OTP) to the user's address
+    (or the one MFA_SETUP enrols), kept on `sign_in`; for a decoy (unknown user) nothing is
+    sent and no code matches. The challenge's ChallengeParameters (where it went, masked)."""
     medium, attribute = _MEDIUMS[sign_in.challenge]
-    delivery = existence.masked(pool, user, sign_in.named, medium)
+    to = sign_in.enrols_address
+    delivery = existence.masked(pool, None if to else user, to or sign_in.named, medium)
     if user is not None:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         occasion = Occasion(AUTHENTICATION, client_id, metadata)
-        to = str(user.attribute_lookup[attribute])
+        to = to or str(user.attribute_lookup[attribute])
         sent = codes.deliver(pool, user, kind, code, CODE_SECONDS, to, occasion)
         sign_in.code, sign_in.code_expires_at = code, sent.expires_at
     return {

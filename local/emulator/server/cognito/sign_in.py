@@ -269,6 +269,11 @@ def mfa_answer(
         raise NotAuthorizedError(INVALID_SESSION)
     if client.generate_secret:
         check_secret(client, named if isinstance(named, str) else "", answers.get("SECRET_HASH"))
+    if challenge == "MFA_SETUP" and "EMAIL" in answers:  # e-mail MFA chosen (Amplify's EMAIL)
+        named = named if isinstance(named, str) and named else user.username
+        next_step = email_mfa.set_up(pool, client.id, user, named, answers["EMAIL"])
+        _end_challenge(call, session)
+        return next_step
     if challenge == "SOFTWARE_TOKEN_MFA":
         if not mfa.accept_code(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
             if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies

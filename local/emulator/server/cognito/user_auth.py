@@ -221,6 +221,8 @@ def _complete(
         one_time_codes.check(pool, session, state, answers)
     if user is None:  # a decoy never gets this far (no code matches), but never tokens
         raise NotAuthorizedError(INCORRECT_PASSWORD)
+    if state.enrols_address is not None:
+        email_mfa.enrol(pool, user, state.enrols_address)
     return auth_triggers.signed_in(call.backend, pool, call.client, user)
 
 

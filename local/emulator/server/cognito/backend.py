@@ -216,7 +216,8 @@ def sign_up(
         call.confirmed(user, sign_up_triggers.CONFIRM_SIGN_UP)
     elif details:
         codes.send(pool, user, codes.SIGN_UP, "signup", occasion=call.occasion(SIGN_UP))
-        response["CodeDeliveryDetails"] = details
+        # Where the code went (moto's details follow the recovery setting: SMS by default).
+        response["CodeDeliveryDetails"] = codes.sign_up_delivery(pool, user) or details
     return response
 
 

@@ -185,3 +185,24 @@ def test_a_passwordless_user_never_proves_an_empty_password_with_srp(
     )
     error = refused(srp_client.authenticate_user)
     assert error == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_sign_up_says_where_the_code_went(choice_pool: UserAuthPool) -> None:
+    """GIVEN a pool that auto-verifies e-mail (no recovery setting) WHEN a user signs up with
+    an e-mail and a phone number THEN CodeDeliveryDetails names the e-mail the code went to,
+    masked (moto answered SMS to a made-up number)."""
+    email = f"pl-{uuid.uuid4().hex[:10]}@example.com"
+    answer = choice_pool.cognito.sign_up(
+        ClientId=choice_pool.client_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "phone_number", "Value": "+15555550199"},
+        ],
+    )
+    assert answer["CodeDeliveryDetails"] == {
+        "Destination": "p***@e***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
+    assert choice_pool.messages(email, "signup")

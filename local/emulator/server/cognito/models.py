@@ -122,6 +122,19 @@ class RefreshFamily:
 
 
 @dataclass
+class ManagedLoginBranding:
+    """An AWS::Cognito::ManagedLoginBranding: the style of one app client's login pages."""
+
+    branding_id: str
+    client_id: str
+    use_cognito_provided_values: bool
+    settings: dict[str, Any] | None
+    assets: list[dict[str, Any]]
+    created: float = field(default_factory=time.time)
+    modified: float = field(default_factory=time.time)
+
+
+@dataclass
 class PoolState:
     verifiers: dict[str, StoredVerifier] = field(default_factory=dict)  # by username
     srp: dict[str, SrpSignIn] = field(default_factory=dict)  # by secret block
@@ -151,6 +164,10 @@ class PoolState:
     # confirmed one signs in once through USER_AUTH (user_auth.py).
     sign_up_sessions: dict[str, tuple[str, str, float, bool]] = field(default_factory=dict)
     email_mfa_users: set[str] = field(default_factory=set)  # usernames with e-mail MFA on
+    # Managed login: each domain's ManagedLoginVersion (1 classic, 2 managed login) and the
+    # ManagedLoginBranding styles, by branding id (one per app client, as Cognito allows).
+    domain_versions: dict[str, int] = field(default_factory=dict)  # by domain
+    brandings: dict[str, ManagedLoginBranding] = field(default_factory=dict)
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -186,6 +203,8 @@ _NEWER_FIELDS: dict[str, Any] = {
     "one_time": dict,
     "sign_up_sessions": dict,
     "email_mfa_users": set,
+    "domain_versions": dict,
+    "brandings": dict,
 }
 
 

@@ -104,6 +104,7 @@ def amplify(browser: Browser, amplify_url: str, scoped_run: LocalRun) -> Iterato
     """A fresh page (its own storage) with its own virtual authenticator; afterwards, the pool
     must not have answered any of its calls with a 5xx."""
     page = browser.new_page()
+    page.set_default_timeout(10_000)  # a pool answer takes milliseconds; fail fast
     authenticator = VirtualAuthenticator.attach(page)
     answers = PoolAnswers(scoped_run.endpoint_url)
     answers.watch(page)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 import boto3
 import uvicorn
@@ -15,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from stacks.contract import DEMO_PORT
 from tools.demo import DemoConfig, demo_app
+from tools.demo.choices import DirectSignIn
 from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
 
@@ -27,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         outputs = StageOutputs.from_cloudformation(boto3.client("cloudformation"), args.stage)
         config = DemoConfig.from_outputs(outputs, f"http://localhost:{args.port}/")
+        if outputs.user_pool_id is not None:  # always, once from_outputs took the stage
+            cognito = boto3.client("cognito-idp")
+            direct = DirectSignIn.read(cognito, outputs.user_pool_id, config.client_id)
+            config = replace(config, direct=direct)
     except OutputsError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
@@ -35,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Demo page for stage {args.stage}: http://localhost:{args.port}/  (Ctrl-C stops)")
     print(f"  hosted UI: {config.auth_url}\n  API:       {config.api_url}", flush=True)
+    if config.direct is not None:
+        factors, endpoint = ", ".join(config.direct.factors), config.direct.endpoint
+        print(f"  sign-in:   {factors} (USER_AUTH at {endpoint})", flush=True)
     page = LoopbackOnly(demo_app(config))  # this machine's Host names only (DNS rebinding)
     uvicorn.run(page, host="127.0.0.1", port=args.port, log_level="warning")
     return 0

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
+import uvicorn
+import webauthn
 from playwright.sync_api import Browser, Page, expect
+from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 from local.runtime.client import local_client
-from tests.local.conftest import LocalRun
+from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 from tests.local.passkey_browser import (
     PoolAnswers,
@@ -26,7 +29,9 @@ from tests.local.passkey_browser import (
 )
 from tests.local.passkey_browser import browser as browser
 from tests.local.test_browser_flow import watched_page
+from tools.demo import DemoConfig, demo_app
 from tools.demo.choices import DirectSignIn
+from tools.ports import free_port
 
 pytestmark = pytest.mark.local
 
@@ -185,3 +190,51 @@ def test_the_choices_are_read_from_the_deployed_pool(scoped_run: LocalRun) -> No
         assert DirectSignIn.read(cognito, pool_id, other) is None
     finally:
         cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=other)
+
+
+def test_the_pages_webauthn_json_is_what_a_webauthn_library_verifies(browser: Browser) -> None:
+    """GIVEN options made by py_webauthn (the library the pool verifies with) WHEN the page's
+    own helpers turn them into navigator.credentials.create/get calls and the answers back into
+    JSON THEN the library verifies the registration and the assertion for `localhost`."""
+    config = DemoConfig("http://localhost:1", "client", "http://localhost:2", "http://localhost:3/")
+    direct = DirectSignIn("http://localhost:4", ("WEB_AUTHN",))
+    server = uvicorn.Config(demo_app(replace(config, direct=direct)), port=free_port())
+    with serve_config_in_thread(server) as base_url:
+        origin = base_url.replace("127.0.0.1", "localhost")
+        page = browser.new_page()
+        VirtualAuthenticator.attach(page)
+        page.goto(origin + "/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        made = webauthn.generate_registration_options(
+            rp_id="localhost", rp_name="demo", user_name="user@example.com"
+        )
+        created = page.evaluate(
+            "async (o) => credentialJson(await navigator.credentials.create("
+            "{publicKey: creationOptions(o)}))",
+            json.loads(webauthn.options_to_json(made)),
+        )
+        registered = webauthn.verify_registration_response(
+            credential=created,
+            expected_challenge=made.challenge,
+            expected_origin=origin,
+            expected_rp_id="localhost",
+        )
+        asked = webauthn.generate_authentication_options(
+            rp_id="localhost",
+            allow_credentials=[PublicKeyCredentialDescriptor(id=registered.credential_id)],
+        )
+        asserted = page.evaluate(
+            "async (o) => credentialJson(await navigator.credentials.get("
+            "{publicKey: requestOptions(o)}))",
+            json.loads(webauthn.options_to_json(asked)),
+        )
+        page.close()
+    verified = webauthn.verify_authentication_response(
+        credential=asserted,
+        expected_challenge=asked.challenge,
+        expected_origin=origin,
+        expected_rp_id="localhost",
+        credential_public_key=registered.credential_public_key,
+        credential_current_sign_count=registered.sign_count,
+    )
+    assert verified.new_sign_count > registered.sign_count

@@ -279,3 +279,22 @@ def test_an_assertion_signed_by_another_key_is_refused(amplify: AmplifyPage) -> 
     assert refused["ok"] is False, refused
     assert refused["name"] == "NotAuthorizedException", refused
     assert amplify.tokens()["accessToken"] is None
+
+
+@pytest.mark.parametrize("challenge", ["PASSWORD_SRP", "PASSWORD"])
+def test_the_password_through_user_auth_signs_in(amplify: AmplifyPage, challenge: str) -> None:
+    """GIVEN a confirmed user WHEN signIn USER_AUTH prefers the password (SRP, or sent as is)
+    THEN a wrong password is NotAuthorizedException "Incorrect username or password." and the
+    right one signs in."""
+    email = amplify.sign_up()
+    options = {"authFlowType": "USER_AUTH", "preferredChallenge": challenge}
+    wrong = amplify.call(
+        "signIn", {"username": email, "password": "x" + PASSWORD, "options": options}
+    )
+    assert wrong == {
+        "ok": False,
+        "name": "NotAuthorizedException",
+        "message": "Incorrect username or password.",
+    }
+    right = amplify.call("signIn", {"username": email, "password": PASSWORD, "options": options})
+    assert right == {"ok": True, **DONE}

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+from playwright.sync_api import CDPSession, Page
 from playwright.sync_api import Response as PageResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,7 +31,9 @@ from starlette.routing import Route
 from local.emulator.caller.outbox import read_outbox
 from tests.conftest import ROOT
 from tests.local.conftest import serve_config_in_thread
-from tests.local.test_browser_flow import chromium_path
+
+# One headless Chromium per test module (test_browser_flow's fixture); each test opens a page.
+from tests.local.test_browser_flow import browser as browser
 from tools.ports import free_port
 
 AUTHENTICATOR = {
@@ -43,15 +44,6 @@ AUTHENTICATOR = {
     "isUserVerified": True,
     "automaticPresenceSimulation": True,
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module; each test opens its own page in it."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path())
-        yield launched
-        launched.close()
 
 
 @dataclass

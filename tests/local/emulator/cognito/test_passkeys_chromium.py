@@ -2,7 +2,8 @@
 protocol's virtual authenticator (CTAP2, internal, user verification) answers
 navigator.credentials.create() for the pool's CredentialCreationOptions on a page at
 http://localhost:<port>, serialized as Amplify JS does, and CompleteWebAuthnRegistration
-accepts it; the same page on 127.0.0.1 cannot use relying party `localhost` at all."""
+accepts it; its navigator.credentials.get() answer then signs in through USER_AUTH WEB_AUTHN.
+The same page on 127.0.0.1 cannot use relying party `localhost` at all."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from local.emulator.caller import EmulatorProcess
 from local.emulator.server.cognito import passkey_registration, passkeys
 from local.emulator.server.cognito.exceptions import CognitoError
 from tests.local.emulator.cognito.conftest import LocalPool
-from tests.local.emulator.cognito.passkey_pool import FACTORS, access_token, listed, passkey_pool
+from tests.local.emulator.cognito.passkey_pool import (
+    FACTORS,
+    access_token,
+    listed,
+    passkey_pool,
+    signed_in,
+)
 from tests.local.emulator.conftest import AwsClient
 from tests.local.test_browser_flow import chromium_path
 from tools.ports import free_port
@@ -131,20 +138,35 @@ def created(page: Page, options: dict[str, Any]) -> dict[str, Any]:
     return made
 
 
-def test_chromiums_virtual_authenticator_registers_a_passkey(
+def test_chromiums_virtual_authenticator_registers_a_passkey_and_signs_in(
     pool: LocalPool, browser: Browser
 ) -> None:
     """GIVEN a page at http://localhost:<port> with Chromium's virtual authenticator WHEN it
     answers StartWebAuthnRegistration's options THEN CompleteWebAuthnRegistration accepts the
-    browser's credential and the list shows it with the browser's transports."""
+    browser's credential and the list shows it with the browser's transports; THEN USER_AUTH
+    with PREFERRED_CHALLENGE WEB_AUTHN, answered by the browser's assertion, gives tokens."""
     page = page_with_authenticator(browser, f"http://localhost:{free_port()}")
-    access = access_token(pool)
+    user = signed_in(pool)
+    access = user["AccessToken"]
     options = pool.cognito.start_web_authn_registration(AccessToken=access)
     credential = created(page, options["CredentialCreationOptions"])
     pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
     [shown] = listed(pool, access)
     assert shown["CredentialId"] == credential["id"]
     assert shown["AuthenticatorTransports"] == credential["response"]["transports"]
+    started = pool.cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": user["email"], "PREFERRED_CHALLENGE": "WEB_AUTHN"},
+    )
+    asked = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    answered = pool.cognito.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="WEB_AUTHN",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": user["email"], "CREDENTIAL": page.evaluate(GET, asked)},
+    )
+    assert answered["AuthenticationResult"]["AccessToken"]
     page.close()
 
 

@@ -25,16 +25,16 @@ from tests.local.emulator.conftest import AwsClient
 from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator, b64url
 
 
-@pytest.fixture(scope="module")
-def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
-    return passkey_pool(emulator, aws, FACTORS)
-
-
 def _with_passkey(pool: LocalPool) -> tuple[str, SoftwareAuthenticator, str]:
     """A user with a registered passkey: its e-mail, the authenticator, an access token."""
     user, key = signed_in(pool), SoftwareAuthenticator()
     register(pool, user["AccessToken"], key)
     return user["email"], key, user["AccessToken"]
+
+
+@pytest.fixture(scope="module")
+def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
+    return passkey_pool(emulator, aws, FACTORS)
 
 
 def _web_authn_challenge(pool: LocalPool, email: str) -> dict[str, Any]:

@@ -31,25 +31,29 @@ from tests.local.emulator.conftest import AwsClient
 from tests.local.test_browser_flow import chromium_path
 from tools.ports import free_port
 
-# base64url <-> bytes in the page, as Amplify's convert helpers.
+# base64url <-> bytes in the page, as Amplify's convert helpers; `decoded` is the options
+# with their challenge (and `more`) as buffers.
 _CODEC = """
   const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')),
                                        (c) => c.charCodeAt(0));
   const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
       .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const ids = (list) => (list || []).map((c) => ({...c, id: bytes(c.id)}));
+  const decoded = (more) => ({...options, challenge: bytes(options.challenge), ...more});
 """
+
+
+def _in_page(body: str) -> str:
+    """A page function of the ceremony's options: the codec, then `body`."""
+    return "async (options) => {" + _CODEC + body + "}"
+
+
 # Amplify's registerPasskey: the options' base64url fields to buffers, create(), then
 # serializePkcWithAttestationToJson's fields.
-CREATE = (
-    "async (options) => {"
-    + _CODEC
-    + """
-  const publicKey = {
-    ...options,
-    challenge: bytes(options.challenge),
-    user: {...options.user, id: bytes(options.user.id)},
-    excludeCredentials: (options.excludeCredentials || []).map((c) => ({...c, id: bytes(c.id)})),
-  };
+CREATE = _in_page(
+    """
+  const user = {...options.user, id: bytes(options.user.id)};
+  const publicKey = decoded({user, excludeCredentials: ids(options.excludeCredentials)});
   const made = await navigator.credentials.create({publicKey});
   return {
     id: made.id, rawId: text(made.rawId), type: made.type,
@@ -63,19 +67,13 @@ CREATE = (
       authenticatorData: text(made.response.getAuthenticatorData()),
     },
   };
-}"""
+"""
 )
 # Amplify's getPasskey: CREDENTIAL_REQUEST_OPTIONS to buffers, get(), then
 # serializePkcWithAssertionToJson's fields (as the JSON string CREDENTIAL is).
-GET = (
-    "async (options) => {"
-    + _CODEC
-    + """
-  const publicKey = {
-    ...options,
-    challenge: bytes(options.challenge),
-    allowCredentials: (options.allowCredentials || []).map((c) => ({...c, id: bytes(c.id)})),
-  };
+GET = _in_page(
+    """
+  const publicKey = decoded({allowCredentials: ids(options.allowCredentials)});
   const got = await navigator.credentials.get({publicKey});
   const response = {
     clientDataJSON: text(got.response.clientDataJSON),
@@ -88,7 +86,7 @@ GET = (
     authenticatorAttachment: got.authenticatorAttachment,
     clientExtensionResults: got.getClientExtensionResults(),
   });
-}"""
+"""
 )
 
 

@@ -298,3 +298,25 @@ def test_the_password_through_user_auth_signs_in(amplify: AmplifyPage, challenge
     }
     right = amplify.call("signIn", {"username": email, "password": PASSWORD, "options": options})
     assert right == {"ok": True, **DONE}
+
+
+def test_a_passwordless_sign_up_signs_in_and_registers_a_passkey(amplify: AmplifyPage) -> None:
+    """GIVEN signUp without a password (autoSignIn with USER_AUTH) WHEN confirmSignUp takes the
+    outbox code THEN Amplify's next step is COMPLETE_AUTO_SIGN_IN and autoSignIn signs in with
+    ConfirmSignUp's Session; the user can then register a passkey and sign in with it, while a
+    password sign-in fails (the user has none)."""
+    email = f"passwordless-{uuid.uuid4().hex[:10]}@example.com"
+    signed_up = amplify.call("signUp", {"email": email})
+    assert signed_up["ok"], signed_up
+    code = latest_code(amplify.run.endpoint_url, email)
+    confirmed = amplify.call("confirmSignUp", {"email": email, "code": code})
+    assert confirmed["nextStep"]["signUpStep"] == "COMPLETE_AUTO_SIGN_IN", confirmed
+    assert amplify.call("autoSignIn") == {"ok": True, **DONE}
+    assert amplify.call("associateWebAuthnCredential") == {"ok": True}
+    assert amplify.call("signOut") == {"ok": True}
+
+    assert amplify.sign_in(email, WEB_AUTHN) == {"ok": True, **DONE}
+    assert amplify.call("signOut") == {"ok": True}
+    refused = amplify.sign_in(email)  # Amplify's default SRP sign-in, with a password
+    assert refused["ok"] is False
+    assert refused["name"] == "NotAuthorizedException", refused

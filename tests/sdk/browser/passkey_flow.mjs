@@ -6,6 +6,7 @@
 import { Amplify } from 'aws-amplify';
 import {
   associateWebAuthnCredential,
+  autoSignIn,
   confirmSignIn,
   confirmSignUp,
   deleteWebAuthnCredential,
@@ -46,15 +47,21 @@ window.amplify = {
         },
       });
     }),
+  // Without a password: a passwordless user, signed in after confirmation by autoSignIn
+  // (USER_AUTH with ConfirmSignUp's Session).
   signUp: ({ email, password }) =>
     answer(async () => {
       const result = await signUp({
         username: email,
         ...(password ? { password } : {}),
-        options: { userAttributes: { email } },
+        options: {
+          userAttributes: { email },
+          ...(password ? {} : { autoSignIn: { authFlowType: 'USER_AUTH' } }),
+        },
       });
       return { userId: result.userId, nextStep: result.nextStep };
     }),
+  autoSignIn: () => answer(async () => steps(await autoSignIn())),
   confirmSignUp: ({ email, code }) =>
     answer(async () => {
       const result = await confirmSignUp({ username: email, confirmationCode: code });

@@ -161,6 +161,8 @@ def _use_the_demo_page(
     access = json.loads(page.locator("#access-token-claims").inner_text())
     assert {"openid", "email", "profile"} <= set(access["scope"].split())
     expect(page.locator("#id-time-left")).to_contain_text("expires in 5")  # 59:xx left
+    # Passkeys need aws.cognito.signin.user.admin, which this sign-in did not ask for.
+    expect(page.locator("#register-passkey")).to_be_hidden()
     assert json.loads(page.locator("#id-token-header").inner_text())["alg"] == "RS256"
 
     page.check("#use-access")

@@ -139,6 +139,8 @@ function render() {
   const claims = decodeJwt(tokens.id || tokens.access).claims;
   $("status").textContent = `Signed in as ${claims.email || claims.username || claims.sub}`;
   $("refresh").disabled = !tokens.refresh;
+  $("register-passkey").hidden = !canRegisterPasskey(); // choices.js
+  $("passkey-status").textContent = "";
 }
 
 async function callApi(method, body) {

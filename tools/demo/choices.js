@@ -150,6 +150,14 @@ async function registerPasskey() {
   $("passkey-status").textContent = `Passkey registered (${listed.Credentials.length} on this account).`;
 }
 
+// Called by app.js's render(): Cognito lets an access token manage passkeys only with the
+// aws.cognito.signin.user.admin scope (every sign-in through the API; the hosted UI's only when
+// the authorize request asked for it).
+function canRegisterPasskey() {
+  const scopes = (decodeJwt(tokens.access).claims.scope || "").split(" ");
+  return (config.signInFactors || []).includes("WEB_AUTHN") && scopes.includes("aws.cognito.signin.user.admin");
+}
+
 // Called by app.js for a direct sign-in: refresh and sign out through the API, not the hosted UI.
 async function refreshDirect() {
   const answer = await cognito("GetTokensFromRefreshToken", { RefreshToken: tokens.refresh, ClientId: config.clientId });
@@ -169,6 +177,5 @@ function wireChoices() {
   const attempt = (action) => { showError(""); action().catch((problem) => showError(problem.message)); };
   for (const factor of factors) $(`direct-${factor}`).addEventListener("click", () => attempt(() => startDirect(factor)));
   $("direct-send-code").addEventListener("click", () => attempt(sendCode));
-  $("register-passkey").hidden = !factors.includes("WEB_AUTHN");
   $("register-passkey").addEventListener("click", () => attempt(registerPasskey));
 }

@@ -18,7 +18,7 @@ import webauthn
 from playwright.sync_api import Browser, Page, expect
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
-from local.runtime.client import local_client
+from local.runtime.client import local_aws_environment, local_client
 from tests.local.conftest import LocalRun, serve_config_in_thread
 from tests.local.hosted_ui.oauth import PASSWORD, create_user, new_email
 from tests.local.passkey_browser import (
@@ -30,6 +30,7 @@ from tests.local.passkey_browser import (
 from tests.local.passkey_browser import browser as browser
 from tests.local.test_browser_flow import watched_page
 from tools.demo import DemoConfig, demo_app
+from tools.demo.__main__ import direct_sign_in
 from tools.demo.choices import DirectSignIn
 from tools.ports import free_port
 
@@ -238,3 +239,16 @@ def test_the_pages_webauthn_json_is_what_a_webauthn_library_verifies(browser: Br
         credential_current_sign_count=registered.sign_count,
     )
     assert verified.new_sign_count > registered.sign_count
+
+
+def test_make_demo_without_the_pool_to_read_offers_the_hosted_ui_only(
+    scoped_run: LocalRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN `make demo`'s AWS session WHEN the pool cannot be described (no rights, or gone)
+    THEN a one-line warning and no sign-in on the page itself: the hosted UI still works."""
+    for name, value in local_aws_environment(scoped_run.endpoint_url).items():
+        monkeypatch.setenv(name, value)
+    assert direct_sign_in("us-east-1_NoSuchPool", "no-such-client") is None
+    warning = capsys.readouterr().err
+    assert warning.startswith("warning: no sign-in on the page itself: An error occurred")
+    assert "ResourceNotFoundException" in warning

@@ -21,6 +21,16 @@ from tools.loopback import LoopbackOnly
 from tools.outputs import OutputsError, StageOutputs
 
 
+def direct_sign_in(pool_id: str, client_id: str) -> DirectSignIn | None:
+    """The page's own sign-in choices; without the rights to describe the pool (the hosted UI
+    needs none), a warning and the hosted UI only."""
+    try:
+        return DirectSignIn.read(boto3.client("cognito-idp"), pool_id, client_id)
+    except (BotoCoreError, ClientError) as problem:
+        print(f"warning: no sign-in on the page itself: {problem}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__)
     parser.add_argument("--stage", default="dev", choices=["dev", "prod"])
@@ -29,16 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         outputs = StageOutputs.from_cloudformation(boto3.client("cloudformation"), args.stage)
         config = DemoConfig.from_outputs(outputs, f"http://localhost:{args.port}/")
-        if outputs.user_pool_id is not None:  # always, once from_outputs took the stage
-            cognito = boto3.client("cognito-idp")
-            direct = DirectSignIn.read(cognito, outputs.user_pool_id, config.client_id)
-            config = replace(config, direct=direct)
     except OutputsError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as problem:
         print(f"error: AWS call failed: {problem}", file=sys.stderr)
         return 1
+    if outputs.user_pool_id is not None:  # always, once from_outputs took the stage
+        config = replace(config, direct=direct_sign_in(outputs.user_pool_id, config.client_id))
     print(f"Demo page for stage {args.stage}: http://localhost:{args.port}/  (Ctrl-C stops)")
     print(f"  hosted UI: {config.auth_url}\n  API:       {config.api_url}", flush=True)
     if config.direct is not None:

@@ -44,6 +44,7 @@ from local.supervisor import EmulatorSupervisor
 from local.watch import AppWatcher
 from stacks.contract import ApiOutput
 from tools.demo import DemoConfig, demo_app
+from tools.demo.choices import DirectSignIn
 from tools.loopback import LoopbackOnly
 from tools.outputs import StageOutputs
 from tools.ports import port_free
@@ -253,7 +254,10 @@ class LocalRun:
         # The pool's discovery document (on the local AWS endpoint) lists these endpoints.
         self.endpoint.record({HOSTED_UI_METADATA: {outputs.user_pool_id: self.options.auth_url}})
         o = self.options
-        demo = DemoConfig(o.auth_url, outputs.client_id, o.base_url, o.demo_url)
+        direct = DirectSignIn.read(
+            local_client("cognito-idp", endpoint_url), outputs.user_pool_id, outputs.client_id
+        )
+        demo = DemoConfig(o.auth_url, outputs.client_id, o.base_url, o.demo_url, direct=direct)
         return hosted_ui.app, demo_app(demo)
 
     def serve_browser_flow(self) -> bool:

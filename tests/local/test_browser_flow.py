@@ -64,7 +64,7 @@ def _api_answer(page: Page, expected_status: int) -> dict[str, object]:
     return answer
 
 
-def _watched_page(browser: Browser) -> tuple[Page, list[str]]:
+def watched_page(browser: Browser) -> tuple[Page, list[str]]:
     page = browser.new_page()
     problems: list[str] = []
     # Script errors and CSP violations; the API's 4xx answers are the point, not problems.
@@ -98,7 +98,7 @@ def test_the_tutorials_browser_flow_end_to_end(
     lands back on the page with the decoded tokens; then the demo page works (below)."""
     started = time.perf_counter()
     email = new_email()
-    page, problems = _watched_page(browser)
+    page, problems = watched_page(browser)
     _open_demo_page(page, scoped_run)
     page.click("#signup")
     page.wait_for_url(f"{scoped_run.auth_url}/signup?*")
@@ -136,7 +136,7 @@ def test_the_demo_page_after_logging_in_an_existing_user(
     pool_id = outputs.outputs.user_pool_id
     assert pool_id is not None
     create_user(local_client("cognito-idp", scoped_run.endpoint_url), pool_id, email)
-    page, problems = _watched_page(browser)
+    page, problems = watched_page(browser)
     _open_demo_page(page, scoped_run)
     page.click("#login")
     page.wait_for_url(f"{scoped_run.auth_url}/login?*")
@@ -161,6 +161,8 @@ def _use_the_demo_page(
     access = json.loads(page.locator("#access-token-claims").inner_text())
     assert {"openid", "email", "profile"} <= set(access["scope"].split())
     expect(page.locator("#id-time-left")).to_contain_text("expires in 5")  # 59:xx left
+    # Passkeys need aws.cognito.signin.user.admin, which this sign-in did not ask for.
+    expect(page.locator("#register-passkey")).to_be_hidden()
     assert json.loads(page.locator("#id-token-header").inner_text())["alg"] == "RS256"
 
     page.check("#use-access")

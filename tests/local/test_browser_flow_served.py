@@ -60,7 +60,8 @@ def test_the_demo_page_is_configured_for_this_run_and_the_api_allows_its_origin(
     local_run: LocalRun,
 ) -> None:
     """GIVEN `local up` WHEN the demo page's config is read THEN it names this run's hosted UI,
-    client and API; and the API's CORS preflight allows the page's origin (the page's URL is
+    client, API and sign-in choices (the pool's first factors, at the local AWS endpoint); and
+    the API's CORS preflight allows the page's origin (the page's URL is
     a registered callback, and CORS follows the callbacks)."""
     config = httpx.get(f"{local_run.demo_url}config.json").json()
     assert config == {
@@ -69,6 +70,8 @@ def test_the_demo_page_is_configured_for_this_run_and_the_api_allows_its_origin(
         "apiUrl": local_run.base_url,
         "redirectUri": local_run.demo_url,
         "scopes": "",
+        "cognitoEndpoint": local_run.endpoint_url,  # the page's own sign-in (USER_AUTH)
+        "signInFactors": ["WEB_AUTHN", "EMAIL_OTP", "PASSWORD"],  # the dev defaults
     }
     origin = local_run.demo_url.rstrip("/")
     preflight = httpx.options(
@@ -100,7 +103,8 @@ def test_make_demo_serves_the_page_for_a_deployed_stage_from_its_outputs(
 ) -> None:
     """GIVEN a deployed stage (the local run's CloudFormation stands in for AWS) WHEN
     `python -m tools.demo --stage dev` runs THEN the page's config names that stage's Cognito
-    domain (HostedUiUrl), client and API, read from the stack outputs."""
+    domain (HostedUiUrl), client and API, read from the stack outputs, and the sign-in choices
+    and user pool API the page signs in with by itself (DescribeUserPool/-Client)."""
     port = free_port()
     environment = dict(os.environ) | local_aws_environment(local_run.endpoint_url)
     command = [sys.executable, "-m", "tools.demo", "--stage", "dev", "--port", str(port)]
@@ -128,5 +132,7 @@ def test_make_demo_serves_the_page_for_a_deployed_stage_from_its_outputs(
         "apiUrl": outputs.api_url.rstrip("/"),
         "redirectUri": f"http://localhost:{port}/",
         "scopes": "",
+        "cognitoEndpoint": local_run.endpoint_url,  # the stage's user pool API
+        "signInFactors": ["WEB_AUTHN", "EMAIL_OTP", "PASSWORD"],  # read from the pool
     }
     assert config["authUrl"].endswith(".amazoncognito.com")

@@ -1,5 +1,6 @@
 // The tutorial's browser flow: sign up / log in through the hosted UI (authorization code +
-// PKCE S256), show the decoded tokens, call the API with either token, refresh, log out.
+// PKCE S256) or on the page itself (choices.js), show the decoded tokens, call the API with
+// either token, refresh, log out.
 // Tokens live in this module's memory only; sessionStorage holds just the PKCE verifier and
 // state across the redirect to the hosted UI and back.
 "use strict";
@@ -138,6 +139,8 @@ function render() {
   const claims = decodeJwt(tokens.id || tokens.access).claims;
   $("status").textContent = `Signed in as ${claims.email || claims.username || claims.sub}`;
   $("refresh").disabled = !tokens.refresh;
+  $("register-passkey").hidden = !canRegisterPasskey(); // choices.js
+  $("passkey-status").textContent = "";
 }
 
 async function callApi(method, body) {
@@ -188,13 +191,20 @@ function wire() {
   $("profile-form").addEventListener("submit", (event) => { event.preventDefault(); callApi("POST", profileBody()); });
   $("refresh").addEventListener("click", async () => {
     try {
-      keep(await tokenRequest({ grant_type: "refresh_token", refresh_token: tokens.refresh }));
+      const grant = { grant_type: "refresh_token", refresh_token: tokens.refresh };
+      keep(await (direct.active ? refreshDirect() : tokenRequest(grant)));
       showError("");
       render();
       $("status").textContent += " (tokens refreshed)";
     } catch (problem) { showError(problem.message); }
   });
-  $("logout").addEventListener("click", () => {
+  $("logout").addEventListener("click", async () => {
+    if (direct.active) { // signed in on this page (choices.js): revoke, no hosted UI session
+      try { await signOutDirect(); } catch (problem) { showError(problem.message); }
+      tokens.id = tokens.access = tokens.refresh = null;
+      render();
+      return;
+    }
     tokens.id = tokens.access = tokens.refresh = null;
     const params = new URLSearchParams({ client_id: config.clientId, logout_uri: config.redirectUri });
     location.assign(`${config.authUrl}/logout?${params}`);
@@ -206,6 +216,7 @@ async function main() {
   $("auth-url").textContent = config.authUrl;
   $("api-url").textContent = config.apiUrl;
   wire();
+  wireChoices(); // choices.js: the page's own sign-in, when the pool offers it
   try { await finishRedirect(); } catch (problem) { showError(problem.message); }
   render();
   document.body.dataset.ready = "true"; // tests wait for this

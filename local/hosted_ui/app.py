@@ -30,6 +30,7 @@ from local.hosted_ui.pool_oauth import PoolOAuth
 from local.hosted_ui.render import NO_STORE, NoSniff
 from local.hosted_ui.sessions import Sessions
 from local.hosted_ui.sign_in import SignIn
+from local.hosted_ui.sign_in_choice import ChoiceSignIn
 from local.hosted_ui.sign_up import SignUp
 from local.hosted_ui.signing import Signer
 
@@ -46,6 +47,7 @@ async def _redirect_error(request: Request, problem: Exception) -> Response:
 
 def _routes(
     sign_in: SignIn,
+    choice: ChoiceSignIn,
     sign_up: SignUp,
     reset: PasswordReset,
     oauth: OAuthEndpoints,
@@ -56,6 +58,10 @@ def _routes(
     return [
         Route("/oauth2/authorize", sign_in.authorize, methods=["GET"]),
         Route("/login", sign_in.login, methods=both),
+        Route("/login/choose", choice.choose, methods=["POST"]),
+        Route("/login/code", choice.code, methods=["POST"]),
+        Route("/login/passkey", choice.passkey, methods=["POST"]),
+        Route("/static/passkey.js", choice.script, methods=["GET"]),
         Route("/signup", sign_up.signup, methods=both),
         Route("/confirm", sign_up.confirm, methods=both),
         Route("/resendcode", sign_up.resend_code, methods=["POST"]),
@@ -93,6 +99,7 @@ class HostedUi:
         sign_in = SignIn(pool, self.pool_oauth, self.sessions, forms)
         routes = _routes(
             sign_in,
+            ChoiceSignIn(sign_in, forms),
             SignUp(sign_in, self.accounts, self.sessions, forms),
             PasswordReset(sign_in, self.accounts, forms),
             OAuthEndpoints(pool, self.pool_oauth, base_url=self.base_url, jwks_uri=jwks_uri),

@@ -204,32 +204,54 @@ def _new_session(pool: CognitoIdpUserPool, session: Session) -> str:
     return handle
 
 
+def client_parameters(auth: AuthorizeRequest, username: str, **more: str) -> dict[str, str]:
+    """A sign-in's parameters for the authorize request's client: USERNAME, `more`, and the
+    SECRET_HASH the pool checks when the client has a secret, as Cognito does."""
+    parameters = {"USERNAME": username, **more}
+    if auth.client.generate_secret:
+        parameters["SECRET_HASH"] = _secret_hash(auth.client, username)
+    return parameters
+
+
+def oauth_flow(auth: AuthorizeRequest) -> minting.OAuthFlow:
+    """What a sign-in for this authorize request mints: its scopes and nonce."""
+    return minting.OAuthFlow(scopes=auth.scopes, auth_time=None, nonce=auth.nonce)
+
+
+def refusal(refused: JsonRESTError, messages: dict[str, str]) -> Decision:
+    """The login page's message for the pool's refusal (or its trigger's): `messages` by
+    error code, else the pool's own message."""
+    if refused.message == _LOCKED_OUT:
+        return Decision("login_error", message=_LOCKED_OUT)
+    return Decision("login_error", message=messages.get(refused.error_type, refused.message))
+
+
 def sign_in(pool: CognitoIdpUserPool, query: Any, username: Any, secret: Any) -> dict[str, Any]:
     """Sign the user in for the authorize request: the redirect and a session handle, or the
     login page's message."""
     auth = check(pool, query)
     if not isinstance(username, str) or not isinstance(secret, str):
         raise Decision("login_error", message="Enter your email and password.")
-    parameters = {"USERNAME": username, "PASSWORD": secret}
-    if auth.client.generate_secret:  # the pool checks it, as Cognito
-        parameters["SECRET_HASH"] = _secret_hash(auth.client, username)
-    flow = minting.OAuthFlow(scopes=auth.scopes, auth_time=None, nonce=auth.nonce)
+    parameters = client_parameters(auth, username, PASSWORD=secret)
     call = ClientCall.of(pool, auth.client)
     try:
-        with minting.signing_in_for(flow):
+        with minting.signing_in_for(oauth_flow(auth)):
             answer = password.password_sign_in(call, "ADMIN_USER_PASSWORD_AUTH", parameters)
     except JsonRESTError as refused:  # the pool's refusal, or its trigger's (UserLambda...)
-        if refused.message == _LOCKED_OUT:
-            raise Decision("login_error", message=_LOCKED_OUT) from None
-        message = _SIGN_IN_ERRORS.get(refused.error_type, refused.message)
-        raise Decision("login_error", message=message) from None
-    result = answer.get("AuthenticationResult")
+        raise refusal(refused, _SIGN_IN_ERRORS) from None
+    return signed_in(pool, auth, answer)
+
+
+def signed_in(pool: CognitoIdpUserPool, auth: AuthorizeRequest, answer: Any) -> dict[str, Any]:
+    """The end of a sign-in the pool answered: with tokens, the redirect and a new session
+    handle; with a challenge the hosted UI does not offer, the login page's message."""
+    result = answer.get("AuthenticationResult") if isinstance(answer, dict) else None
     if result is None:
-        challenge = answer.get("ChallengeName", "a challenge")
+        challenge = answer.get("ChallengeName") if isinstance(answer, dict) else None
         raise Decision(
             "login_error",
-            message=f"This account needs {challenge}, which the local hosted UI does not offer: "
-            "use `make token` or the AWS API for it.",
+            message=f"This account needs {challenge or 'a challenge'}, which the local hosted "
+            "UI does not offer: use `make token` or the AWS API for it.",
         )
     family = refresh.usable_family(pool, auth.client, result["RefreshToken"])
     session = Session(

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from . import authorize, client_credentials, oauth_endpoints
+from . import authorize, authorize_choice, client_credentials, oauth_endpoints
 from .client_credentials import OAuthError, authenticated_client
 from .exceptions import UserLambdaValidationError
 from .models import pool_by_id
@@ -28,6 +28,7 @@ TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
 REVOKE_PATH = "/oauth2/revoke"
 USER_INFO_PATH = "/oauth2/userInfo"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ACTIONS = ("check", "sign_in", "start", "answer", "resume", "end")
 
 Response = tuple[int, dict[str, str], bytes]
 Handler = Callable[[Any, str, Any], Response]
@@ -103,17 +104,29 @@ def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
     action, query = asked.get("action"), asked.get("query")
     try:
         if action == "check":
-            authorize.check(pool, query)
-            answer: dict[str, Any] = {"decision": "login"}
+            client = authorize.check(pool, query).client
+            factors = authorize_choice.offered_factors(pool, client)
+            answer: dict[str, Any] = {"decision": "login", "factors": factors}
         elif action == "sign_in":
             answer = authorize.sign_in(pool, query, asked.get("username"), asked.get("password"))
+        elif action == "start":  # choice-based sign-in (authorize_choice.py)
+            answer = authorize_choice.start(pool, query, asked.get("username"), asked.get("factor"))
+        elif action == "answer":
+            answer = authorize_choice.answer(
+                pool,
+                query,
+                asked.get("username"),
+                asked.get("challenge"),
+                asked.get("authSession"),
+                asked.get("response"),
+            )
         elif action == "resume":
             answer = authorize.resume(pool, query, asked.get("session"))
         elif action == "end":
             authorize.end(pool, asked.get("session"))
             answer = {"decision": "ended"}
         else:
-            return _json(400, {"message": "action must be check, sign_in, resume or end"})
+            return _json(400, {"message": f"action must be one of {', '.join(_ACTIONS)}"})
     except authorize.Decision as decided:
         answer = decided.answer
     except UserLambdaValidationError as failed:

@@ -6,7 +6,8 @@ Checks follow Cognito's order: an unknown client or a redirect_uri that is not r
 exactly is an error page (redirecting there would be an open redirect); once the redirect_uri is
 trusted, other problems go back to it as `error=` (in the fragment for the implicit flow).
 A sign-in runs the pool's own password sign-in (ADMIN_USER_PASSWORD_AUTH rules: the client's
-flows, lockout, confirmation) and mints the flow's tokens once (minting.py); the answer is the
+flows, lockout, confirmation), or its USER_AUTH flow step by step (authorize_choice.py), and
+mints the flow's tokens once (minting.py); the answer (signed_in, for every factor) is the
 redirect (a code, or the implicit flow's tokens in the fragment) and an opaque sign-in session
 handle. A handle carries the sign-in's refresh family and auth_time: authorizing again with
 it skips the form, as Cognito's hosted UI does, until the family is revoked, rotated out,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -33,8 +33,7 @@ _SCRIPT_HEADERS = {"cache-control": "no-cache"}
 _PASSWORD_CHOICES = frozenset({"PASSWORD", "PASSWORD_SRP"})
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """Where a sign-in stands between pages: who, and the pool's session for its challenge."""
 
     username: str

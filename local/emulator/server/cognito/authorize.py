@@ -38,6 +38,7 @@ from moto.core.exceptions import JsonRESTError
 
 from . import minting, password, refresh
 from .exceptions import CognitoError
+from .models import RefreshFamily
 from .oauth_grants import (
     CODE_LIFETIME_SECONDS,
     CodeGrant,
@@ -125,8 +126,11 @@ def _params(query: Any) -> dict[str, str]:
     return query
 
 
-def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
-    """The checked authorize request, or the Decision (page error or error redirect)."""
+def trusted_redirect(
+    pool: CognitoIdpUserPool, query: Any
+) -> tuple[dict[str, str], CognitoIdpUserPoolClient, str]:
+    """The request's parameters, its OAuth app client and its redirect_uri, which is one of
+    the client's callback URLs (else an error page: redirecting would be an open redirect)."""
     params = _params(query)
     client = pool.clients.get(params.get("client_id", ""))
     config = client.extended_config if client is not None else {}
@@ -135,6 +139,13 @@ def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in (config.get("CallbackURLs") or ()):
         raise page_error("redirect_mismatch: redirect_uri is not a registered callback URL")
+    return params, client, redirect_uri
+
+
+def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
+    """The checked authorize request, or the Decision (page error or error redirect)."""
+    params, client, redirect_uri = trusted_redirect(pool, query)
+    config = client.extended_config
     response_type, state = params.get("response_type", ""), params.get("state")
     target = AuthorizeRequest(client, redirect_uri, response_type, (), state, None, None)
     flow = {"code": "code", "token": "implicit"}.get(response_type)
@@ -269,19 +280,7 @@ def signed_in(pool: CognitoIdpUserPool, auth: AuthorizeRequest, answer: Any) -> 
 def resume(pool: CognitoIdpUserPool, query: Any, handle: Any) -> dict[str, Any]:
     """Authorize again for a user signed in already (no form), or `gone`."""
     auth = check(pool, query)
-    sessions = oauth_state(pool).sessions
-    with _lock:
-        session = sessions.get(handle) if isinstance(handle, str) else None
-    if session is None or session.expires_at < time.monotonic():
-        end(pool, handle)
-        raise Decision("gone")
-    if session.client_id != auth.client.id:
-        raise Decision("gone")
-    try:
-        family = refresh.usable_family(pool, auth.client, session.refresh_token)
-    except CognitoError:  # the user or its token is gone: sign in again
-        end(pool, handle)
-        raise Decision("gone") from None
+    session, family = live_session(pool, auth.client, handle)
     session.refresh_token = refresh.rotate(pool, auth.client, family) or session.refresh_token
     flow = minting.OAuthFlow(auth.scopes, session.sign_in.auth_time, auth.nonce)
     minted = minting.user_tokens(
@@ -293,6 +292,28 @@ def resume(pool: CognitoIdpUserPool, query: Any, handle: Any) -> dict[str, Any]:
         flow=flow,
     )
     return _complete(pool, auth, minted, session).answer | {"session": handle}
+
+
+def live_session(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, handle: Any
+) -> tuple[Session, RefreshFamily]:
+    """The signed-in session `handle` names for this client and its refresh family, or the
+    Decision `gone` (sign in again): unknown, past its hour, another client's, or its user or
+    refresh token gone."""
+    sessions = oauth_state(pool).sessions
+    with _lock:
+        session = sessions.get(handle) if isinstance(handle, str) else None
+    if session is None or session.expires_at < time.monotonic():
+        end(pool, handle)
+        raise Decision("gone")
+    if session.client_id != client.id:
+        raise Decision("gone")
+    try:
+        family = refresh.usable_family(pool, client, session.refresh_token)
+    except CognitoError:  # the user or its token is gone: sign in again
+        end(pool, handle)
+        raise Decision("gone") from None
+    return session, family
 
 
 def end(pool: CognitoIdpUserPool, handle: Any) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.keys import pool_signing_key
+from local.hosted_ui.pool_oauth import PoolOAuth
 from tests.local.emulator.conftest import own_emulator
 from tests.local.hosted_ui.choices import ChoiceAgent, ChoiceUi, choice_ui
 from tests.local.hosted_ui.oauth import Pkce, create_user, new_email, page_error, query_of
@@ -266,3 +267,32 @@ def test_the_passkey_script_is_served_as_javascript(choices: ChoiceUi) -> None:
     assert answer.headers["content-type"].startswith("text/javascript")
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert "navigator.credentials.get" in answer.text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"username": 3, "factor": "EMAIL_OTP"},
+        {"username": ["a"], "factor": "EMAIL_OTP"},
+        {"username": "x" * 129, "factor": "EMAIL_OTP"},
+        {"username": "a@example.com", "factor": None},
+        {"username": "a@example.com", "challenge": "EMAIL_OTP", "authSession": 7, "response": "1"},
+        {"username": "a@example.com", "challenge": "EMAIL_OTP", "authSession": "s", "response": {}},
+        {"username": "a@example.com", "challenge": "WEB_AUTHN", "authSession": "s", "response": ""},
+        {"username": "a@example.com", "challenge": "SELECT_CHALLENGE", "authSession": "s"},
+        {"username": "a@example.com", "challenge": "WEB_AUTHN", "response": "x" * 9000},
+    ],
+)
+def test_the_pools_choice_decisions_refuse_fields_that_are_not_short_text(
+    choices: ChoiceUi, fields: dict[str, object]
+) -> None:
+    """GIVEN the pool's start and answer decisions (signed, as the hosted UI asks them) WHEN a
+    field is not text, is empty or too long THEN the login page's error: never a redirect,
+    never tokens, never a 5xx."""
+    oauth = PoolOAuth(choices.endpoint_url, choices.pool_id)
+    query = choices.agent().params()
+    action = "answer" if "challenge" in fields else "start"
+    decision = oauth._ask(action, query=query, **fields)
+    assert decision.kind == "login_error", decision
+    assert decision.message
+    assert decision.location == ""

@@ -28,7 +28,6 @@ TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
 REVOKE_PATH = "/oauth2/revoke"
 USER_INFO_PATH = "/oauth2/userInfo"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_ACTIONS = ("check", "sign_in", "start", "answer", "resume", "end")
 
 Response = tuple[int, dict[str, str], bytes]
 Handler = Callable[[Any, str, Any], Response]
@@ -88,6 +87,42 @@ def user_info_endpoint(request: Any, full_url: str, headers: Any) -> Response:
     return oauth_endpoints.user_info(pool, request)
 
 
+Asked = dict[str, Any]  # the hosted UI's request: action, query and the action's fields
+
+
+def _check(pool: Any, asked: Asked) -> dict[str, Any]:
+    client = authorize.check(pool, asked.get("query")).client
+    return {"decision": "login", "factors": authorize_choice.offered_factors(pool, client)}
+
+
+def _end(pool: Any, asked: Asked) -> dict[str, Any]:
+    authorize.end(pool, asked.get("session"))
+    return {"decision": "ended"}
+
+
+# The hosted UI's decisions by action (wire.POOL_AUTHORIZE_PATH): authorize.py's, and the
+# choice-based sign-in's steps (authorize_choice.py).
+_DECISIONS: dict[str, Callable[[Any, Asked], dict[str, Any]]] = {
+    "check": _check,
+    "sign_in": lambda pool, a: authorize.sign_in(
+        pool, a.get("query"), a.get("username"), a.get("password")
+    ),
+    "start": lambda pool, a: authorize_choice.start(
+        pool, a.get("query"), a.get("username"), a.get("factor")
+    ),
+    "answer": lambda pool, a: authorize_choice.answer(
+        pool,
+        a.get("query"),
+        a.get("username"),
+        a.get("challenge"),
+        a.get("authSession"),
+        a.get("response"),
+    ),
+    "resume": lambda pool, a: authorize.resume(pool, a.get("query"), a.get("session")),
+    "end": _end,
+}
+
+
 def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
     """`POST /_local/oauth/authorize`: the hosted UI asks the pool (authorize.py)."""
     if request.method != "POST":
@@ -101,32 +136,11 @@ def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
     pool = pool_by_id(asked.get("userPoolId"))
     if pool is None:
         return _json(404, {"message": "no such user pool"})
-    action, query = asked.get("action"), asked.get("query")
+    decide = _DECISIONS.get(str(asked.get("action")))
+    if decide is None:
+        return _json(400, {"message": f"action must be one of {', '.join(_DECISIONS)}"})
     try:
-        if action == "check":
-            client = authorize.check(pool, query).client
-            factors = authorize_choice.offered_factors(pool, client)
-            answer: dict[str, Any] = {"decision": "login", "factors": factors}
-        elif action == "sign_in":
-            answer = authorize.sign_in(pool, query, asked.get("username"), asked.get("password"))
-        elif action == "start":  # choice-based sign-in (authorize_choice.py)
-            answer = authorize_choice.start(pool, query, asked.get("username"), asked.get("factor"))
-        elif action == "answer":
-            answer = authorize_choice.answer(
-                pool,
-                query,
-                asked.get("username"),
-                asked.get("challenge"),
-                asked.get("authSession"),
-                asked.get("response"),
-            )
-        elif action == "resume":
-            answer = authorize.resume(pool, query, asked.get("session"))
-        elif action == "end":
-            authorize.end(pool, asked.get("session"))
-            answer = {"decision": "ended"}
-        else:
-            return _json(400, {"message": f"action must be one of {', '.join(_ACTIONS)}"})
+        answer = decide(pool, asked)
     except authorize.Decision as decided:
         answer = decided.answer
     except UserLambdaValidationError as failed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -13,6 +13,13 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import CognitoConfig
+from stacks.config.sign_in import (
+    IssuerFormat,
+    ManagedLogin,
+    PasskeyUserVerification,
+    SignInConfig,
+    SignInFactor,
+)
 from stacks.contract import (
     ADMIN_SCOPE_NAME,
     READ_SCOPE_NAME,
@@ -42,22 +49,41 @@ class AuthStack(StableIdStack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.user_pool = self._user_pool(retain_data=retain_data, mfa=mfa)
+        sign_in = cognito_config.sign_in
+        self.user_pool = self._user_pool(
+            retain_data=retain_data,
+            mfa=mfa,
+            sign_in=sign_in,
+            options=self._sign_in_options(sign_in, cognito_config.domain_prefix),
+        )
         self._add_resource_server(cognito_config.resource_server)
         self.client = self._user_client(cognito_config)
+        v2 = sign_in.managed_login is ManagedLogin.V2
         self.domain = self.user_pool.add_domain(
             "HostedUiDomain",
             cognito_domain=cognito.CognitoDomainOptions(domain_prefix=cognito_config.domain_prefix),
+            managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN if v2 else None,
         )
+        if v2:  # without a branding for the client, managed login says "Login pages unavailable"
+            cognito.CfnManagedLoginBranding(
+                self,
+                "ManagedLoginBranding",
+                user_pool_id=self.user_pool.user_pool_id,
+                client_id=self.client.user_pool_client_id,
+                use_cognito_provided_values=True,
+            )
         self._add_pre_token_trigger(retain_data=retain_data)
         self.machine_client = self._machine_client() if cognito_config.machine_client else None
-        self.issuer = self.user_pool.user_pool_provider_url
+        self.issuer = self._issuer(sign_in.issuer_format)
         self.client_id = self.client.user_pool_client_id
         self._outputs(cognito_config)
         self.pin_grouped_logical_ids()
 
-    def _user_pool(self, *, retain_data: bool, mfa: bool) -> cognito.UserPool:
-        """Email sign-in and self sign-up, a 12-character policy, Essentials (for the trigger)."""
+    def _user_pool(
+        self, *, retain_data: bool, mfa: bool, sign_in: SignInConfig, options: dict[str, Any]
+    ) -> cognito.UserPool:
+        """Email sign-in and self sign-up, a 12-character policy, Essentials (for the trigger,
+        choice-based sign-in, passkeys and managed login)."""
         return cognito.UserPool(
             self,
             "UserPool",
@@ -80,10 +106,88 @@ class AuthStack(StableIdStack):
             # Essentials (or Plus). Essentials bills per monthly active user (README).
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
             mfa=cognito.Mfa.OPTIONAL if mfa else cognito.Mfa.OFF,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False) if mfa else None,
+            mfa_second_factor=(
+                cognito.MfaSecondFactor(otp=True, sms=False, email=sign_in.mfa_email or None)
+                if mfa
+                else None
+            ),
             deletion_protection=retain_data,
             removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
+            **options,
         )
+
+    def _sign_in_options(self, sign_in: SignInConfig, domain_prefix: str) -> dict[str, Any]:
+        """The pool's props for signInFactors, passkeys, SES and e-mail MFA: none of them for
+        signInFactors=password, so such a pool synthesizes as it did before them."""
+        options: dict[str, Any] = {}
+        if sign_in.choice_based:
+            options["sign_in_policy"] = cognito.SignInPolicy(
+                allowed_first_auth_factors=cognito.AllowedFirstAuthFactors(
+                    password=True,
+                    email_otp=sign_in.allows(SignInFactor.EMAIL_OTP),
+                    sms_otp=sign_in.allows(SignInFactor.SMS_OTP),
+                    passkey=sign_in.allows(SignInFactor.PASSKEY),
+                )
+            )
+        if sign_in.allows(SignInFactor.PASSKEY):
+            # The relying party is the domain users see: the pool's Cognito domain by default.
+            options["passkey_relying_party_id"] = (
+                sign_in.passkey_relying_party_id
+                or f"{domain_prefix}.auth.{self.region}.amazoncognito.com"
+            )
+            required = sign_in.passkey_user_verification is PasskeyUserVerification.REQUIRED
+            options["passkey_user_verification"] = (
+                cognito.PasskeyUserVerification.REQUIRED
+                if required
+                else cognito.PasskeyUserVerification.PREFERRED
+            )
+        if sign_in.allows(SignInFactor.SMS_OTP):
+            options["sms_role"], options["sms_role_external_id"] = self._sms_role()
+        if sign_in.ses_from_email is not None:
+            # SES in the stack's own region unless sesRegion names the identity's.
+            options["email"] = cognito.UserPoolEmail.with_ses(
+                from_email=sign_in.ses_from_email, ses_region=sign_in.ses_region or Aws.REGION
+            )
+        return options
+
+    def _sms_role(self) -> tuple[iam.Role, str]:
+        """The role Cognito assumes to send SMS codes through SNS. Phone numbers have no ARN,
+        so instead of CDK's default (sns:Publish on "*", topics included) it may publish to
+        anything that is not an SNS topic ARN: phone numbers only."""
+        external_id = f"{self.stack_name}-sms"
+        role = iam.Role(
+            self,
+            "SmsRole",
+            assumed_by=iam.ServicePrincipal(
+                "cognito-idp.amazonaws.com",
+                conditions={"StringEquals": {"sts:ExternalId": external_id}},
+            ),
+            inline_policies={
+                "PublishToPhoneNumbers": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=["sns:Publish"], not_resources=["arn:aws:sns:*:*:*"]
+                        )
+                    ]
+                )
+            },
+        )
+        return role, external_id
+
+    def _issuer(self, issuer_format: IssuerFormat) -> str:
+        """The `iss` of the pool's tokens: what the API's authorizer must match exactly."""
+        if issuer_format is IssuerFormat.UPDATED:
+            pool = self.user_pool.node.default_child  # the L2 has no prop for it
+            assert isinstance(pool, cognito.CfnUserPool)
+            pool.issuer_configuration = cognito.CfnUserPool.IssuerConfigurationProperty(
+                type="UPDATED"
+            )
+            # The original issuer's export stays, so a deployed ApiStack that still imports it
+            # does not block this deploy (strong references; README "Sign-in methods").
+            self.export_value(self.user_pool.user_pool_provider_url)
+            pool_id = self.user_pool.user_pool_id
+            return f"https://issuer-cognito-idp.{self.region}.amazonaws.com/{pool_id}"
+        return self.user_pool.user_pool_provider_url
 
     def _add_resource_server(self, server_id: str) -> None:
         """The API's scopes: users read/write their own profile, the back office reads any."""
@@ -120,6 +224,8 @@ class AuthStack(StableIdStack):
                 # Admin password auth needs IAM credentials (cognito-idp:AdminInitiateAuth), so it
                 # opens nothing to the public; it lets `make smoke` sign in on every stage.
                 admin_user_password=True,
+                # Choice-based sign-in (e-mail codes, SMS codes, passkeys): signInFactors.
+                user=cognito_config.sign_in.choice_based or None,
             ),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(
@@ -184,6 +290,12 @@ class AuthStack(StableIdStack):
         CfnOutput(self, AuthOutput.USER_POOL_ID, value=self.user_pool.user_pool_id)
         CfnOutput(self, AuthOutput.CLIENT_ID, value=self.client_id)
         CfnOutput(self, AuthOutput.ISSUER, value=self.issuer)
+        CfnOutput(
+            self,
+            AuthOutput.DISCOVERY_URL,
+            description="The issuer's OpenID configuration (jwks_uri: the keys tokens verify with)",
+            value=f"{self.issuer}/.well-known/openid-configuration",
+        )
         CfnOutput(self, AuthOutput.HOSTED_UI_URL, value=self.domain.base_url())
         CfnOutput(
             self,

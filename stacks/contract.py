@@ -51,6 +51,8 @@ class AuthOutput(StrEnum):
     USER_POOL_ID = "UserPoolId"
     CLIENT_ID = "ClientId"
     ISSUER = "Issuer"
+    # {Issuer}/.well-known/openid-configuration: follows issuerFormat, as the issuer does.
+    DISCOVERY_URL = "DiscoveryUrl"
     HOSTED_UI_SIGN_UP_URL = "HostedUiSignUpUrl"
     HOSTED_UI_LOGIN_URL = "HostedUiLoginUrl"
     HOSTED_UI_URL = "HostedUiUrl"  # the Cognito domain's base URL (OAuth endpoints, hosted UI)
@@ -102,6 +104,7 @@ AUTH0_DOMAIN = "dev-abc123.us.auth0.com"
 AUTH0_AUDIENCE = "https://profile-api.example.com"
 OKTA_DOMAIN = "dev-123456.okta.com"
 JWT_ISSUER = "https://idp.example.com/realms/main"
+SES_FROM_EMAIL = "no-reply@example.com"  # an address SES has verified (e-mail MFA needs SES)
 
 # Prod refuses localhost callback URLs and CORS origins: every prod synth passes these.
 PROD_CONTEXT: Mapping[str, str] = {"callbackUrls": "https://app.example.com/callback"}
@@ -110,6 +113,21 @@ SYNTH_CONFIGURATIONS: Mapping[str, Mapping[str, Any]] = {
     "cognito": {},
     "cognito-prod": {"stage": "prod", **PROD_CONTEXT},
     "cognito-scoped": {"requireScopes": "true", "machineClient": "true"},
+    # Sign-in choices (issue 31): SMS codes (an SMS role), e-mail MFA through SES, the classic
+    # hosted UI; and passkeys alone on a custom relying party with the updated issuer format.
+    "cognito-sms-email-mfa": {
+        "signInFactors": "password,email_otp,sms_otp",
+        "mfa": "true",
+        "mfaEmail": "true",
+        "sesFromEmail": SES_FROM_EMAIL,
+        "managedLogin": "classic",
+    },
+    "cognito-passkeys-updated-issuer": {
+        "signInFactors": "password,passkey",
+        "passkeyRelyingPartyId": "auth.example.com",
+        "passkeyUserVerification": "required",
+        "issuerFormat": "updated",
+    },
     "auth0": {
         "auth": "auth0",
         "auth0Domain": AUTH0_DOMAIN,

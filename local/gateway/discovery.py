@@ -18,7 +18,9 @@ from local.runtime.functions import function_spec, unpack_code
 from local.runtime.workers import FunctionSpec
 from tools.tls import shared_tls_context
 
-_COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$")
+_COGNITO_ISSUER = re.compile(
+    r"^https://(?:issuer-)?cognito-idp\.[a-z0-9-]+\.amazonaws\.com/(?P<pool>[\w-]+)$"
+)
 _INTEGRATION_ARN = re.compile(r"(arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?)")
 
 
@@ -35,7 +37,8 @@ class JwtAuthorizerSpec:
     identity_source: str
 
     def local_discovery_url(self, endpoint_url: str) -> str | None:
-        """moto serves a Cognito pool's keys on its own endpoint; tokens name the AWS issuer."""
+        """moto serves a Cognito pool's keys on its own endpoint; tokens name the AWS issuer
+        (original or updated format: the path is /<poolId> in both)."""
         match = _COGNITO_ISSUER.match(self.issuer)
         if match is None:
             return None

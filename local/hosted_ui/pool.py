@@ -88,8 +88,11 @@ class Pool:
     def __init__(self, cognito: Any, pool_id: str, region: str = "us-east-1") -> None:
         self.cognito = cognito
         self.pool_id = pool_id
-        self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
         described = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        # The pool's issuer format (IssuerConfiguration UPDATED: the multi-Region host).
+        updated = (described.get("IssuerConfiguration") or {}).get("Type") == "UPDATED"
+        host = "issuer-cognito-idp" if updated else "cognito-idp"
+        self.issuer = f"https://{host}.{region}.amazonaws.com/{pool_id}"
         policy = described.get("Policies", {}).get("PasswordPolicy", {})
         self.password_policy = PasswordPolicy(
             min_length=int(policy.get("MinimumLength", 8)),

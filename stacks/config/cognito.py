@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stacks.config.parsers import SCOPE, ConfigError, ContextReader, flag, optional_text
+from stacks.config.sign_in import SignInConfig
 from stacks.contract import DEFAULT_RESOURCE_SERVER
 
 DEFAULT_DOMAIN_PREFIX = "jwt-profile-api-demo"
@@ -31,6 +32,8 @@ class CognitoConfig:
     # The implicit grant puts tokens in the URL fragment (RFC 9700 says not to): dev keeps it
     # for the tutorial's hosted-UI redirect, prod's app client allows the code grant only.
     implicit_grant: bool = True
+    # First factors, passkeys, managed login, issuer format, e-mail MFA (sign_in.py).
+    sign_in: SignInConfig = field(default_factory=SignInConfig)
 
 
 DEFAULT_ROTATION_GRACE_SECONDS = 10

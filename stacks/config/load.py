@@ -20,6 +20,7 @@ from stacks.config.github import GithubOidcConfig, github_config
 from stacks.config.issuer import IssuerConfig, external_issuer
 from stacks.config.parsers import ConfigError, ContextReader, choice, flag, https_url, text_list
 from stacks.config.scopes import RouteScopes, route_scopes
+from stacks.config.sign_in import refuse_without_cognito, sign_in_config
 from stacks.contract import DEMO_PAGE_URL, TUTORIAL_CALLBACK_URL
 
 # The tutorial's URL (compatibility) and the demo page's: CORS origins follow by default.
@@ -132,6 +133,7 @@ def load_config(get: ContextReader) -> AppConfig:
     cognito: CognitoConfig | None = None
     external: IssuerConfig | None = None
     machine_client = flag(get("machineClient"), "machineClient", default=False)
+    mfa = flag(get("mfa"), "mfa", default=stage is Stage.PROD)
     if auth is AuthProvider.COGNITO:
         cognito = CognitoConfig(
             domain_prefix=domain_prefix(get("domainPrefix")),
@@ -141,6 +143,7 @@ def load_config(get: ContextReader) -> AppConfig:
             machine_client=machine_client,
             refresh_token_rotation=refresh_token_rotation(get),
             implicit_grant=stage is Stage.DEV,
+            sign_in=sign_in_config(get, stage, mfa=mfa),
         )
     else:
         if machine_client:
@@ -153,6 +156,7 @@ def load_config(get: ContextReader) -> AppConfig:
                 "context 'refreshTokenRotation' configures the Cognito app client: with "
                 f"auth={auth.value} refresh tokens are your provider's setting"
             )
+        refuse_without_cognito(get, auth.value)
         external = external_issuer(auth, get)
     # Dev keeps the tutorial's "either token works"; prod refuses ID tokens on every route.
     require_scopes: bool | None = True if stage is Stage.PROD else None
@@ -166,7 +170,7 @@ def load_config(get: ContextReader) -> AppConfig:
         external_issuer=external,
         route_scopes=route_scopes(auth, cognito, require_scopes, get),
         cors_origins=cors_origins,
-        mfa=flag(get("mfa"), "mfa", default=stage is Stage.PROD),
+        mfa=mfa,
         github=github_config(get),
         alarms=alarms_config(get, stage),
         custom_domain=custom_domain_config(get),

@@ -82,6 +82,8 @@ SCOPED_CONTEXT = (
     "machineClient=true",
     "refreshTokenRotation=true",  # the user client rotates (test_pool_rotation_and_mfa.py)
     "mfa=true",  # optional TOTP, as prod has it
+    # The updated issuer format end to end: its tokens open the scoped routes (test_scopes.py).
+    "issuerFormat=updated",
 )
 scoped_run = shared_run_fixture("scoped_run", SCOPED_CONTEXT, group="scoped-run")
 

@@ -16,6 +16,7 @@ import jwt
 import pytest
 
 from local.runtime.client import local_client
+from stacks.contract import ApiOutput, AuthOutput
 from tests.local.conftest import LocalRun, local_cli
 from tools.token import get_machine_token, get_tokens
 
@@ -104,6 +105,25 @@ def test_user_access_token_carries_the_scopes_the_trigger_added(scoped: ScopedTo
     machine = jwt.decode(scoped.machine_token, options={"verify_signature": False})
     assert machine["scope"] == "profile-api/profiles.read"
     assert machine["sub"] == machine["client_id"] == scoped.machine_client
+
+
+def test_updated_issuer_runs_end_to_end(scoped: ScopedTokens, scoped_run: LocalRun) -> None:
+    """GIVEN the scoped run, deployed with issuerFormat=updated WHEN its tokens, the stacks'
+    Issuer and DiscoveryUrl outputs and the pool's discovery document are read THEN all name
+    https://issuer-cognito-idp.<region>.amazonaws.com/<poolId> (the routes below then prove
+    that the local authorizer, configured from the deployed API, accepts such tokens)."""
+    outputs = scoped_run.outputs
+    issuer = f"https://issuer-cognito-idp.us-east-1.amazonaws.com/{outputs.user_pool_id}"
+    for token in (scoped.id_token, scoped.access_token, scoped.machine_token):
+        assert jwt.decode(token, options={"verify_signature": False})["iss"] == issuer
+    assert outputs.api[ApiOutput.ISSUER] == issuer
+    assert outputs.auth is not None
+    assert outputs.auth[AuthOutput.ISSUER] == issuer
+    assert outputs.auth[AuthOutput.DISCOVERY_URL] == f"{issuer}/.well-known/openid-configuration"
+    document = httpx.get(
+        f"{scoped_run.endpoint_url}/{outputs.user_pool_id}/.well-known/openid-configuration"
+    ).json()
+    assert document["issuer"] == issuer
 
 
 @pytest.mark.parametrize(

@@ -92,9 +92,11 @@ def test_prod_client_allows_the_code_grant_only_never_the_implicit_grant(
 
 def test_dev_client_allows_srp_and_password_auth(cognito: Synthesized) -> None:
     """GIVEN dev WHEN synthesized THEN SRP and password auth flows are on (the token command),
-    plus the IAM-only admin password flow that `make smoke` signs in with."""
+    plus the IAM-only admin password flow that `make smoke` signs in with, and choice-based
+    sign-in (USER_AUTH) for the default signInFactors."""
     client = only_resource(_auth(cognito), "AWS::Cognito::UserPoolClient")["Properties"]
     assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_AUTH",
         "ALLOW_USER_SRP_AUTH",
         "ALLOW_USER_PASSWORD_AUTH",
         "ALLOW_ADMIN_USER_PASSWORD_AUTH",
@@ -104,13 +106,13 @@ def test_dev_client_allows_srp_and_password_auth(cognito: Synthesized) -> None:
 
 def test_prod_client_turns_password_auth_off(cognito_prod: Synthesized) -> None:
     """GIVEN prod without passwordAuth WHEN synthesized THEN public password auth is off: SRP,
-    refresh and the admin flow (which needs IAM credentials, for `make smoke`) remain."""
-    client = only_resource(_auth(cognito_prod), "AWS::Cognito::UserPoolClient")["Properties"]
-    assert set(client["ExplicitAuthFlows"]) == {
-        "ALLOW_USER_SRP_AUTH",
-        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-        "ALLOW_REFRESH_TOKEN_AUTH",
-    }
+    refresh and the admin flow (which needs IAM credentials, for `make smoke`) remain, with
+    choice-based sign-in (USER_AUTH: passkeys by default)."""
+    flows = only_resource(_auth(cognito_prod), "AWS::Cognito::UserPoolClient")["Properties"][
+        "ExplicitAuthFlows"
+    ]
+    expected = "ALLOW_USER_AUTH ALLOW_USER_SRP_AUTH ALLOW_ADMIN_USER_PASSWORD_AUTH"
+    assert set(flows) == {*expected.split(), "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
 def test_hosted_ui_domain_uses_the_configured_prefix(cognito: Synthesized) -> None:

@@ -19,6 +19,9 @@ from stacks.contract import PROD_CONTEXT
 from tests.stacks.configurations import CERTIFICATE_ARN
 
 AUTH0 = {"auth": "auth0", "auth0Domain": "dev-abc.us.auth0.com", "audience": "https://api"}
+JWT = {"auth": "jwt", "issuer": "https://idp.example.com", "audience": "api"}
+PASSWORD_ONLY = {"signInFactors": "password"}
+NEEDS_PASSKEY = "needs passkey in signInFactors"
 
 
 def test_defaults_build_a_dev_cognito_app() -> None:
@@ -195,6 +198,26 @@ BAD_CONTEXTS: list[tuple[dict[str, Any], str]] = [
         },
         "'api.example.org' is not inside hostedZoneName 'example.com'",
     ),
+    # signInFactors, passkeys, managedLogin, issuerFormat, e-mail MFA and SES (sign_in.py)
+    ({"signInFactors": " , "}, "context 'signInFactors' is empty"),
+    ({"signInFactors": "password,magic_link"}, "names 'magic_link': use a comma list of"),
+    ({"signInFactors": "password,passkey,passkey"}, "names 'passkey' twice"),
+    (PASSWORD_ONLY | {"passkeyUserVerification": "required"}, NEEDS_PASSKEY),
+    ({"signInFactors": "email_otp,passkey"}, "lacks password: Cognito requires it"),
+    ({"passkeyRelyingPartyId": "https://a.example.com"}, "is a host name without scheme or path"),
+    ({"passkeyRelyingPartyId": "no_underscores.example.com"}, "is not a valid host name"),
+    (PASSWORD_ONLY | {"passkeyRelyingPartyId": "auth.example.com"}, NEEDS_PASSKEY),
+    ({"passkeyUserVerification": "always"}, "use one of preferred, required"),
+    ({"managedLogin": "v3"}, "context 'managedLogin' is 'v3': use one of v2, classic"),
+    ({"issuerFormat": "new"}, "context 'issuerFormat' is 'new': use one of original, updated"),
+    ({"mfa": "true", "mfaEmail": "true"}, "'mfaEmail' needs the pool to send e-mail through SES"),
+    ({"mfaEmail": "true"}, "context 'mfaEmail' is a second factor: it needs -c mfa=true"),
+    ({"mfaEmail": "maybe"}, "context 'mfaEmail' must be true or false"),
+    ({"sesFromEmail": "no-reply"}, "context 'sesFromEmail' is 'no-reply': use an address"),
+    ({"sesFromEmail": "a@example.com", "sesRegion": "Virginia"}, "'Virginia': use a region name"),
+    ({"sesRegion": "us-east-1"}, "context 'sesRegion' needs -c sesFromEmail="),
+    (JWT | {"signInFactors": "password"}, "context 'signInFactors' configures the Cognito"),
+    (JWT | {"issuerFormat": "updated"}, "context 'issuerFormat' configures the Cognito"),
 ]
 
 

@@ -12,6 +12,7 @@ EXPECTED_TYPES = {
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolDomain",
     "AWS::Cognito::UserPoolResourceServer",
+    "AWS::Cognito::ManagedLoginBranding",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Stage",
     "AWS::ApiGatewayV2::Route",

@@ -13,6 +13,7 @@ CfnModel mixins in _cfn): moto discovers CloudFormation types through
 from __future__ import annotations
 
 import contextlib
+import uuid
 from typing import Any, Self
 
 from moto.cognitoidp.exceptions import ResourceNotFoundError
@@ -27,11 +28,20 @@ from moto.cognitoidp.models import (
 from moto.core.common_models import CloudFormationModel
 
 from .._cfn import CfnChildModel, CfnModel, as_bool
+from . import sign_in_settings
+from .models import ManagedLoginBranding, pool_state
+from .pool_settings import EMAIL_MFA_KEY
 
 
 def _backend(account_id: str, region_name: str) -> CognitoIdpBackend:
     backend: CognitoIdpBackend = cognitoidp_backends[account_id][region_name]
     return backend
+
+
+def _pool_if_any(account_id: str, region_name: str, pool_id: str) -> CognitoIdpUserPool | None:
+    """The pool, or None when it went first (a child's delete then has nothing to do)."""
+    pool: CognitoIdpUserPool | None = _backend(account_id, region_name).user_pools.get(pool_id)
+    return pool
 
 
 class CfnUserPool(CfnModel, CloudFormationModel):
@@ -56,9 +66,21 @@ class CfnUserPool(CfnModel, CloudFormationModel):
 
     @staticmethod
     def _config(props: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """CreateUserPool takes the CloudFormation properties minus the name and EnabledMfas."""
+        """CreateUserPool takes the CloudFormation properties minus the name and EnabledMfas;
+        the rest (Policies.SignInPolicy, WebAuthnRelyingPartyID, WebAuthnUserVerification,
+        IssuerConfiguration, ...) is kept under its own name, where pool_settings reads it."""
         props.pop("UserPoolName", None)
+        sign_in_settings.check(props)  # refused: the stack fails with Cognito's message
         enabled_mfas = list(props.pop("EnabledMfas", None) or [])
+        if "EMAIL_OTP" in enabled_mfas:
+            # SetUserPoolMfaConfig's EmailMfaConfiguration, from the template's own names.
+            message = props.get("EmailAuthenticationMessage")
+            subject = props.get("EmailAuthenticationSubject")
+            props[EMAIL_MFA_KEY] = {
+                key: value
+                for key, value in (("Message", message), ("Subject", subject))
+                if value is not None
+            }
         return props, enabled_mfas
 
     def _apply_mfas(self, enabled_mfas: list[str]) -> None:
@@ -193,16 +215,28 @@ class CfnUserPoolDomain(CfnModel, CloudFormationModel):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
-        domain = _backend(account_id, region_name).create_user_pool_domain(
+        backend = _backend(account_id, region_name)
+        domain = backend.create_user_pool_domain(
             props["UserPoolId"], props["Domain"], props.get("CustomDomainConfig")
         )
-        return cls(domain)
+        model = cls(domain)
+        model._keep_version(backend, props)
+        return model
 
     def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
         if props["Domain"] != self.domain.domain:
             return self.replace(name, props, account_id, region_name)  # a new prefix
         self.domain.custom_domain_config = props.get("CustomDomainConfig") or {}
+        self._keep_version(_backend(account_id, region_name), props)
         return self
+
+    def _keep_version(self, backend: CognitoIdpBackend, props: dict[str, Any]) -> None:
+        """ManagedLoginVersion: 1 (classic hosted UI, the default) or 2 (managed login)."""
+        version = props.get("ManagedLoginVersion", 1)
+        if str(version) not in ("1", "2"):
+            raise ValueError(f"ManagedLoginVersion must be 1 or 2, got {version!r}")
+        pool = backend.describe_user_pool(self.domain.user_pool_id)
+        pool_state(pool).domain_versions[self.domain.domain] = int(version)
 
     @classmethod
     def remove(cls, account_id: str, region_name: str, resource_id: str) -> None:
@@ -238,9 +272,75 @@ class CfnUserPoolResourceServer(CfnChildModel, CloudFormationModel):
         cls, account_id: str, region_name: str, parent_id: str, resource_id: str
     ) -> None:
         # moto has no DeleteResourceServer: drop it from its pool directly.
-        pool = _backend(account_id, region_name).user_pools.get(parent_id)
+        pool = _pool_if_any(account_id, region_name, parent_id)
         if pool is not None:
             pool.resource_servers.pop(resource_id, None)
+
+
+class CfnManagedLoginBranding(CfnChildModel, CloudFormationModel):
+    """AWS::Cognito::ManagedLoginBranding: one app client's managed login style.
+    Ref = GetAtt ManagedLoginBrandingId; kept in the pool's state (one per client)."""
+
+    CFN_TYPE = "AWS::Cognito::ManagedLoginBranding"
+    PARENT_PROPERTY = "UserPoolId"
+    ID_PATH = "branding.branding_id"
+    ID_ATTRIBUTE = "ManagedLoginBrandingId"
+
+    def __init__(self, branding: ManagedLoginBranding, pool_id: str) -> None:
+        self.branding = branding
+        self.pool_id = pool_id
+
+    @property
+    def parent_id(self) -> str:
+        return self.pool_id
+
+    @staticmethod
+    def _branding(branding_id: str, props: dict[str, Any]) -> ManagedLoginBranding:
+        """The branding as Cognito checks it: Cognito's own values exclude settings/assets."""
+        use_cognito = as_bool(props.get("UseCognitoProvidedValues", False))
+        settings, assets = props.get("Settings"), list(props.get("Assets") or [])
+        if use_cognito and (settings or assets):
+            raise ValueError(
+                "ManagedLoginBranding: UseCognitoProvidedValues excludes Settings and Assets"
+            )
+        if settings is not None and not isinstance(settings, dict):
+            raise ValueError("ManagedLoginBranding: Settings must be a JSON object")
+        return ManagedLoginBranding(
+            branding_id, str(props.get("ClientId") or ""), use_cognito, settings, assets
+        )
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        pool = _backend(account_id, region_name).describe_user_pool(props["UserPoolId"])
+        branding = cls._branding(str(uuid.uuid4()), props)
+        if branding.client_id not in pool.clients:
+            raise ValueError(f"User pool client {branding.client_id} does not exist.")
+        state = pool_state(pool)
+        if any(b.client_id == branding.client_id for b in state.brandings.values()):
+            raise ValueError(
+                f"ManagedLoginBrandingExistsException: client {branding.client_id} "
+                "already has a managed login branding"
+            )
+        state.brandings[branding.branding_id] = branding
+        return cls(branding, pool.id)
+
+    def update(self, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        if props["UserPoolId"] != self.pool_id or props.get("ClientId") != self.branding.client_id:
+            return self.replace(name, props, account_id, region_name)  # replacement in AWS
+        pool = _backend(account_id, region_name).describe_user_pool(self.pool_id)
+        created = self.branding.created
+        self.branding = self._branding(self.branding.branding_id, props)
+        self.branding.created = created
+        pool_state(pool).brandings[self.branding.branding_id] = self.branding
+        return self
+
+    @classmethod
+    def remove_from(
+        cls, account_id: str, region_name: str, parent_id: str, resource_id: str
+    ) -> None:
+        kept = _pool_if_any(account_id, region_name, parent_id)
+        brandings = {} if kept is None else pool_state(kept).brandings
+        brandings.pop(resource_id, None)
 
 
 MODELS: tuple[type[CloudFormationModel], ...] = (
@@ -248,4 +348,5 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     CfnUserPoolClient,
     CfnUserPoolDomain,
     CfnUserPoolResourceServer,
+    CfnManagedLoginBranding,
 )

@@ -30,6 +30,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, Cognit
 
 from .. import moto_seam
 from . import keys, triggers
+from .pool_settings import issuer
 from .tokens import family_of, token_validity_seconds
 
 # What InitiateAuth's access tokens carry; never part of an OAuth flow's scopes.
@@ -56,10 +57,6 @@ class Minted:
     expires_in: int
 
 
-def _issuer(pool: CognitoIdpUserPool) -> str:
-    return f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
-
-
 def _as_bool(value: object) -> bool:
     return str(value if value is not None else "false").lower() == "true"
 
@@ -71,7 +68,7 @@ def _base_claims(
     now, access = int(time.time()), token_use == "access"  # noqa: S105 - a token kind
     user = moto_seam.existing_user(pool, username)
     claims: dict[str, Any] = {
-        "iss": _issuer(pool),
+        "iss": issuer(pool),
         "sub": user.id,
         "client_id" if access else "aud": client_id,
         "token_use": token_use,
@@ -202,7 +199,7 @@ def client_token(
         "token_use": "access",
         "scope": " ".join(scopes),
         "auth_time": now,
-        "iss": _issuer(pool),
+        "iss": issuer(pool),
         "exp": now + expires_in,
         "iat": now,
         "version": 2,

@@ -102,6 +102,19 @@ class RefreshFamily:
 
 
 @dataclass
+class ManagedLoginBranding:
+    """An AWS::Cognito::ManagedLoginBranding: the style of one app client's login pages."""
+
+    branding_id: str
+    client_id: str
+    use_cognito_provided_values: bool
+    settings: dict[str, Any] | None
+    assets: list[dict[str, Any]]
+    created: float = field(default_factory=time.time)
+    modified: float = field(default_factory=time.time)
+
+
+@dataclass
 class PoolState:
     verifiers: dict[str, StoredVerifier] = field(default_factory=dict)  # by username
     srp: dict[str, SrpSignIn] = field(default_factory=dict)  # by secret block
@@ -126,6 +139,10 @@ class PoolState:
     # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
     pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     custom_auth: dict[str, CustomAuthSignIn] = field(default_factory=dict)  # by Session
+    # Managed login: each domain's ManagedLoginVersion (1 classic, 2 managed login) and the
+    # ManagedLoginBranding styles, by branding id (one per app client, as Cognito allows).
+    domain_versions: dict[str, int] = field(default_factory=dict)  # by domain
+    brandings: dict[str, ManagedLoginBranding] = field(default_factory=dict)
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -158,6 +175,8 @@ _NEWER_FIELDS: dict[str, Any] = {
     "totp_last_step": dict,
     "pending_attributes": dict,
     "custom_auth": dict,
+    "domain_versions": dict,
+    "brandings": dict,
 }
 
 

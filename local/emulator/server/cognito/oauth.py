@@ -23,6 +23,7 @@ from . import authorize, authorize_choice, client_credentials, oauth_endpoints
 from .client_credentials import OAuthError, authenticated_client
 from .exceptions import UserLambdaValidationError
 from .models import pool_by_id
+from .pool_settings import issuer
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path
 REVOKE_PATH = "/oauth2/revoke"
@@ -160,6 +161,9 @@ def discovery_document(
     url = urlparse(full_url)
     pool_id = url.path.strip("/").split("/")[0]
     document = json.loads(body)
+    pool = pool_by_id(pool_id)
+    if pool is not None:  # the issuer format's `iss` (the path is /<poolId> in both)
+        document["issuer"] = issuer(pool)
     hosted_ui = run_metadata().get(HOSTED_UI_METADATA, {}).get(pool_id)
     if isinstance(hosted_ui, str):
         document |= {

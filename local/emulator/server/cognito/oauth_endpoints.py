@@ -38,6 +38,7 @@ from .. import moto_seam
 from . import client_credentials, keys, revocation
 from .exceptions import CognitoError
 from .oauth_grants import PoolAuthorizationServer, authenticate_client, basic_credentials
+from .pool_settings import issuer
 
 USER_GRANTS = ("authorization_code", "refresh_token")
 # Sent by the run's hosted UI when it forwards a token request: the answer is then the domain's
@@ -234,7 +235,7 @@ def _verified_access_claims(pool: CognitoIdpUserPool, token: str) -> dict[str, A
         claims = dict(jwt.decode(token, keys.own_key(pool)[0], algorithms=["RS256"]).claims)
     except (JoseError, ValueError, TypeError, UnicodeError) as problem:
         raise ValueError(f"the token does not verify: {type(problem).__name__}") from None
-    if claims.get("iss") != f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}":
+    if claims.get("iss") != issuer(pool):
         raise ValueError("the token is not of this pool")
     if claims.get("token_use") != "access":
         raise ValueError("not an access token")

@@ -21,7 +21,7 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend
+from . import auth_triggers, backend, managed_login, mfa_config, sign_in_settings
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -224,6 +224,58 @@ class LocalCognitoResponse(CognitoIdpResponse):
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
         backend.admin_confirm_sign_up(pool, user, self._map_param("ClientMetadata"))
         return EmptyResult()
+
+    def _pool(self) -> CognitoIdpUserPool:
+        pool_id = self._param("UserPoolId")
+        pool = pool_by_id(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
+        return pool
+
+    def create_user_pool(self) -> ActionResult:
+        sign_in_settings.check(self.parameters)
+        return super().create_user_pool()
+
+    def update_user_pool(self) -> None:
+        sign_in_settings.check(self.parameters)
+        super().update_user_pool()
+
+    def set_user_pool_mfa_config(self) -> ActionResult:
+        """moto's, plus EmailMfaConfiguration and WebAuthnConfiguration (mfa_config.py)."""
+        params = {
+            name: moto_seam.request_param(self, name)
+            for name in (
+                "MfaConfiguration",
+                "SmsMfaConfiguration",
+                "SoftwareTokenMfaConfiguration",
+                "EmailMfaConfiguration",
+                "WebAuthnConfiguration",
+            )
+        }
+        return ActionResult(mfa_config.set_config(self._pool(), params))
+
+    def get_user_pool_mfa_config(self) -> ActionResult:
+        return ActionResult(mfa_config.get_config(self._pool()))
+
+    def describe_user_pool_domain(self) -> ActionResult:
+        """moto's answer plus the domain's ManagedLoginVersion (managed_login.py)."""
+        answer = super().describe_user_pool_domain()
+        description = (
+            answer.result.get("DomainDescription") if isinstance(answer.result, dict) else None
+        )
+        pool = pool_by_id((description or {}).get("UserPoolId"))
+        if description and pool is not None:
+            version = managed_login.domain_version(pool, str(description.get("Domain")))
+            description["ManagedLoginVersion"] = version
+        return answer
+
+    def describe_managed_login_branding(self) -> ActionResult:
+        branding_id = self._param("ManagedLoginBrandingId")
+        return ActionResult(managed_login.by_id(self._pool(), branding_id))
+
+    def describe_managed_login_branding_by_client(self) -> ActionResult:
+        client_id = self._param("ClientId")
+        return ActionResult(managed_login.by_client(self._pool(), client_id))
 
     def resend_confirmation_code(self) -> ActionResult:
         return ActionResult(backend.resend_confirmation_code(self._user_call()))

@@ -8,7 +8,9 @@ Laid out as moto lays a service:
   CloudFormation types for Cognito;
 - responses.py: request parsing only (LocalCognitoResponse), handing each operation to
   backend.py, the rules, which call one module per flow: sign_in, srp, password, mfa, codes,
-  attributes, existence, attempts, refresh, revocation, tokens;
+  attributes, existence, attempts, refresh, revocation, tokens; choice-based sign-in is
+  user_auth (USER_AUTH), one_time_codes (EMAIL_OTP / SMS_OTP codes and their sessions),
+  sign_up_sessions (ConfirmSignUp's Session) and email_mfa;
 - minting.py: THE one path that mints tokens (claims, the pre token trigger of triggers.py,
   one signature with the pool's key from keys.py);
 - exceptions.py: one class per Cognito error code;

@@ -38,6 +38,11 @@ _FORMAT_ERRORS = {
 }
 
 
+def is_email(value: object) -> bool:
+    """Is `value` an e-mail address the pool takes (UpdateUserAttributes' check)?"""
+    return isinstance(value, str) and _EMAIL.fullmatch(value) is not None
+
+
 def _details(name: str, value: str) -> dict[str, str]:
     if name == "email":
         local, _, domain = value.partition("@")

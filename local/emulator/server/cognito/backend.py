@@ -35,7 +35,9 @@ from . import (
     refresh,
     revocation,
     sign_in,
+    sign_up_sessions,
     sign_up_triggers,
+    user_auth,
 )
 from .custom_message import FORGOT_PASSWORD, RESEND_CODE, SIGN_UP, Occasion
 from .exceptions import (
@@ -103,20 +105,16 @@ def initiate_auth(
     parameters: dict[str, Any],
     *,
     public: bool,
+    session: str | None = None,
 ) -> dict[str, Any] | None:
-    """InitiateAuth (`public`) or AdminInitiateAuth; None: a flow moto refuses itself."""
+    """InitiateAuth (`public`) or AdminInitiateAuth; None: a flow moto refuses itself.
+    `session`: ConfirmSignUp's, for USER_AUTH."""
     if flow == "USER_SRP_AUTH":
         return sign_in.start_srp(pool, client, parameters)
     if flow == "CUSTOM_AUTH":  # the pool's define/create/verify challenge triggers
         return custom_auth.start(sign_in.ClientCall.of(pool, client), parameters)
-    if flow == "USER_AUTH":
-        log.warning(
-            "Cognito flow USER_AUTH (choice-based sign-in) is not implemented by the local user "
-            "pool: answered InvalidParameterException"
-        )
-        raise InvalidParameterError(
-            "USER_AUTH is not implemented by the local user pool (make local)."
-        )
+    if flow == "USER_AUTH":  # choice-based sign-in
+        return user_auth.start(sign_in.ClientCall.of(pool, client), parameters, session)
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         token = parameters.get("REFRESH_TOKEN")
         if client.generate_secret:
@@ -145,6 +143,8 @@ def respond_to_auth_challenge(
         return sign_in.password_verifier(call, session, answers)
     if challenge in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):
         return sign_in.mfa_answer(call, challenge, session, answers)
+    if challenge in user_auth.ANSWERED:
+        return user_auth.answer(call, challenge, session, answers)
     if challenge in sign_in.DEVICE_CHALLENGES:
         raise ResourceNotFoundError("Device does not exist.")
     if challenge == "NEW_PASSWORD_REQUIRED":
@@ -185,15 +185,19 @@ def refuse_dead_access_token(token: Any) -> None:
 
 def sign_up(
     call: UserCall,
-    new_password: str,
+    new_password: str | None,
     attributes: list[dict[str, str]],
     validation_data: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """SignUp: the user (if the pre sign-up trigger lets it in), and its confirmation code in
-    the outbox when the pool sends one (none for a user the trigger confirmed)."""
+    the outbox when the pool sends one (none for a user the trigger confirmed); no password:
+    a passwordless user (responses.py lets it through only where the pool allows it)."""
     pool, client = call.pool, call.client
     sign_in.check_secret(client, call.username, call.secret_hash)
-    user, details = backend_of(pool).sign_up(client.id, call.username, new_password, attributes)
+    stand_in = password.stand_in(pool) if new_password is None else new_password
+    user, details = backend_of(pool).sign_up(client.id, call.username, stand_in, attributes)
+    if new_password is None:
+        user.password = None
     admission = sign_up_triggers.admit(
         pool,
         user,
@@ -206,12 +210,14 @@ def sign_up(
     response: dict[str, Any] = {
         "UserConfirmed": user.status == UserStatus.CONFIRMED,
         "UserSub": user.id,
+        "Session": sign_up_sessions.signed_up(pool, client, user),
     }
     if admission.auto_confirm:
         call.confirmed(user, sign_up_triggers.CONFIRM_SIGN_UP)
     elif details:
         codes.send(pool, user, codes.SIGN_UP, "signup", occasion=call.occasion(SIGN_UP))
-        response["CodeDeliveryDetails"] = details
+        # Where the code went (moto's details follow the recovery setting: SMS by default).
+        response["CodeDeliveryDetails"] = codes.sign_up_delivery(pool, user) or details
     return response
 
 
@@ -274,11 +280,13 @@ def resend_confirmation_code(call: UserCall) -> dict[str, Any]:
     return {"CodeDeliveryDetails": details}
 
 
-def confirm_sign_up(call: UserCall, code: str) -> None:
-    """ConfirmSignUp: the right code confirms the user (and the address it went to)."""
+def confirm_sign_up(call: UserCall, code: str, session: str | None = None) -> dict[str, Any]:
+    """ConfirmSignUp: the right code confirms the user (and the address it went to); the
+    answer's Session signs the user in once through USER_AUTH (sign_up_sessions.py)."""
     user = call.code_user()
     if user.status is UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    sign_up_sessions.check_before_confirming(call.pool, call.client, user, session)
     codes.check(call.pool, user, codes.SIGN_UP, code)
     user.status = UserStatus.CONFIRMED
     if "email" in (call.pool.extended_config.get("AutoVerifiedAttributes") or []) and (
@@ -286,6 +294,7 @@ def confirm_sign_up(call: UserCall, code: str) -> None:
     ):  # the code went to the e-mail address: confirming it verifies the address
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
     call.confirmed(user, sign_up_triggers.CONFIRM_SIGN_UP)
+    return {"Session": sign_up_sessions.confirmed(call.pool, call.client, user, session)}
 
 
 def forgot_password(call: UserCall) -> dict[str, Any]:

@@ -69,25 +69,40 @@ def send(
     call's custom message trigger source and client (custom_message.py)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     occasion = occasion or custom_message.Occasion(custom_message.SOURCES[kind])
-    text = custom_message.compose(pool, user, occasion, code, to or destination(user))
-    now = time.time()
-    state = pool_state(pool)
-    expires_at = now + LIFETIMES[purpose]
-    state.codes[(user.username, purpose)] = Code(code=code, expires_at=expires_at)
+    sent = deliver(pool, user, kind, code, LIFETIMES[purpose], to or destination(user), occasion)
+    pool_state(pool).codes[(user.username, purpose)] = Code(code=code, expires_at=sent.expires_at)
     attempts.sent_code(pool, user.username, purpose)  # the new code gets its own tries
+    return sent
+
+
+def deliver(
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    kind: str,
+    code: str,
+    lifetime: float,
+    to: str,
+    occasion: custom_message.Occasion,
+) -> OutboxMessage:
+    """The message carrying `code` (valid `lifetime` seconds) to `to`: to the pool's custom
+    sender when it has one, else into the outbox; the caller keeps the code where it checks
+    it, once this returned (a trigger's refusal stores nothing)."""
+    text = custom_message.compose(pool, user, occasion, code, to)
+    now = time.time()
     message = OutboxMessage(
         user_pool_id=pool.id,
         username=user.username,
-        destination=to or destination(user),
+        destination=to,
         kind=kind,
         code=code,
         sent_at=now,
-        expires_at=expires_at,
+        expires_at=now + lifetime,
         subject=text.subject,
         message=text.message,
     )
     if custom_senders.deliver(pool, user, message, occasion):  # a custom sender took it
         return message
+    state = pool_state(pool)
     state.outbox.append(message)
     del state.outbox[:-OUTBOX_LIMIT]
     log.info("code %s sent to %s (%s, pool %s)", code, message.destination, kind, pool.id)

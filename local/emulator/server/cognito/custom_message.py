@@ -9,8 +9,9 @@ holder Cognito replaces with the code. The answer's `emailSubject`/`emailMessage
 and carries the temporary password as its code. A message without the place holders, or longer
 than Cognito's limits (e-mail 20,000 characters, subject 140, SMS 140), is not used: Cognito
 sends its default message then. A function that raises, times out or answers no object is
-refused with lambda_triggers' errors, and nothing is sent. The local pool sends no MFA codes
-by SMS or e-mail (TOTP only), so `CustomMessage_Authentication` never runs.
+refused with lambda_triggers' errors, and nothing is sent. Sign-in codes (EMAIL_OTP, SMS_OTP,
+e-mail MFA: one_time_codes.py) are `CustomMessage_Authentication`, with the pool's
+EmailMfaConfiguration or SmsAuthenticationMessage as its own text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
-from . import lambda_triggers
+from . import lambda_triggers, pool_settings
 from .exceptions import InvalidLambdaResponseError
 from .sign_up_triggers import user_attributes
 
@@ -36,6 +37,7 @@ FORGOT_PASSWORD = "CustomMessage_ForgotPassword"  # noqa: S105 - a name
 UPDATE_USER_ATTRIBUTE = "CustomMessage_UpdateUserAttribute"
 VERIFY_USER_ATTRIBUTE = "CustomMessage_VerifyUserAttribute"
 ADMIN_CREATE_USER = "CustomMessage_AdminCreateUser"
+AUTHENTICATION = "CustomMessage_Authentication"  # sign-in codes: EMAIL_OTP, SMS_OTP, e-mail MFA
 # Which trigger source a code sent for codes.py's message kinds is, when the caller names none.
 SOURCES = {
     "signup": SIGN_UP,
@@ -46,6 +48,9 @@ SOURCES = {
 }
 DEFAULT_SUBJECT = "Your verification code"
 DEFAULT_MESSAGE = f"Your verification code is {CODE_PARAMETER}. "
+# Sign-in codes: the pool's EmailMfaConfiguration / SmsAuthenticationMessage, else these.
+DEFAULT_SIGN_IN_SUBJECT = "Your sign-in code"
+DEFAULT_SIGN_IN_MESSAGE = f"Your authentication code is {CODE_PARAMETER}. "
 DEFAULT_INVITE_SUBJECT = "Your temporary password"
 DEFAULT_INVITE = (
     f"Your username is {USERNAME_PARAMETER} and temporary password is {CODE_PARAMETER}. "
@@ -69,6 +74,16 @@ class Text:
 
     subject: str
     message: str
+
+
+def _sign_in_text(pool: CognitoIdpUserPool, sms: bool) -> tuple[str, str]:
+    """A sign-in code's subject and message (SetUserPoolMfaConfig's templates)."""
+    config = pool.extended_config
+    if sms:
+        return "", config.get("SmsAuthenticationMessage") or DEFAULT_SIGN_IN_MESSAGE
+    email = pool_settings.email_mfa(pool) or {}
+    subject = email.get("Subject") or DEFAULT_SIGN_IN_SUBJECT
+    return subject, email.get("Message") or DEFAULT_SIGN_IN_MESSAGE
 
 
 def _pool_text(pool: CognitoIdpUserPool, sms: bool, invitation: bool) -> tuple[str, str]:
@@ -117,7 +132,10 @@ def compose(
     """The message that carries `code` to `to` (an e-mail address or a phone number)."""
     sms, invitation = "@" not in to, occasion.username is not None
     placeholders = (CODE_PARAMETER, USERNAME_PARAMETER) if invitation else (CODE_PARAMETER,)
-    subject, message = _pool_text(pool, sms, invitation)
+    if occasion.trigger_source == AUTHENTICATION:
+        subject, message = _sign_in_text(pool, sms)
+    else:
+        subject, message = _pool_text(pool, sms, invitation)
     if lambda_triggers.has_trigger(pool, "CustomMessage"):
         request = {
             "userAttributes": user_attributes(user),

@@ -10,6 +10,7 @@ challenge after the password step needs a current code.
 from __future__ import annotations
 
 import hmac
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from local.emulator.server import moto_seam
 
+from . import pool_settings
 from .exceptions import (
     INVALID_SESSION,
     SESSION_EXPIRED,
@@ -123,9 +125,12 @@ def challenge_after_password(
             "Session": new_session(pool, user, client_id),
         }
     if pool.mfa_config == "ON" and not user.software_token_mfa_enabled:
+        can_set_up = ["SOFTWARE_TOKEN_MFA"]
+        if pool_settings.email_mfa(pool) is not None:  # e-mail MFA: email_mfa.set_up
+            can_set_up.append("EMAIL_OTP")
         return {
             "ChallengeName": "MFA_SETUP",
-            "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
+            "ChallengeParameters": {"MFAS_CAN_SETUP": json.dumps(can_set_up)},
             "Session": new_session(pool, user, client_id, setup=True),
         }
     return None

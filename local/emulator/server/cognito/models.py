@@ -80,6 +80,26 @@ class CustomAuthSignIn:
 
 
 @dataclass
+class OneTimeSignIn:
+    """One USER_AUTH sign-in (or an e-mail MFA step) between two requests, found by its
+    Session: the challenge it waits for, what it offered, and the code or WebAuthn challenge
+    sent (one_time_codes.py, user_auth.py)."""
+
+    client_id: str
+    username: str | None  # None: a decoy for an unknown user (PreventUserExistenceErrors)
+    named: str  # the USERNAME the client gave
+    challenge: str  # SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP, WEB_AUTHN, PASSWORD, ...
+    available: tuple[str, ...]
+    created: float
+    second_factor: bool = False  # an MFA step after the password (e-mail MFA, SELECT_MFA_TYPE)
+    code: str | None = None
+    code_expires_at: float = 0.0
+    wrong_codes: int = 0
+    webauthn_challenge: bytes | None = None
+    enrols_address: str | None = None  # MFA_SETUP: the e-mail MFA turns on for once verified
+
+
+@dataclass
 class Code:
     """A confirmation code Cognito would have sent (sign-up, resend, forgot password, ...)."""
 
@@ -143,6 +163,11 @@ class PoolState:
     # ManagedLoginBranding styles, by branding id (one per app client, as Cognito allows).
     domain_versions: dict[str, int] = field(default_factory=dict)  # by domain
     brandings: dict[str, ManagedLoginBranding] = field(default_factory=dict)
+    one_time: dict[str, OneTimeSignIn] = field(default_factory=dict)  # USER_AUTH, by Session
+    # SignUp's and ConfirmSignUp's Session -> (username, client_id, created, confirmed): a
+    # confirmed one signs in once through USER_AUTH (user_auth.py).
+    sign_up_sessions: dict[str, tuple[str, str, float, bool]] = field(default_factory=dict)
+    email_mfa_users: set[str] = field(default_factory=set)  # usernames with e-mail MFA on
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -177,6 +202,9 @@ _NEWER_FIELDS: dict[str, Any] = {
     "custom_auth": dict,
     "domain_versions": dict,
     "brandings": dict,
+    "one_time": dict,
+    "sign_up_sessions": dict,
+    "email_mfa_users": set,
 }
 
 

@@ -10,9 +10,11 @@ password is sign_in.after_password (new-password or MFA challenge, or tokens).
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from moto.cognitoidp.models import (
+    CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
     UserStatus,
 )
@@ -47,6 +49,14 @@ def refuse_unless_allowed(client: CognitoIdpUserPoolClient, flow: str) -> None:
             raise InvalidParameterError("Auth flow not enabled for this client")
     elif not flow_allowed(client, flow):
         raise InvalidParameterError(f"{flow} flow not enabled for this client")
+
+
+def stand_in(pool: CognitoIdpUserPool) -> str:
+    """A random password the pool's policy accepts, for moto's SignUp of a passwordless user
+    (backend.sign_up removes it at once: such a user has no password to sign in with)."""
+    policy = (pool.extended_config.get("Policies") or {}).get("PasswordPolicy") or {}
+    length = max(int(policy.get("MinimumLength") or 8), 20)
+    return ("Aa1!" + secrets.token_hex(length))[:length]
 
 
 def password_sign_in(call: ClientCall, flow: str, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,15 @@ from moto.core.utils import camelcase_to_underscores
 
 from local.emulator.server import moto_seam
 
-from . import auth_triggers, backend, managed_login, mfa_config, sign_in_settings
+from . import (
+    auth_triggers,
+    backend,
+    email_mfa,
+    managed_login,
+    mfa_config,
+    sign_in_settings,
+    user_auth,
+)
 from .exceptions import (
     CognitoError,
     InternalError,
@@ -120,18 +128,22 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     # --- sign-in ---------------------------------------------------------------------------
 
-    def initiate_auth(self) -> ActionResult:
-        pool, client = self._client()
+    def _initiate(
+        self, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, *, public: bool
+    ) -> dict[str, Any] | None:
         flow, parameters = self._param("AuthFlow"), self._map_param("AuthParameters")
+        session = self._param("Session", required=False)  # ConfirmSignUp's, for USER_AUTH
         with auth_triggers.initiating(self._map_param("ClientMetadata")):
-            result = backend.initiate_auth(pool, client, flow, parameters, public=True)
+            return backend.initiate_auth(
+                pool, client, flow, parameters, public=public, session=session
+            )
+
+    def initiate_auth(self) -> ActionResult:
+        result = self._initiate(*self._client(), public=True)
         return super().initiate_auth() if result is None else ActionResult(result)
 
     def admin_initiate_auth(self) -> ActionResult:
-        pool, client = self._admin_client()
-        flow, parameters = self._param("AuthFlow"), self._map_param("AuthParameters")
-        with auth_triggers.initiating(self._map_param("ClientMetadata")):
-            result = backend.initiate_auth(pool, client, flow, parameters, public=False)
+        result = self._initiate(*self._admin_client(), public=False)
         return super().admin_initiate_auth() if result is None else ActionResult(result)
 
     def _respond(
@@ -183,7 +195,8 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def sign_up(self) -> ActionResult:
         call = self._user_call()
-        new_password = self._param("Password")
+        # Without a password only where the pool allows a passwordless first factor.
+        new_password = self._param("Password", required=not user_auth.passwordless(call.pool))
         attributes = self._attributes_param("UserAttributes", optional=True)
         validation_data = self._validation_data()
         return ActionResult(backend.sign_up(call, new_password, attributes, validation_data))
@@ -282,8 +295,8 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def confirm_sign_up(self) -> ActionResult:
         call = self._user_call()
-        backend.confirm_sign_up(call, self._param("ConfirmationCode"))
-        return EmptyResult()
+        code, session = self._param("ConfirmationCode"), self._param("Session", required=False)
+        return ActionResult(backend.confirm_sign_up(call, code, session))
 
     def forgot_password(self) -> ActionResult:
         with auth_triggers.responding(self._map_param("ClientMetadata")):
@@ -310,6 +323,43 @@ class LocalCognitoResponse(CognitoIdpResponse):
         pool, user, session = self._token_user()
         code = self._param("UserCode")
         return ActionResult(backend.verify_software_token(pool, user, session, code))
+
+    # --- MFA preferences (e-mail MFA: email_mfa.py; TOTP and SMS: moto's) -----------------
+
+    def _mfa_preference(self, pool: CognitoIdpUserPool, user: CognitoIdpUser) -> Any:
+        """Set the user's EmailMfaSettings around moto's own SetUserMFAPreference."""
+        settings = moto_seam.request_param(self, "EmailMfaSettings")
+        email_mfa.check_settings(pool, user, settings)  # before anything changes
+        preferred = user.preferred_mfa_setting
+        answer = (
+            super().set_user_mfa_preference()
+            if self._param("AccessToken", required=False)
+            else super().admin_set_user_mfa_preference()
+        )
+        if preferred == email_mfa.EMAIL_OTP and not user.preferred_mfa_setting:
+            user.preferred_mfa_setting = preferred  # moto's TOTP/SMS settings cleared it
+        email_mfa.apply_settings(pool, user, settings)
+        return answer
+
+    def set_user_mfa_preference(self) -> ActionResult:
+        pool, user, _ = self._token_user()
+        return ActionResult(self._mfa_preference(pool, user).result)
+
+    def admin_set_user_mfa_preference(self) -> ActionResult:
+        pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
+        return ActionResult(self._mfa_preference(pool, user).result)
+
+    def get_user(self) -> ActionResult:
+        pool, user, _ = self._token_user()
+        answer = super().get_user()
+        email_mfa.add_to_settings(pool, user, answer.result)
+        return answer
+
+    def admin_get_user(self) -> ActionResult:
+        answer = super().admin_get_user()  # moto's refusal first (unknown pool or user)
+        pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
+        email_mfa.add_to_settings(pool, user, answer.result)
+        return answer
 
     # --- attributes ------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from moto.cognitoidp.utils import check_secret_hash
 
 from local.emulator.server import moto_seam
 
-from . import attempts, auth_triggers, existence, mfa, srp
+from . import attempts, auth_triggers, email_mfa, existence, mfa, srp
 from .exceptions import (
     INCORRECT_PASSWORD,
     INVALID_SESSION,
@@ -210,7 +210,9 @@ def proven_user(
     user = moto_seam.get_user(pool, username) if sign_in.username is not None else None
     if user is None or user.username != sign_in.username:
         raise NotAuthorizedError(INCORRECT_PASSWORD)
-    right = _proves_password(pool, user, sign_in, block, timestamp, answers)
+    right = user.password is not None and (  # a passwordless user has no password to prove
+        _proves_password(pool, user, sign_in, block, timestamp, answers)
+    )
     attempts.check_password(pool, user.username, right)  # counts it; may lock out
     return user
 
@@ -248,7 +250,9 @@ def after_password(call: ClientCall, user: CognitoIdpUser) -> dict[str, Any]:
             "ChallengeParameters": {"USERNAME": user.username},
             "Session": session,
         }
-    challenge = mfa.challenge_after_password(call.pool, user, call.client.id)
+    challenge = email_mfa.challenge_after_password(
+        call.pool, user, call.client.id
+    ) or mfa.challenge_after_password(call.pool, user, call.client.id)
     if challenge is not None:
         return challenge
     return auth_triggers.signed_in(call.backend, call.pool, call.client, user)
@@ -265,6 +269,11 @@ def mfa_answer(
         raise NotAuthorizedError(INVALID_SESSION)
     if client.generate_secret:
         check_secret(client, named if isinstance(named, str) else "", answers.get("SECRET_HASH"))
+    if challenge == "MFA_SETUP" and "EMAIL" in answers:  # e-mail MFA chosen (Amplify's EMAIL)
+        named = named if isinstance(named, str) and named else user.username
+        next_step = email_mfa.set_up(pool, client.id, user, named, answers["EMAIL"])
+        _end_challenge(call, session)
+        return next_step
     if challenge == "SOFTWARE_TOKEN_MFA":
         if not mfa.accept_code(pool, user, answers.get("SOFTWARE_TOKEN_MFA_CODE")):
             if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies

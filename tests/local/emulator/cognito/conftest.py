@@ -13,6 +13,7 @@ from joserfc import jwk
 
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import latest_code
+from tests.local.emulator.cognito.user_auth_pool import ALL_FACTORS, UserAuthPool
 from tests.local.emulator.conftest import AwsClient
 from tools.tls import shared_tls_context
 
@@ -74,3 +75,9 @@ def pool(emulator: EmulatorProcess, aws: AwsClient) -> LocalPool:
     made = LocalPool(emulator.endpoint_url, cognito, pool_id, "")
     made.client_id = made.new_client()
     return made
+
+
+@pytest.fixture(scope="module")
+def choice_pool(emulator: EmulatorProcess, aws: AwsClient) -> UserAuthPool:
+    """A pool allowing every first factor, with an ALLOW_USER_AUTH client (USER_AUTH tests)."""
+    return UserAuthPool.create(emulator.endpoint_url, aws, ALL_FACTORS)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import jwt
 import pytest
+from botocore.exceptions import ClientError
 
 from local.emulator.caller import EmulatorProcess
 from local.hosted_ui import pool_oauth
@@ -287,3 +288,20 @@ def test_bad_authorize_decision_requests_are_4xx(pool: OAuthPool, body: bytes) -
 def test_bad_queries_are_error_pages(pool: OAuthPool, query: Any) -> None:
     """GIVEN a query that is not an object of short texts WHEN checked THEN an error page."""
     assert pool.oauth._ask("check", query=query).kind == "page_error"
+
+
+def test_an_oauth_token_without_the_admin_scope_cannot_manage_passkeys(
+    pool: OAuthPool, aws: AwsClient
+) -> None:
+    """GIVEN an access token from the code grant with scopes `openid email` (no
+    aws.cognito.signin.user.admin) WHEN it asks StartWebAuthnRegistration or
+    ListWebAuthnCredentials THEN NotAuthorizedException, as Cognito answers."""
+    tokens, _ = _code_tokens(pool, "cy@example.com")
+    idp = aws("cognito-idp")
+    for call in (idp.start_web_authn_registration, idp.list_web_authn_credentials):
+        with pytest.raises(ClientError) as raised:
+            call(AccessToken=tokens["access_token"])
+        assert raised.value.response["Error"] == {
+            "Code": "NotAuthorizedException",
+            "Message": "Access Token does not have required scopes",
+        }

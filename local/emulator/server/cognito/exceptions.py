@@ -125,3 +125,47 @@ class PasswordResetRequiredError(
 class UsernameExistsError(
     NamedCognitoError, code="UsernameExistsException", message="User already exists"
 ): ...
+
+
+class WebAuthnNotEnabledError(
+    NamedCognitoError,
+    code="WebAuthnNotEnabledException",
+    message="WebAuthn is not enabled for this user pool.",
+):
+    """The pool's sign-in policy does not offer WEB_AUTHN as a first factor."""
+
+
+class WebAuthnChallengeNotFoundError(
+    NamedCognitoError,
+    code="WebAuthnChallengeNotFoundException",
+    message="WebAuthn challenge not found or expired.",
+):
+    """CompleteWebAuthnRegistration for no live StartWebAuthnRegistration (used or expired)."""
+
+
+class WebAuthnRelyingPartyMismatchError(
+    NamedCognitoError,
+    code="WebAuthnRelyingPartyMismatchException",
+    message="The credential's relying party does not match the user pool's relying party.",
+): ...
+
+
+class WebAuthnOriginNotAllowedError(
+    NamedCognitoError,
+    code="WebAuthnOriginNotAllowedException",
+    message="The credential's origin is not allowed for the user pool's relying party.",
+): ...
+
+
+class WebAuthnClientMismatchError(
+    NamedCognitoError,
+    code="WebAuthnClientMismatchException",
+    message="The access token's client is not the one that started the registration.",
+): ...
+
+
+class WebAuthnCredentialNotSupportedError(
+    NamedCognitoError,
+    code="WebAuthnCredentialNotSupportedException",
+    message="The passkey credential is not supported.",
+): ...

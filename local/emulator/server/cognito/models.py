@@ -135,6 +135,30 @@ class ManagedLoginBranding:
 
 
 @dataclass
+class Passkey:
+    """A user's registered passkey (WebAuthn credential), as CompleteWebAuthnRegistration kept
+    it: what the sign-in assertion is checked against and what ListWebAuthnCredentials shows."""
+
+    credential_id: bytes
+    public_key: bytes  # the COSE key the authenticator attested
+    sign_count: int
+    transports: list[str]
+    attachment: str | None  # "platform" / "cross-platform", when the browser said
+    friendly_name: str
+    relying_party_id: str
+    created_at: float
+
+
+@dataclass
+class PasskeyRegistration:
+    """A StartWebAuthnRegistration waiting for its CompleteWebAuthnRegistration; used once."""
+
+    challenge: bytes
+    client_id: str  # the access token's client: Complete must come from the same one
+    created: float
+
+
+@dataclass
 class PoolState:
     verifiers: dict[str, StoredVerifier] = field(default_factory=dict)  # by username
     srp: dict[str, SrpSignIn] = field(default_factory=dict)  # by secret block
@@ -168,6 +192,10 @@ class PoolState:
     # confirmed one signs in once through USER_AUTH (user_auth.py).
     sign_up_sessions: dict[str, tuple[str, str, float, bool]] = field(default_factory=dict)
     email_mfa_users: set[str] = field(default_factory=set)  # usernames with e-mail MFA on
+    passkeys: dict[str, list[Passkey]] = field(default_factory=dict)  # by user sub
+    passkey_registrations: dict[str, PasskeyRegistration] = field(
+        default_factory=dict
+    )  # by user sub: the latest Start, until its Complete
 
 
 def pool_state(pool: CognitoIdpUserPool) -> PoolState:
@@ -205,6 +233,8 @@ _NEWER_FIELDS: dict[str, Any] = {
     "one_time": dict,
     "sign_up_sessions": dict,
     "email_mfa_users": set,
+    "passkeys": dict,
+    "passkey_registrations": dict,
 }
 
 

@@ -27,6 +27,7 @@ from . import (
     email_mfa,
     managed_login,
     mfa_config,
+    passkey_registration,
     sign_in_settings,
     user_auth,
 )
@@ -57,6 +58,10 @@ _ACCESS_TOKEN_OPERATIONS = frozenset(
         "get_user_attribute_verification_code",
         "verify_user_attribute",
         "list_devices",
+        "start_web_authn_registration",
+        "complete_web_authn_registration",
+        "list_web_authn_credentials",
+        "delete_web_authn_credential",
     }
 )
 
@@ -386,6 +391,35 @@ class LocalCognitoResponse(CognitoIdpResponse):
         pool, user, _ = self._token_user()
         name, code = self._param("AttributeName"), self._param("Code")
         backend.verify_user_attribute(pool, user, name, code)
+        return EmptyResult()
+
+    # --- passkeys --------------------------------------------------------------------------
+
+    def _passkey_caller(self) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str]:
+        """The access token's pool, user and client (a token for the user's own operations)."""
+        return passkey_registration.caller(self._param("AccessToken"))
+
+    def start_web_authn_registration(self) -> ActionResult:
+        return ActionResult(passkey_registration.start(*self._passkey_caller()))
+
+    def complete_web_authn_registration(self) -> ActionResult:
+        pool, user, client_id = self._passkey_caller()
+        credential = moto_seam.request_param(self, "Credential")
+        if credential is None:
+            self._param("Credential")  # Cognito's "must not be null"
+        passkey_registration.complete(pool, user, client_id, credential)
+        return EmptyResult()
+
+    def list_web_authn_credentials(self) -> ActionResult:
+        pool, user, _ = self._passkey_caller()
+        max_results = moto_seam.request_param(self, "MaxResults")
+        next_token = self._param("NextToken", required=False)
+        answer = passkey_registration.list_credentials(pool, user, max_results, next_token)
+        return ActionResult(answer)
+
+    def delete_web_authn_credential(self) -> ActionResult:
+        pool, user, _ = self._passkey_caller()
+        passkey_registration.delete_credential(pool, user, self._param("CredentialId"))
         return EmptyResult()
 
     # --- dispatch --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pycognito.aws_srp import AWSSRP
 from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import read_outbox
 from local.runtime.client import local_client
+from tests.local.webauthn_authenticator import SoftwareAuthenticator, b64url
 from tools.ports import free_port
 
 PASSWORD = "Kept-State-Secret-1!"
@@ -74,5 +75,44 @@ def test_outbox_codes_verifiers_and_revocations_survive_a_restart(tmp_path: Path
         with pytest.raises(ClientError) as raised:
             srp.authenticate_user()
         assert raised.value.response["Error"]["Code"] == "NotAuthorizedException"
+    finally:
+        again.stop()
+
+
+def test_registered_passkeys_survive_a_restart(tmp_path: Path) -> None:
+    """GIVEN a user who registered a passkey WHEN the emulator restarts on its kept state
+    THEN ListWebAuthnCredentials still shows it, with the same id."""
+    state_dir, port = tmp_path / "aws", free_port()
+    key = SoftwareAuthenticator()
+    first = EmulatorProcess(port, state_dir=state_dir, parent_pid=os.getpid()).start()
+    try:
+        cognito = local_client("cognito-idp", first.endpoint_url)
+        pool_id = cognito.create_user_pool(
+            PoolName="kept-passkeys",
+            Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+        )["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        cognito.admin_create_user(UserPoolId=pool_id, Username="pat", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username="pat", Password=PASSWORD, Permanent=True
+        )
+        access = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "pat", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]["AccessToken"]
+        options = cognito.start_web_authn_registration(AccessToken=access)
+        credential = key.register(options["CredentialCreationOptions"])
+        cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    finally:
+        first.stop()
+
+    again = EmulatorProcess(port, state_dir=state_dir, parent_pid=os.getpid()).start()
+    try:
+        cognito = local_client("cognito-idp", again.endpoint_url)
+        listed = cognito.list_web_authn_credentials(AccessToken=access)["Credentials"]
+        assert [c["CredentialId"] for c in listed] == [b64url(key.credential_id)]
     finally:
         again.stop()

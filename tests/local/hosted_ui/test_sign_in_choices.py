@@ -10,6 +10,9 @@ their hosted UIs served over real HTTP; the pool runs its own USER_AUTH flow for
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,7 +25,15 @@ from local.emulator.caller.keys import pool_signing_key
 from local.hosted_ui.pool_oauth import PoolOAuth
 from tests.local.emulator.conftest import own_emulator
 from tests.local.hosted_ui.choices import ChoiceAgent, ChoiceUi, choice_ui
-from tests.local.hosted_ui.oauth import Pkce, create_user, new_email, page_error, query_of
+from tests.local.hosted_ui.oauth import (
+    PASSWORD,
+    Pkce,
+    create_user,
+    new_email,
+    page_error,
+    query_of,
+)
+from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator
 
 FACTORS = ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
 
@@ -296,3 +307,79 @@ def test_the_pools_choice_decisions_refuse_fields_that_are_not_short_text(
     assert decision.kind == "login_error", decision
     assert decision.message
     assert decision.location == ""
+
+
+def _passkey_user(ui: ChoiceUi, agent: ChoiceAgent) -> tuple[str, SoftwareAuthenticator]:
+    """A user with a passkey registered from the hosted UI's origin (the software
+    authenticator), through the pool's own StartWebAuthnRegistration and
+    CompleteWebAuthnRegistration with a password sign-in's access token."""
+    email = _user(ui, agent)
+    signed_in = agent.cognito.admin_initiate_auth(
+        UserPoolId=ui.pool_id,
+        ClientId=ui.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    access = signed_in["AuthenticationResult"]["AccessToken"]
+    options = agent.cognito.start_web_authn_registration(AccessToken=access)
+    key = SoftwareAuthenticator()
+    created = key.register(options["CredentialCreationOptions"], Ceremony(origin=ui.base_url))
+    agent.cognito.complete_web_authn_registration(AccessToken=access, Credential=created)
+    return email, key
+
+
+def _passkey_page(ui: ChoiceUi) -> tuple[CodeStep, SoftwareAuthenticator, str]:
+    """A user with a passkey who chose it: the step, the key, and the page's request options."""
+    agent = ui.agent()
+    pkce = Pkce.new()
+    params = agent.params(pkce)
+    email, key = _passkey_user(ui, agent)
+    page = agent.choose(params, email, "WEB_AUTHN")
+    assert page.status_code == 200, page.text
+    options = re.search(r'data-options="([^"]*)"', page.text)
+    assert options is not None, page.text
+    return CodeStep(agent, params, pkce, email, page.text), key, html.unescape(options.group(1))
+
+
+def _post_assertion(step: CodeStep, credential: str) -> httpx.Response:
+    return step.agent.post_form("/login/passkey", step.params, step.page, credential=credential)
+
+
+def test_a_passkey_signs_in_and_its_authorization_code_redeems_to_tokens(
+    choices: ChoiceUi,
+) -> None:
+    """GIVEN a user with a passkey who chose "Sign in with a passkey" WHEN the page's options
+    (relying party localhost, the user's passkey) are answered by the authenticator THEN 302
+    to the callback with a code that redeems to this user's tokens."""
+    step, key, options = _passkey_page(choices)
+    assert json.loads(options)["rpId"] == "localhost"
+    assert "/static/passkey.js" in step.page
+    signed_in = _post_assertion(step, key.assertion(options, Ceremony(origin=choices.base_url)))
+    assert signed_in.status_code == 302, signed_in.text
+    tokens = step.agent.redeem(query_of(signed_in.headers["location"])["code"], step.pkce)
+    assert tokens.status_code == 200, tokens.text
+
+
+@pytest.mark.parametrize(
+    "forge",
+    ["another-key", "foreign-origin", "replayed"],
+)
+def test_a_bad_passkey_assertion_shows_the_pools_refusal_and_signs_nobody_in(
+    choices: ChoiceUi, forge: str
+) -> None:
+    """GIVEN the passkey page WHEN the answer is signed by another key (same credential id),
+    made for a foreign origin, or replayed after it signed in THEN the login page with the
+    pool's refusal, no redirect, no session."""
+    step, key, options = _passkey_page(choices)
+    honest = Ceremony(origin=choices.base_url)
+    if forge == "another-key":
+        answer = SoftwareAuthenticator(credential_id=key.credential_id).assertion(options, honest)
+    elif forge == "foreign-origin":
+        answer = key.assertion(options, Ceremony(origin="https://evil.example"))
+    else:
+        answer = key.assertion(options, honest)
+        assert _post_assertion(step, answer).status_code == 302
+        step.agent.http.cookies.delete("cognito")
+    refused = _post_assertion(step, answer)
+    _assert_signed_in_nobody(refused)
+    assert page_error(refused.text)

@@ -17,13 +17,15 @@ from typing import Any
 
 import httpx
 
+from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.outbox import read_outbox
 from local.hosted_ui import build_hosted_ui
 from local.runtime.client import local_client
 from tests.local.hosted_ui.conftest import serving
-from tests.local.hosted_ui.oauth import Agent, csrf_of
+from tests.local.hosted_ui.oauth import Agent, create_user, csrf_of, new_email
 from tools.ports import free_port
 
+FACTORS = ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]  # the first factors dev's pool allows
 USER_AUTH_FLOWS = (
     "ALLOW_USER_AUTH",
     "ALLOW_ADMIN_USER_PASSWORD_AUTH",
@@ -121,3 +123,24 @@ def choice_ui(
             yield ChoiceUi(endpoint_url, pool_id, client_id, base_url, redirect_uri)
     finally:
         cognito.delete_user_pool(UserPoolId=pool_id)
+
+
+def served_choices(emulator: EmulatorProcess) -> Iterator[ChoiceUi]:
+    """A module's fixture: a pool allowing the password, e-mail codes and passkeys, with a
+    USER_AUTH client, and its hosted UI."""
+    with choice_ui(emulator.endpoint_url, factors=FACTORS) as ui:
+        yield ui
+
+
+def new_user(ui: ChoiceUi, agent: ChoiceAgent) -> str:
+    """A confirmed user with a verified e-mail and the test password."""
+    email = new_email()
+    create_user(agent.cognito, ui.pool_id, email)
+    return email
+
+
+def assert_signed_in_nobody(answer: httpx.Response) -> None:
+    """A page's refusal: 400, no redirect, no hosted UI session."""
+    assert answer.status_code == 400, answer.text
+    assert "location" not in answer.headers
+    assert "cognito=" not in answer.headers.get("set-cookie", "")

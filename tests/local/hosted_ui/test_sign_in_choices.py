@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -24,33 +23,25 @@ from local.emulator.caller import EmulatorProcess
 from local.emulator.caller.keys import pool_signing_key
 from local.hosted_ui.pool_oauth import PoolOAuth
 from tests.local.emulator.conftest import own_emulator
-from tests.local.hosted_ui.choices import ChoiceAgent, ChoiceUi, choice_ui
+from tests.local.hosted_ui.choices import (
+    FACTORS,
+    ChoiceAgent,
+    ChoiceUi,
+    assert_signed_in_nobody,
+    choice_ui,
+    new_user,
+    served_choices,
+)
 from tests.local.hosted_ui.oauth import (
     PASSWORD,
     Pkce,
-    create_user,
-    new_email,
     page_error,
     query_of,
 )
 from tests.local.webauthn_authenticator import Ceremony, SoftwareAuthenticator
 
-FACTORS = ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
-
 emulator = pytest.fixture(scope="module", name="emulator")(own_emulator)
-
-
-@pytest.fixture(scope="module")
-def choices(emulator: EmulatorProcess) -> Iterator[ChoiceUi]:
-    """A pool allowing the password, e-mail codes and passkeys, with a USER_AUTH client."""
-    with choice_ui(emulator.endpoint_url, factors=FACTORS) as ui:
-        yield ui
-
-
-def _user(ui: ChoiceUi, agent: ChoiceAgent) -> str:
-    email = new_email()
-    create_user(agent.cognito, ui.pool_id, email)
-    return email
+choices = pytest.fixture(scope="module", name="choices")(served_choices)
 
 
 def _login_page(ui: ChoiceUi) -> str:
@@ -75,7 +66,7 @@ def _code_step(ui: ChoiceUi) -> CodeStep:
     agent = ui.agent()
     pkce = Pkce.new()
     params = agent.params(pkce)
-    email = _user(ui, agent)
+    email = new_user(ui, agent)
     page = agent.choose(params, email, "EMAIL_OTP")
     assert page.status_code == 200, page.text
     assert 'action="/login/code?' in page.text
@@ -86,12 +77,6 @@ def _answer_code(ui: ChoiceUi, step: CodeStep, **fields: str) -> httpx.Response:
     """The code page's form, with the newest code the pool sent unless `fields` say."""
     form = {"code": ui.newest_code(step.email)} | fields
     return step.agent.post_form("/login/code", step.params, step.page, **form)
-
-
-def _assert_signed_in_nobody(answer: httpx.Response) -> None:
-    assert answer.status_code == 400, answer.text
-    assert "location" not in answer.headers
-    assert "cognito=" not in answer.headers.get("set-cookie", "")
 
 
 def test_the_login_page_offers_the_pools_first_factors_to_a_user_auth_client(
@@ -130,10 +115,10 @@ def test_a_client_without_user_auth_is_offered_only_the_password(
     ) as ui:
         assert "/login/choose" not in _login_page(ui)
         agent = ui.agent()
-        email = _user(ui, agent)
+        email = new_user(ui, agent)
         refused = agent.choose(agent.params(), email, "EMAIL_OTP")
         assert ui.sent_count(email) == 0
-    _assert_signed_in_nobody(refused)
+    assert_signed_in_nobody(refused)
     assert page_error(refused.text) == "Choose a sign-in method this page offers."
 
 
@@ -167,7 +152,7 @@ def test_a_wrong_code_shows_cognitos_message_and_signs_nobody_in(choices: Choice
     step = _code_step(choices)
     right = choices.newest_code(step.email)
     refused = _answer_code(choices, step, code="000000" if right != "000000" else "111111")
-    _assert_signed_in_nobody(refused)
+    assert_signed_in_nobody(refused)
     assert 'action="/login/code?' in refused.text
     assert "code" in page_error(refused.text).lower()
 
@@ -180,7 +165,7 @@ def test_a_used_sign_in_session_never_signs_in_again(choices: ChoiceUi) -> None:
     assert first.status_code == 302, first.text
     step.agent.http.cookies.delete("cognito")
     again = _answer_code(choices, step)
-    _assert_signed_in_nobody(again)
+    assert_signed_in_nobody(again)
     assert page_error(again.text)
 
 
@@ -201,7 +186,7 @@ def test_a_forged_or_missing_step_field_is_refused_on_the_page(
     challenge changed, or another user named THEN the page shows the error (the pool's own
     refusal where it is the pool's to say) and signs nobody in, even with the right code."""
     refused = _answer_code(choices, _code_step(choices), **changed)
-    _assert_signed_in_nobody(refused)
+    assert_signed_in_nobody(refused)
     shown = page_error(refused.text)
     assert shown == expected if expected is not None else shown
 
@@ -213,10 +198,10 @@ def test_a_factor_the_pool_does_not_offer_is_refused_before_any_code_is_sent(
     up factor, or the password, which has its own form) THEN the login page's error, and the
     pool sends nothing."""
     agent = choices.agent()
-    email = _user(choices, agent)
+    email = new_user(choices, agent)
     for factor in ("SMS_OTP", "MAGIC_LINK", "PASSWORD", ""):
         refused = agent.choose(agent.params(), email, factor)
-        _assert_signed_in_nobody(refused)
+        assert_signed_in_nobody(refused)
         assert page_error(refused.text) == "Choose a sign-in method this page offers."
     assert choices.sent_count(email) == 0
 
@@ -228,7 +213,7 @@ def test_a_passkey_chosen_by_a_user_without_one_offers_the_other_ways(
     answers SELECT_CHALLENGE and the page offers only what this user can use: the password
     and an e-mail code, for the same user, and no passkey."""
     agent = choices.agent()
-    email = _user(choices, agent)
+    email = new_user(choices, agent)
     page = agent.choose(agent.params(), email, "WEB_AUTHN")
     assert page.status_code == 200, page.text
     assert "Choose another way to sign in" in page.text
@@ -242,7 +227,7 @@ def test_a_malformed_passkey_answer_is_refused_never_a_5xx(choices: ChoiceUi) ->
     JSON, or JSON of the wrong shape THEN the page's error, nobody signed in, never 5xx."""
     agent = choices.agent()
     params = agent.params()
-    email = _user(choices, agent)
+    email = new_user(choices, agent)
     login = agent.http.get("/login", params=params).text
     for credential in ("", "not json", '{"id": 1}', "[]", '{"response": {}}'):
         refused = agent.post_form(
@@ -254,7 +239,7 @@ def test_a_malformed_passkey_answer_is_refused_never_a_5xx(choices: ChoiceUi) ->
             session="forged",
             credential=credential,
         )
-        _assert_signed_in_nobody(refused)
+        assert_signed_in_nobody(refused)
         assert page_error(refused.text)
 
 
@@ -313,7 +298,7 @@ def _passkey_user(ui: ChoiceUi, agent: ChoiceAgent) -> tuple[str, SoftwareAuthen
     """A user with a passkey registered from the hosted UI's origin (the software
     authenticator), through the pool's own StartWebAuthnRegistration and
     CompleteWebAuthnRegistration with a password sign-in's access token."""
-    email = _user(ui, agent)
+    email = new_user(ui, agent)
     signed_in = agent.cognito.admin_initiate_auth(
         UserPoolId=ui.pool_id,
         ClientId=ui.client_id,
@@ -381,5 +366,5 @@ def test_a_bad_passkey_assertion_shows_the_pools_refusal_and_signs_nobody_in(
         assert _post_assertion(step, answer).status_code == 302
         step.agent.http.cookies.delete("cognito")
     refused = _post_assertion(step, answer)
-    _assert_signed_in_nobody(refused)
+    assert_signed_in_nobody(refused)
     assert page_error(refused.text)

@@ -24,6 +24,7 @@ from local.hosted_ui.forms import Forms
 from local.hosted_ui.logout import LogOut
 from local.hosted_ui.oauth_endpoints import OAuthEndpoints
 from local.hosted_ui.outbox_page import OutboxPage
+from local.hosted_ui.passkey_add import PasskeyAdd
 from local.hosted_ui.password_reset import PasswordReset
 from local.hosted_ui.pool import Pool
 from local.hosted_ui.pool_oauth import PoolOAuth
@@ -53,6 +54,7 @@ def _routes(
     oauth: OAuthEndpoints,
     log_out: LogOut,
     outbox: OutboxPage,
+    passkey_add: PasskeyAdd,
 ) -> list[Route]:
     both = ["GET", "POST"]
     return [
@@ -62,6 +64,7 @@ def _routes(
         Route("/login/code", choice.code, methods=["POST"]),
         Route("/login/passkey", choice.passkey, methods=["POST"]),
         Route("/static/passkey.js", choice.script, methods=["GET"]),
+        Route("/passkeys/add", passkey_add.add, methods=both),
         Route("/signup", sign_up.signup, methods=both),
         Route("/confirm", sign_up.confirm, methods=both),
         Route("/resendcode", sign_up.resend_code, methods=["POST"]),
@@ -105,6 +108,7 @@ class HostedUi:
             OAuthEndpoints(pool, self.pool_oauth, base_url=self.base_url, jwks_uri=jwks_uri),
             LogOut(sign_in),
             OutboxPage(pool, endpoint_url),
+            PasskeyAdd(self.pool_oauth, self.sessions, forms),
         )
         self.app = Starlette(
             routes=routes,

@@ -144,6 +144,17 @@ class PoolOAuth:
             response=response,
         )
 
+    def passkey_options(self, query: Mapping[str, str], session: str) -> Decision:
+        """/passkeys/add: the pool's creation options for the signed-in user (in
+        `parameters`) and the checked redirect_uri (`location`), or an error page."""
+        return self._ask("passkey_options", query=dict(query), session=session)
+
+    def passkey_register(self, query: Mapping[str, str], session: str, credential: str) -> Decision:
+        """/passkeys/add's registration JSON: the redirect back, or the pool's refusal."""
+        return self._ask(
+            "passkey_register", query=dict(query), session=session, response=credential
+        )
+
     def resume(self, query: Mapping[str, str], session: str) -> Decision:
         """Signed in already: the redirect, or "gone" (sign in again)."""
         return self._ask("resume", query=dict(query), session=session)

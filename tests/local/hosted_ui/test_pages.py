@@ -40,6 +40,7 @@ PAGES: dict[str, dict[str, Any]] = {
     "confirm.html": {"query": HOSTILE, "username": HOSTILE},
     "forgot_password.html": {"query": HOSTILE, "username": HOSTILE},
     "confirm_forgot_password.html": {"query": HOSTILE, "username": HOSTILE, "policy": HOSTILE},
+    "passkey_add.html": {"query": HOSTILE, "options": HOSTILE, "skip": HOSTILE},
     "outbox.html": {"rows": [(HOSTILE, "to", "kind", "123456", "later")]},
     "error.html": {},
 }

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from . import authorize, authorize_choice, client_credentials, oauth_endpoints
+from . import authorize, authorize_choice, authorize_passkey, client_credentials, oauth_endpoints
 from .client_credentials import OAuthError, authenticated_client
 from .exceptions import UserLambdaValidationError
 from .models import pool_by_id
@@ -101,8 +101,9 @@ def _end(pool: Any, asked: Asked) -> dict[str, Any]:
     return {"decision": "ended"}
 
 
-# The hosted UI's decisions by action (wire.POOL_AUTHORIZE_PATH): authorize.py's, and the
-# choice-based sign-in's steps (authorize_choice.py).
+# The hosted UI's decisions by action (wire.POOL_AUTHORIZE_PATH): authorize.py's, the
+# choice-based sign-in's steps (authorize_choice.py) and the passkey page's
+# (authorize_passkey.py).
 _DECISIONS: dict[str, Callable[[Any, Asked], dict[str, Any]]] = {
     "check": _check,
     "sign_in": lambda pool, a: authorize.sign_in(
@@ -121,6 +122,12 @@ _DECISIONS: dict[str, Callable[[Any, Asked], dict[str, Any]]] = {
     ),
     "resume": lambda pool, a: authorize.resume(pool, a.get("query"), a.get("session")),
     "end": _end,
+    "passkey_options": lambda pool, a: authorize_passkey.options(
+        pool, a.get("query"), a.get("session")
+    ),
+    "passkey_register": lambda pool, a: authorize_passkey.register(
+        pool, a.get("query"), a.get("session"), a.get("response")
+    ),
 }
 
 

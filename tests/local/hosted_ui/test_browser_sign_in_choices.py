@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from local.emulator.caller.outbox import read_outbox
 from tests.local.hosted_ui.conftest import UiUnderTest
-from tests.local.hosted_ui.oauth import Pkce, create_user, new_email, query_of
+from tests.local.hosted_ui.oauth import PASSWORD, Pkce, create_user, new_email, query_of
 from tests.local.test_browser_flow import browser as browser
 
 # navigator.credentials.create in the page with the pool's CredentialCreationOptions, as
@@ -144,7 +144,7 @@ def _register_passkey(hosted_ui: UiUnderTest, page: Page, email: str) -> None:
         UserPoolId=hosted_ui.ui.pool.pool_id,
         ClientId=hosted_ui.client_id,
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": "Correct-Horse-9-battery"},
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
     )
     access = signed_in["AuthenticationResult"]["AccessToken"]
     options = cognito.start_web_authn_registration(AccessToken=access)
@@ -158,10 +158,22 @@ def test_a_passkey_signs_in_through_the_passkey_page(hosted_ui: UiUnderTest, vis
     assertion and the browser lands on the callback with a code that redeems to this user's
     tokens; no script error or CSP violation on the way."""
     email = _new_user(hosted_ui)
-    cdp = visit.page.context.new_cdp_session(visit.page)
+    _add_virtual_authenticator(visit.page)
+    _register_passkey(hosted_ui, visit.page, email)
+    _sign_in_with_passkey(hosted_ui, visit, email)
+
+
+def _add_virtual_authenticator(page: Page) -> None:
+    """Chromium's virtual authenticator for this tab: a platform passkey store that verifies
+    the user at once (the DevTools protocol's WebAuthn domain)."""
+    cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     cdp.send("WebAuthn.addVirtualAuthenticator", {"options": _AUTHENTICATOR})
-    _register_passkey(hosted_ui, visit.page, email)
+
+
+def _sign_in_with_passkey(hosted_ui: UiUnderTest, visit: Visit, email: str) -> None:
+    """On the login page: the e-mail, "Sign in with a passkey", "Use your passkey"; the code
+    at the callback redeems to this user's tokens, with no script error on the way."""
     visit.page.fill("#username", email)
     visit.page.click("#factor-web_authn")
     visit.page.wait_for_url(f"{hosted_ui.base_url}/login/choose?*")
@@ -170,3 +182,29 @@ def test_a_passkey_signs_in_through_the_passkey_page(hosted_ui: UiUnderTest, vis
     visit.page.click("#use-passkey")
     assert _redeemed(hosted_ui, visit)["email"] == email
     assert visit.problems == []
+
+
+def test_a_passkey_added_on_the_passkey_page_then_signs_in(
+    hosted_ui: UiUnderTest, visit: Visit
+) -> None:
+    """GIVEN a user signed in on the hosted UI with the password WHEN they open /passkeys/add
+    for the app and press "Add a passkey" THEN the page's script registers the virtual
+    authenticator's passkey with the pool and the browser goes back to the callback; on a new
+    authorize, that passkey signs in."""
+    email = _new_user(hosted_ui)
+    _add_virtual_authenticator(visit.page)
+    visit.page.fill("#username", email)
+    visit.page.fill("#password", PASSWORD)
+    visit.page.click("button[name=signInSubmitButton]")
+    visit.page.wait_for_url(f"{hosted_ui.redirect_uri}?*")
+    query = urlencode({"client_id": hosted_ui.client_id, "redirect_uri": hosted_ui.redirect_uri})
+    visit.page.goto(f"{hosted_ui.base_url}/passkeys/add?{query}")
+    expect(visit.page.locator("#not-now")).to_have_attribute("href", hosted_ui.redirect_uri)
+    visit.page.click("#add-passkey")
+    visit.page.wait_for_url(hosted_ui.redirect_uri)
+    visit.page.context.clear_cookies()  # signed out: the passkey must do the signing in
+    visit.pkce = Pkce.new()
+    params = hosted_ui.agent().params(visit.pkce)
+    visit.page.goto(f"{hosted_ui.base_url}/oauth2/authorize?{urlencode(params)}")
+    visit.page.wait_for_url(f"{hosted_ui.base_url}/login?*")
+    _sign_in_with_passkey(hosted_ui, visit, email)

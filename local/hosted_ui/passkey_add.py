@@ -29,7 +29,8 @@ CREATION_OPTIONS = "CREDENTIAL_CREATION_OPTIONS"
 
 @dataclass(frozen=True)
 class PasskeyAdd:
-    """GET and POST /passkeys/add."""
+    """GET and POST /passkeys/add, for the browser's hosted UI session (the pool's handle in
+    the session cookie)."""
 
     pool_oauth: PoolOAuth
     sessions: Sessions

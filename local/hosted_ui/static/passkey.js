@@ -17,6 +17,11 @@
       .replace(/\+/g, "-")
       .replace(/\//g, "_")
       .replace(/=+$/, "");
+  // clientDataJSON and the named ArrayBuffer fields of a response, base64url (absent: left out).
+  const encoded = (answer, names) =>
+    Object.fromEntries(
+      ["clientDataJSON", ...names].filter((n) => answer[n]).map((n) => [n, text(answer[n])]),
+    );
   const descriptors = (list) => (list || []).map((c) => ({ ...c, id: bytes(c.id) }));
   const common = (credential, response) => ({
     id: credential.id,
@@ -40,13 +45,8 @@
         },
       }),
     json: (credential) => {
-      const answer = credential.response;
-      return common(credential, {
-        clientDataJSON: text(answer.clientDataJSON),
-        authenticatorData: text(answer.authenticatorData),
-        signature: text(answer.signature),
-        userHandle: answer.userHandle ? text(answer.userHandle) : undefined,
-      });
+      const names = ["authenticatorData", "signature", "userHandle"];
+      return common(credential, encoded(credential.response, names));
     },
   };
   const register = {
@@ -65,11 +65,8 @@
       }),
     json: (credential) => {
       const answer = credential.response;
-      return common(credential, {
-        clientDataJSON: text(answer.clientDataJSON),
-        attestationObject: text(answer.attestationObject),
-        transports: answer.getTransports ? answer.getTransports() : [],
-      });
+      const transports = answer.getTransports ? answer.getTransports() : [];
+      return common(credential, { ...encoded(answer, ["attestationObject"]), transports });
     },
   };
   for (const ceremony of [signIn, register]) {

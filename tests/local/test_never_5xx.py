@@ -149,6 +149,7 @@ _ROUTES = [
     "/login/code",
     "/login/passkey",
     "/static/passkey.js",
+    "/passkeys/add",
     "/signup",
     "/confirm",
     "/resendcode",

@@ -352,13 +352,14 @@ def test_a_passkey_signs_in_and_its_authorization_code_redeems_to_tokens(
 def test_a_bad_passkey_assertion_shows_the_pools_refusal_and_signs_nobody_in(
     choices: ChoiceUi, forge: str
 ) -> None:
-    """GIVEN the passkey page WHEN the answer is signed by another key (same credential id),
-    made for a foreign origin, or replayed after it signed in THEN the login page with the
-    pool's refusal, no redirect, no session."""
+    """GIVEN the passkey page WHEN the answer is signed by another key (same credential id, a
+    higher sign count), made for a foreign origin, or replayed after it signed in THEN the
+    login page with the pool's refusal, no redirect, no session."""
     step, key, options = _passkey_page(choices)
     honest = Ceremony(origin=choices.base_url)
     if forge == "another-key":
-        answer = SoftwareAuthenticator(credential_id=key.credential_id).assertion(options, honest)
+        other = SoftwareAuthenticator(credential_id=key.credential_id, counter=100)
+        answer = other.assertion(options, honest)  # a count the pool accepts: the key fails
     elif forge == "foreign-origin":
         answer = key.assertion(options, Ceremony(origin="https://evil.example"))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -286,10 +287,11 @@ def test_create_and_update_refuse_bad_sign_in_settings(
     no pool is made and the existing pool keeps its settings."""
     cognito = aws("cognito-idp")
     before = cognito.describe_user_pool(UserPoolId=plain_pool)["UserPool"]
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: cognito.create_user_pool(PoolName="emu-refused-pool", **settings),
         lambda: cognito.update_user_pool(UserPoolId=plain_pool, **settings),
-    ):
+    )
+    for call in calls:
         with pytest.raises(ClientError) as raised:
             call()
         error = raised.value.response["Error"]

@@ -183,15 +183,15 @@ class PoolState:
     # AttributesRequireVerificationBeforeUpdate: the original stays in force meanwhile).
     pending_attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     custom_auth: dict[str, CustomAuthSignIn] = field(default_factory=dict)  # by Session
-    # Managed login: each domain's ManagedLoginVersion (1 classic, 2 managed login) and the
-    # ManagedLoginBranding styles, by branding id (one per app client, as Cognito allows).
-    domain_versions: dict[str, int] = field(default_factory=dict)  # by domain
-    brandings: dict[str, ManagedLoginBranding] = field(default_factory=dict)
     one_time: dict[str, OneTimeSignIn] = field(default_factory=dict)  # USER_AUTH, by Session
     # SignUp's and ConfirmSignUp's Session -> (username, client_id, created, confirmed): a
     # confirmed one signs in once through USER_AUTH (user_auth.py).
     sign_up_sessions: dict[str, tuple[str, str, float, bool]] = field(default_factory=dict)
     email_mfa_users: set[str] = field(default_factory=set)  # usernames with e-mail MFA on
+    # Managed login: each domain's ManagedLoginVersion (1 classic, 2 managed login) and the
+    # ManagedLoginBranding styles, by branding id (one per app client, as Cognito allows).
+    domain_versions: dict[str, int] = field(default_factory=dict)  # by domain
+    brandings: dict[str, ManagedLoginBranding] = field(default_factory=dict)
     passkeys: dict[str, list[Passkey]] = field(default_factory=dict)  # by user sub
     passkey_registrations: dict[str, PasskeyRegistration] = field(
         default_factory=dict
@@ -228,11 +228,11 @@ _NEWER_FIELDS: dict[str, Any] = {
     "totp_last_step": dict,
     "pending_attributes": dict,
     "custom_auth": dict,
-    "domain_versions": dict,
-    "brandings": dict,
     "one_time": dict,
     "sign_up_sessions": dict,
     "email_mfa_users": set,
+    "domain_versions": dict,
+    "brandings": dict,
     "passkeys": dict,
     "passkey_registrations": dict,
 }

@@ -2,7 +2,8 @@
 protocol's virtual authenticator (CTAP2, internal, user verification) answers
 navigator.credentials.create() for the pool's CredentialCreationOptions on a page at
 http://localhost:<port>, serialized as Amplify JS does, and CompleteWebAuthnRegistration
-accepts it; the same page on 127.0.0.1 cannot use relying party `localhost` at all."""
+accepts it; its navigator.credentials.get() answer then signs in through USER_AUTH WEB_AUTHN.
+The same page on 127.0.0.1 cannot use relying party `localhost` at all."""
 
 from __future__ import annotations
 
@@ -19,30 +20,40 @@ from local.emulator.caller import EmulatorProcess
 from local.emulator.server.cognito import passkey_registration, passkeys
 from local.emulator.server.cognito.exceptions import CognitoError
 from tests.local.emulator.cognito.conftest import LocalPool
-from tests.local.emulator.cognito.passkey_pool import FACTORS, access_token, listed, passkey_pool
+from tests.local.emulator.cognito.passkey_pool import (
+    FACTORS,
+    access_token,
+    listed,
+    passkey_pool,
+    signed_in,
+)
 from tests.local.emulator.conftest import AwsClient
 from tests.local.test_browser_flow import chromium_path
 from tools.ports import free_port
 
-# base64url <-> bytes in the page, as Amplify's convert helpers.
+# base64url <-> bytes in the page, as Amplify's convert helpers; `decoded` is the options
+# with their challenge (and `more`) as buffers.
 _CODEC = """
   const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')),
                                        (c) => c.charCodeAt(0));
   const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
       .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const ids = (list) => (list || []).map((c) => ({...c, id: bytes(c.id)}));
+  const decoded = (more) => ({...options, challenge: bytes(options.challenge), ...more});
 """
+
+
+def _in_page(body: str) -> str:
+    """A page function of the ceremony's options: the codec, then `body`."""
+    return "async (options) => {" + _CODEC + body + "}"
+
+
 # Amplify's registerPasskey: the options' base64url fields to buffers, create(), then
 # serializePkcWithAttestationToJson's fields.
-CREATE = (
-    "async (options) => {"
-    + _CODEC
-    + """
-  const publicKey = {
-    ...options,
-    challenge: bytes(options.challenge),
-    user: {...options.user, id: bytes(options.user.id)},
-    excludeCredentials: (options.excludeCredentials || []).map((c) => ({...c, id: bytes(c.id)})),
-  };
+CREATE = _in_page(
+    """
+  const user = {...options.user, id: bytes(options.user.id)};
+  const publicKey = decoded({user, excludeCredentials: ids(options.excludeCredentials)});
   const made = await navigator.credentials.create({publicKey});
   return {
     id: made.id, rawId: text(made.rawId), type: made.type,
@@ -56,19 +67,13 @@ CREATE = (
       authenticatorData: text(made.response.getAuthenticatorData()),
     },
   };
-}"""
+"""
 )
 # Amplify's getPasskey: CREDENTIAL_REQUEST_OPTIONS to buffers, get(), then
 # serializePkcWithAssertionToJson's fields (as the JSON string CREDENTIAL is).
-GET = (
-    "async (options) => {"
-    + _CODEC
-    + """
-  const publicKey = {
-    ...options,
-    challenge: bytes(options.challenge),
-    allowCredentials: (options.allowCredentials || []).map((c) => ({...c, id: bytes(c.id)})),
-  };
+GET = _in_page(
+    """
+  const publicKey = decoded({allowCredentials: ids(options.allowCredentials)});
   const got = await navigator.credentials.get({publicKey});
   const response = {
     clientDataJSON: text(got.response.clientDataJSON),
@@ -81,7 +86,7 @@ GET = (
     authenticatorAttachment: got.authenticatorAttachment,
     clientExtensionResults: got.getClientExtensionResults(),
   });
-}"""
+"""
 )
 
 
@@ -131,20 +136,35 @@ def created(page: Page, options: dict[str, Any]) -> dict[str, Any]:
     return made
 
 
-def test_chromiums_virtual_authenticator_registers_a_passkey(
+def test_chromiums_virtual_authenticator_registers_a_passkey_and_signs_in(
     pool: LocalPool, browser: Browser
 ) -> None:
     """GIVEN a page at http://localhost:<port> with Chromium's virtual authenticator WHEN it
     answers StartWebAuthnRegistration's options THEN CompleteWebAuthnRegistration accepts the
-    browser's credential and the list shows it with the browser's transports."""
+    browser's credential and the list shows it with the browser's transports; THEN USER_AUTH
+    with PREFERRED_CHALLENGE WEB_AUTHN, answered by the browser's assertion, gives tokens."""
     page = page_with_authenticator(browser, f"http://localhost:{free_port()}")
-    access = access_token(pool)
+    user = signed_in(pool)
+    access = user["AccessToken"]
     options = pool.cognito.start_web_authn_registration(AccessToken=access)
     credential = created(page, options["CredentialCreationOptions"])
     pool.cognito.complete_web_authn_registration(AccessToken=access, Credential=credential)
     [shown] = listed(pool, access)
     assert shown["CredentialId"] == credential["id"]
     assert shown["AuthenticatorTransports"] == credential["response"]["transports"]
+    started = pool.cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": user["email"], "PREFERRED_CHALLENGE": "WEB_AUTHN"},
+    )
+    asked = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    answered = pool.cognito.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="WEB_AUTHN",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": user["email"], "CREDENTIAL": page.evaluate(GET, asked)},
+    )
+    assert answered["AuthenticationResult"]["AccessToken"]
     page.close()
 
 

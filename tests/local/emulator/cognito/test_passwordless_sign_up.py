@@ -22,14 +22,21 @@ from tests.local.emulator.cognito.user_auth_pool import (
 from tests.local.emulator.conftest import AwsClient
 
 
-def _signed_up(pool: UserAuthPool) -> tuple[str, str]:
-    """A new passwordless user, signed up (not confirmed): its e-mail and SignUp's Session."""
+def _sign_up(pool: UserAuthPool, *extra: dict[str, str]) -> tuple[str, Any]:
+    """SignUp of a new passwordless user with an e-mail (and `extra` attributes): its e-mail
+    and SignUp's answer."""
     email = f"pl-{uuid.uuid4().hex[:10]}@example.com"
     answer = pool.cognito.sign_up(
         ClientId=pool.client_id,
         Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
+        UserAttributes=[{"Name": "email", "Value": email}, *extra],
     )
+    return email, answer
+
+
+def _signed_up(pool: UserAuthPool) -> tuple[str, str]:
+    """A new passwordless user, signed up (not confirmed): its e-mail and SignUp's Session."""
+    email, answer = _sign_up(pool)
     assert answer["UserConfirmed"] is False
     return email, answer["Session"]
 
@@ -191,15 +198,7 @@ def test_sign_up_says_where_the_code_went(choice_pool: UserAuthPool) -> None:
     """GIVEN a pool that auto-verifies e-mail (no recovery setting) WHEN a user signs up with
     an e-mail and a phone number THEN CodeDeliveryDetails names the e-mail the code went to,
     masked (moto answered SMS to a made-up number)."""
-    email = f"pl-{uuid.uuid4().hex[:10]}@example.com"
-    answer = choice_pool.cognito.sign_up(
-        ClientId=choice_pool.client_id,
-        Username=email,
-        UserAttributes=[
-            {"Name": "email", "Value": email},
-            {"Name": "phone_number", "Value": "+15555550199"},
-        ],
-    )
+    email, answer = _sign_up(choice_pool, {"Name": "phone_number", "Value": "+15555550199"})
     assert answer["CodeDeliveryDetails"] == {
         "Destination": "p***@e***",
         "DeliveryMedium": "EMAIL",

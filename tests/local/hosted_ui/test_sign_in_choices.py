@@ -369,3 +369,29 @@ def test_a_bad_passkey_assertion_shows_the_pools_refusal_and_signs_nobody_in(
     refused = _post_assertion(step, answer)
     assert_signed_in_nobody(refused)
     assert page_error(refused.text)
+
+
+def test_a_texted_code_signs_in_where_the_pool_allows_sms_otp(emulator: EmulatorProcess) -> None:
+    """GIVEN a pool allowing SMS_OTP and a user with a verified phone number WHEN they choose
+    "Sign in with a text message code" THEN the code page says it went by text message, and
+    the code the pool texted (the outbox) signs in."""
+    with choice_ui(emulator.endpoint_url, factors=["PASSWORD", "SMS_OTP"], name="tests-sms") as ui:
+        agent = ui.agent()
+        email, phone = new_user(ui, agent), "+15555550123"
+        agent.cognito.admin_update_user_attributes(
+            UserPoolId=ui.pool_id,
+            Username=email,
+            UserAttributes=[
+                {"Name": "phone_number", "Value": phone},
+                {"Name": "phone_number_verified", "Value": "true"},
+            ],
+        )
+        assert "Sign in with a text message code" in _login_page(ui)
+        page = agent.choose(agent.params(), email, "SMS_OTP")
+        assert page.status_code == 200, page.text
+        assert "We have sent a code by text message" in page.text
+        signed_in = agent.post_form(
+            "/login/code", agent.params(), page.text, code=ui.newest_code(phone)
+        )
+    assert signed_in.status_code == 302, signed_in.text
+    assert query_of(signed_in.headers["location"])["code"]

@@ -378,13 +378,10 @@ def test_a_texted_code_signs_in_where_the_pool_allows_sms_otp(emulator: Emulator
     with choice_ui(emulator.endpoint_url, factors=["PASSWORD", "SMS_OTP"], name="tests-sms") as ui:
         agent = ui.agent()
         email, phone = new_user(ui, agent), "+15555550123"
+        verified_phone = {"phone_number": phone, "phone_number_verified": "true"}
+        attributes = [{"Name": k, "Value": v} for k, v in verified_phone.items()]
         agent.cognito.admin_update_user_attributes(
-            UserPoolId=ui.pool_id,
-            Username=email,
-            UserAttributes=[
-                {"Name": "phone_number", "Value": phone},
-                {"Name": "phone_number_verified", "Value": "true"},
-            ],
+            UserPoolId=ui.pool_id, Username=email, UserAttributes=attributes
         )
         assert "Sign in with a text message code" in _login_page(ui)
         page = agent.choose(agent.params(), email, "SMS_OTP")

@@ -68,7 +68,7 @@ class ChoiceSignIn:
         message (the same session, which the pool decides is still good or not)."""
         auth, csrf = await self.sign_in.page_request(request)
         fields = await self.forms.read(request)
-        step = _step(fields, default_challenge="EMAIL_OTP")
+        step = _step(fields)
         if step.challenge not in CODE_CHALLENGES:
             return self.sign_in.login_page(auth, csrf, error="Start the sign-in again.")
         code = fields.get("code", "").strip()
@@ -85,7 +85,7 @@ class ChoiceSignIn:
         (a passkey challenge is single use: start again)."""
         auth, csrf = await self.sign_in.page_request(request)
         fields = await self.forms.read(request)
-        step = _step(fields, default_challenge=PASSKEY)
+        step = _step(fields)
         if step.challenge != PASSKEY:
             return self.sign_in.login_page(auth, csrf, error="Start the sign-in again.")
         decision = await self._answer(auth, step, fields.get("credential", ""))
@@ -152,9 +152,6 @@ class ChoiceSignIn:
         )
 
 
-def _step(fields: dict[str, str], *, default_challenge: str) -> Step:
-    return Step(
-        fields.get("username", ""),
-        fields.get("challenge", default_challenge),
-        fields.get("session", ""),
-    )
+def _step(fields: dict[str, str]) -> Step:
+    """The step a challenge page's form carries back (the pool checks all of it)."""
+    return Step(fields.get("username", ""), fields.get("challenge", ""), fields.get("session", ""))

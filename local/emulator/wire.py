@@ -24,9 +24,13 @@ OUTBOX_PATH = "/_local/outbox"
 # path): `?userPoolId=` -> {"keys": [private JWK with kid]}.
 POOL_KEYS_PATH = "/_local/pool-keys"
 # The pool's authorize decisions for the run's hosted UI (signed, like every /_local path):
-# POST JSON {"userPoolId", "action": "check" | "sign_in" | "resume" | "end", "query": {...},
-# "username", "password", "session"} -> {"decision": "login" | "redirect" | "error_redirect" |
-# "page_error" | "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize).
+# POST JSON {"userPoolId", "action": "check" | "sign_in" | "start" | "answer" | "resume" |
+# "end" | "passkey_options" | "passkey_register", "query": {...}, "username", "password",
+# "factor", "challenge", "authSession", "response", "session"} -> {"decision": "login" (with
+# "factors") | "redirect" | "challenge" (with "challenge", "authSession", "parameters",
+# "available") | "passkey_options" (with "parameters", "location") | "error_redirect" |
+# "page_error" | "login_error" | "gone" | "ended", ...} (local.emulator.server.cognito.authorize,
+# authorize_choice and authorize_passkey).
 POOL_AUTHORIZE_PATH = "/_local/oauth/authorize"
 
 

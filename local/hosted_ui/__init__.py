@@ -10,6 +10,9 @@ and mints no token.
 
 Its files, one job each: `app` assembles the starlette app (routes, middleware, error answers)
 from the endpoint modules: `sign_in` (authorize, login, the authorize-request check, sign-out),
+`sign_in_choice` (managed login's choice-based sign-in: the first factor the pool enables, an
+e-mailed or texted code, a passkey with the one same-origin script, `static/passkey.js`),
+`passkey_add` (managed login's `/passkeys/add`: a signed-in user adds a passkey),
 `sign_up` (signup, confirm, resend code), `password_reset`, `oauth_endpoints` (token, revoke,
 userInfo, discovery), `logout` and `outbox_page` (local only). The pages are Jinja2 templates
 in `templates/`, rendered with their security headers by `render`; `forms` reads forms and

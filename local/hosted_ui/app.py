@@ -24,12 +24,14 @@ from local.hosted_ui.forms import Forms
 from local.hosted_ui.logout import LogOut
 from local.hosted_ui.oauth_endpoints import OAuthEndpoints
 from local.hosted_ui.outbox_page import OutboxPage
+from local.hosted_ui.passkey_add import PasskeyAdd
 from local.hosted_ui.password_reset import PasswordReset
 from local.hosted_ui.pool import Pool
 from local.hosted_ui.pool_oauth import PoolOAuth
 from local.hosted_ui.render import NO_STORE, NoSniff
 from local.hosted_ui.sessions import Sessions
 from local.hosted_ui.sign_in import SignIn
+from local.hosted_ui.sign_in_choice import ChoiceSignIn
 from local.hosted_ui.sign_up import SignUp
 from local.hosted_ui.signing import Signer
 
@@ -46,16 +48,23 @@ async def _redirect_error(request: Request, problem: Exception) -> Response:
 
 def _routes(
     sign_in: SignIn,
+    choice: ChoiceSignIn,
     sign_up: SignUp,
     reset: PasswordReset,
     oauth: OAuthEndpoints,
     log_out: LogOut,
     outbox: OutboxPage,
+    passkey_add: PasskeyAdd,
 ) -> list[Route]:
     both = ["GET", "POST"]
     return [
         Route("/oauth2/authorize", sign_in.authorize, methods=["GET"]),
         Route("/login", sign_in.login, methods=both),
+        Route("/login/choose", choice.choose, methods=["POST"]),
+        Route("/login/code", choice.code, methods=["POST"]),
+        Route("/login/passkey", choice.passkey, methods=["POST"]),
+        Route("/static/passkey.js", choice.script, methods=["GET"]),
+        Route("/passkeys/add", passkey_add.add, methods=both),
         Route("/signup", sign_up.signup, methods=both),
         Route("/confirm", sign_up.confirm, methods=both),
         Route("/resendcode", sign_up.resend_code, methods=["POST"]),
@@ -93,11 +102,13 @@ class HostedUi:
         sign_in = SignIn(pool, self.pool_oauth, self.sessions, forms)
         routes = _routes(
             sign_in,
+            ChoiceSignIn(sign_in, forms),
             SignUp(sign_in, self.accounts, self.sessions, forms),
             PasswordReset(sign_in, self.accounts, forms),
             OAuthEndpoints(pool, self.pool_oauth, base_url=self.base_url, jwks_uri=jwks_uri),
             LogOut(sign_in),
             OutboxPage(pool, endpoint_url),
+            PasskeyAdd(self.pool_oauth, self.sessions, forms),
         )
         self.app = Starlette(
             routes=routes,

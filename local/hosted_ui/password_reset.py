@@ -83,4 +83,4 @@ class PasswordReset:
         except SignInError as failure:
             return self._reset_page(auth, csrf, username, error=str(failure))
         notice = "Your password has been reset. Sign in with the new one."
-        return render.page("login.html", csrf, query=auth.query, username=username, notice=notice)
+        return self.sign_in.login_page(auth, csrf, username=username, notice=notice)

@@ -1,8 +1,9 @@
 """The hosted UI's pages as HTML answers: Jinja2 templates (templates/, every value escaped)
 with the headers every page carries.
 
-No scripts at all; the only style is one block whose hash the Content-Security-Policy allows;
-no page may be framed, cached or sniffed as another type.
+No inline script at all (only the passkey page loads one same-origin script file); the only
+style is one block whose hash the Content-Security-Policy allows; no page may be framed, cached
+or sniffed as another type.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ _PAGE_HEADERS = NO_STORE | {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
+# The passkey page's one script is a same-origin file (static/passkey.js); no page runs
+# inline script.
+_SCRIPT_PAGE_HEADERS = _PAGE_HEADERS | {
+    "content-security-policy": f"{CONTENT_SECURITY_POLICY}; script-src 'self'"
+}
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True,
@@ -52,16 +58,19 @@ def page(
     status: int | None = None,
     error: str | None = None,
     notice: str | None = None,
+    script: bool = False,
     **values: object,
 ) -> HTMLResponse:
     """One page; a page showing an error answers 400 unless `status` says otherwise. With a
-    CSRF pair the form carries its token and the answer sets its cookie."""
+    CSRF pair the form carries its token and the answer sets its cookie. A `script` page may
+    load same-origin scripts (the passkey page's)."""
     body = TEMPLATES.get_template(template).render(
         csrf=csrf.form if csrf else None, error=error, notice=notice, **values
     )
     if status is None:
         status = 200 if error is None else 400
-    response = HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
+    headers = _SCRIPT_PAGE_HEADERS if script else _PAGE_HEADERS
+    response = HTMLResponse(body, status_code=status, headers=headers)
     if csrf is not None:
         csrf.set_cookie(response)
     return response

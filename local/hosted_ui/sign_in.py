@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from local.hosted_ui import render
 from local.hosted_ui.errors import PageError, follow
 from local.hosted_ui.forms import CsrfToken, Forms, single
 from local.hosted_ui.pool import AppClient, Pool
-from local.hosted_ui.pool_oauth import PoolOAuth
+from local.hosted_ui.pool_oauth import Decision, PoolOAuth
 from local.hosted_ui.render import NO_STORE
 from local.hosted_ui.sessions import Sessions
 
@@ -39,6 +40,7 @@ class AuthorizeRequest:
     client: AppClient
     params: dict[str, str]  # what the pool decides on
     query: str  # the original parameters, for the pages' links and form actions
+    factors: tuple[str, ...] = ("PASSWORD",)  # the first factors the login page offers
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ class SignIn:
 
     def _authorize_request(self, request: Request) -> AuthorizeRequest:
         params = single(request.query_params.multi_items(), where="query")
-        follow(self.pool_oauth.check(params))
+        decision = self.pool_oauth.check(params)
+        follow(decision)
         client = self.pool.client(params["client_id"])
         if client is None:  # deleted since the pool's check
             raise PageError("invalid_request: client_id is missing or unknown")
-        return AuthorizeRequest(client=client, params=params, query=urlencode(params))
+        return AuthorizeRequest(client, params, urlencode(params), decision.factors)
 
     async def checked(self, request: Request) -> AuthorizeRequest:
         """The request's authorize parameters, checked (PageError or RedirectError if not)."""
@@ -66,6 +69,19 @@ class SignIn:
         """What a sign-up or password page starts from: its checked authorize request (which
         its forms carry on) and the CSRF pair for its forms."""
         return await self.checked(request), self.forms.csrf(request)
+
+    def login_page(
+        self,
+        auth: AuthorizeRequest,
+        csrf: CsrfToken,
+        *,
+        factors: tuple[str, ...] | None = None,
+        **values: Any,
+    ) -> Response:
+        """The login page for the authorize request, offering the first factors the pool
+        enables (or `factors`, those a named user may choose from)."""
+        offered = auth.factors if factors is None else factors
+        return render.page("login.html", csrf, query=auth.query, factors=offered, **values)
 
     def sign_out(self, request: Request) -> None:
         """The pool forgets the browser's sign-in session (a copied cookie is then worth
@@ -90,13 +106,11 @@ class SignIn:
         auth = await self.checked(request)
         csrf = self.forms.csrf(request)
         if request.method == "GET":
-            return render.page("login.html", csrf, query=auth.query)
+            return self.login_page(auth, csrf)
         fields = await self.forms.read(request)
         username, password = fields.get("username", ""), fields.get("password", "")
         if not username or not password or len(username) > 128 or len(password) > 256:
-            return render.page(
-                "login.html", csrf, query=auth.query, error="Enter your email and password."
-            )
+            return self.login_page(auth, csrf, error="Enter your email and password.")
         return await self.sign_in_and_complete(auth, csrf, username, password)
 
     async def sign_in_and_complete(
@@ -107,9 +121,12 @@ class SignIn:
         decision = await run_in_threadpool(self.pool_oauth.sign_in, auth.params, username, password)
         follow(decision)
         if decision.kind != "redirect":
-            return render.page(
-                "login.html", csrf, query=auth.query, error=decision.message, username=username
-            )
+            return self.login_page(auth, csrf, error=decision.message, username=username)
+        return self.completed(auth, decision, username)
+
+    def completed(self, auth: AuthorizeRequest, decision: Decision, username: str) -> Response:
+        """The pool's redirect that ends a sign-in (any factor), starting the browser's
+        signed-in session with the pool's handle."""
         response = RedirectResponse(decision.location, status_code=302, headers=NO_STORE)
         if decision.session is not None:
             self.sessions.start(response, decision.session)

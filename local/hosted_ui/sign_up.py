@@ -95,7 +95,7 @@ class SignUp:
             response.delete_cookie(SIGNUP_COOKIE)
             return response
         notice = "Your account is confirmed. Sign in."
-        return render.page("login.html", csrf, query=auth.query, username=username, notice=notice)
+        return self.sign_in.login_page(auth, csrf, username=username, notice=notice)
 
     async def resend_code(self, request: Request) -> Response:
         """ResendConfirmationCode: a new code in the outbox; the confirm page again."""

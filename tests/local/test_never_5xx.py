@@ -145,6 +145,11 @@ def test_any_body_to_any_unsigned_operation_is_never_a_5xx(
 _ROUTES = [
     "/oauth2/authorize",
     "/login",
+    "/login/choose",
+    "/login/code",
+    "/login/passkey",
+    "/static/passkey.js",
+    "/passkeys/add",
     "/signup",
     "/confirm",
     "/resendcode",
@@ -158,7 +163,12 @@ _ROUTES = [
     "/_local/outbox",
 ]
 _FORM = st.dictionaries(
-    st.sampled_from(["client_id", "grant_type", "code", "token", "username", "redirect_uri"]),
+    st.sampled_from(
+        [
+            *("client_id", "grant_type", "code", "token", "username", "redirect_uri"),
+            *("factor", "challenge", "session", "credential", "_csrf"),  # choice sign-in
+        ]
+    ),
     st.text(max_size=30),
     max_size=4,
 )

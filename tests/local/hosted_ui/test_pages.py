@@ -13,12 +13,24 @@ from starlette.requests import Request
 
 from local.hosted_ui import render
 from local.hosted_ui.forms import CSRF_COOKIE, CsrfToken, Forms
+from local.hosted_ui.sign_in_choice import Step
 from local.hosted_ui.signing import Signer
 
 HOSTILE = '"><script>alert(1)</script>'
 # Each template with the values its handler passes (render.page adds csrf, error, notice).
 PAGES: dict[str, dict[str, Any]] = {
-    "login.html": {"query": HOSTILE, "username": HOSTILE},
+    "login.html": {"query": HOSTILE, "username": HOSTILE, "factors": ("PASSWORD", "EMAIL_OTP")},
+    "code.html": {
+        "query": HOSTILE,
+        "step": Step(HOSTILE, "EMAIL_OTP", HOSTILE),
+        "destination": HOSTILE,
+        "medium": "email",
+    },
+    "passkey.html": {
+        "query": HOSTILE,
+        "step": Step(HOSTILE, "WEB_AUTHN", HOSTILE),
+        "options": HOSTILE,
+    },
     "signup.html": {
         "query": HOSTILE,
         "policy": HOSTILE,
@@ -28,6 +40,7 @@ PAGES: dict[str, dict[str, Any]] = {
     "confirm.html": {"query": HOSTILE, "username": HOSTILE},
     "forgot_password.html": {"query": HOSTILE, "username": HOSTILE},
     "confirm_forgot_password.html": {"query": HOSTILE, "username": HOSTILE, "policy": HOSTILE},
+    "passkey_add.html": {"query": HOSTILE, "options": HOSTILE, "skip": HOSTILE},
     "outbox.html": {"rows": [(HOSTILE, "to", "kind", "123456", "later")]},
     "error.html": {},
 }
@@ -73,9 +86,51 @@ def test_a_page_with_a_form_carries_its_token_and_sets_its_cookie() -> None:
     """GIVEN a CSRF pair WHEN the login page is rendered with it THEN the form carries the
     token in Cognito's `_csrf` field and the answer sets the HttpOnly, SameSite cookie."""
     csrf = _csrf()
-    answer = render.page("login.html", csrf, query="client_id=c")
+    answer = render.page("login.html", csrf, query="client_id=c", factors=("PASSWORD",))
     assert f'name=_csrf value="{csrf.form}"' in bytes(answer.body).decode()
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{CSRF_COOKIE}={csrf.cookie};")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
+
+
+def _login_form(factors: tuple[str, ...]) -> str:
+    return bytes(render.page("login.html", _csrf(), query="q", factors=factors).body).decode()
+
+
+def test_the_login_page_offers_exactly_the_factors_it_is_given() -> None:
+    """GIVEN the first factors the pool offers WHEN the login page is rendered THEN it shows
+    the password only when PASSWORD is among them and one button per other factor, each
+    posting the e-mail to /login/choose without the password."""
+    everything = _login_form(("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"))
+    assert "id=password name=password" in everything
+    for factor in ("email_otp", "sms_otp", "web_authn"):
+        assert re.search(
+            rf'id=factor-{factor} formaction="/login/choose\?q" formnovalidate>', everything
+        )
+    password_only = _login_form(("PASSWORD",))
+    assert "id=password" in password_only
+    assert "/login/choose" not in password_only
+    passwordless = _login_form(("EMAIL_OTP",))
+    assert "id=password" not in passwordless
+    assert "id=factor-email_otp" in passwordless
+    assert "id=factor-web_authn" not in passwordless
+
+
+def test_only_the_passkey_page_may_run_a_script_and_only_a_same_origin_file() -> None:
+    """GIVEN the passkey page (script=True) and the login page WHEN rendered THEN the passkey
+    page's policy allows scripts from its own origin only, and loads one such file with no
+    inline script; the login page's policy allows none (default-src 'none')."""
+    step = Step("ada@example.com", "WEB_AUTHN", "session")
+    options = '{"challenge":"abc","rpId":"localhost"}'
+    answer = render.page(
+        "passkey.html", _csrf(), query="q", step=step, options=options, script=True
+    )
+    body = bytes(answer.body).decode()
+    policy = answer.headers["content-security-policy"]
+    assert policy.endswith("; script-src 'self'")
+    assert "default-src 'none'" in policy
+    assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/passkey.js">']
+    assert 'data-options="{&#34;challenge&#34;:&#34;abc&#34;' in body  # escaped, DOM-decoded
+    login = render.page("login.html", _csrf(), query="q", factors=("PASSWORD",))
+    assert "script-src" not in login.headers["content-security-policy"]

@@ -16,7 +16,9 @@ Laid out as moto lays a service:
 - exceptions.py: one class per Cognito error code;
 - urls.py: the URL table; local_endpoints.py (outbox, JWKS, pool keys, discovery) and oauth.py
   (token, revoke, userInfo, authorize decisions: oauth_grants.py on Authlib's
-  AuthorizationServer, oauth_endpoints.py, authorize.py, client_credentials.py) serve the
+  AuthorizationServer, oauth_endpoints.py, authorize.py, authorize_choice.py and
+  authorize_passkey.py,
+  client_credentials.py) serve the
   routes that are not JSON operations;
 - install.py: `apply()` puts it into moto.
 """

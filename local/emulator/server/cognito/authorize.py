@@ -6,7 +6,8 @@ Checks follow Cognito's order: an unknown client or a redirect_uri that is not r
 exactly is an error page (redirecting there would be an open redirect); once the redirect_uri is
 trusted, other problems go back to it as `error=` (in the fragment for the implicit flow).
 A sign-in runs the pool's own password sign-in (ADMIN_USER_PASSWORD_AUTH rules: the client's
-flows, lockout, confirmation) and mints the flow's tokens once (minting.py); the answer is the
+flows, lockout, confirmation), or its USER_AUTH flow step by step (authorize_choice.py), and
+mints the flow's tokens once (minting.py); the answer (signed_in, for every factor) is the
 redirect (a code, or the implicit flow's tokens in the fragment) and an opaque sign-in session
 handle. A handle carries the sign-in's refresh family and auth_time: authorizing again with
 it skips the form, as Cognito's hosted UI does, until the family is revoked, rotated out,
@@ -37,6 +38,7 @@ from moto.core.exceptions import JsonRESTError
 
 from . import minting, password, refresh
 from .exceptions import CognitoError
+from .models import RefreshFamily
 from .oauth_grants import (
     CODE_LIFETIME_SECONDS,
     CodeGrant,
@@ -124,8 +126,11 @@ def _params(query: Any) -> dict[str, str]:
     return query
 
 
-def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
-    """The checked authorize request, or the Decision (page error or error redirect)."""
+def trusted_redirect(
+    pool: CognitoIdpUserPool, query: Any
+) -> tuple[dict[str, str], CognitoIdpUserPoolClient, str]:
+    """The request's parameters, its OAuth app client and its redirect_uri, which is one of
+    the client's callback URLs (else an error page: redirecting would be an open redirect)."""
     params = _params(query)
     client = pool.clients.get(params.get("client_id", ""))
     config = client.extended_config if client is not None else {}
@@ -134,6 +139,13 @@ def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in (config.get("CallbackURLs") or ()):
         raise page_error("redirect_mismatch: redirect_uri is not a registered callback URL")
+    return params, client, redirect_uri
+
+
+def check(pool: CognitoIdpUserPool, query: Any) -> AuthorizeRequest:
+    """The checked authorize request, or the Decision (page error or error redirect)."""
+    params, client, redirect_uri = trusted_redirect(pool, query)
+    config = client.extended_config
     response_type, state = params.get("response_type", ""), params.get("state")
     target = AuthorizeRequest(client, redirect_uri, response_type, (), state, None, None)
     flow = {"code": "code", "token": "implicit"}.get(response_type)
@@ -204,32 +216,54 @@ def _new_session(pool: CognitoIdpUserPool, session: Session) -> str:
     return handle
 
 
+def client_parameters(auth: AuthorizeRequest, username: str, **more: str) -> dict[str, str]:
+    """A sign-in's parameters for the authorize request's client: USERNAME, `more`, and the
+    SECRET_HASH the pool checks when the client has a secret, as Cognito does."""
+    parameters = {"USERNAME": username, **more}
+    if auth.client.generate_secret:
+        parameters["SECRET_HASH"] = _secret_hash(auth.client, username)
+    return parameters
+
+
+def oauth_flow(auth: AuthorizeRequest) -> minting.OAuthFlow:
+    """What a sign-in for this authorize request mints: its scopes and nonce."""
+    return minting.OAuthFlow(scopes=auth.scopes, auth_time=None, nonce=auth.nonce)
+
+
+def refusal(refused: JsonRESTError, messages: dict[str, str]) -> Decision:
+    """The login page's message for the pool's refusal (or its trigger's): `messages` by
+    error code, else the pool's own message."""
+    if refused.message == _LOCKED_OUT:
+        return Decision("login_error", message=_LOCKED_OUT)
+    return Decision("login_error", message=messages.get(refused.error_type, refused.message))
+
+
 def sign_in(pool: CognitoIdpUserPool, query: Any, username: Any, secret: Any) -> dict[str, Any]:
     """Sign the user in for the authorize request: the redirect and a session handle, or the
     login page's message."""
     auth = check(pool, query)
     if not isinstance(username, str) or not isinstance(secret, str):
         raise Decision("login_error", message="Enter your email and password.")
-    parameters = {"USERNAME": username, "PASSWORD": secret}
-    if auth.client.generate_secret:  # the pool checks it, as Cognito
-        parameters["SECRET_HASH"] = _secret_hash(auth.client, username)
-    flow = minting.OAuthFlow(scopes=auth.scopes, auth_time=None, nonce=auth.nonce)
+    parameters = client_parameters(auth, username, PASSWORD=secret)
     call = ClientCall.of(pool, auth.client)
     try:
-        with minting.signing_in_for(flow):
+        with minting.signing_in_for(oauth_flow(auth)):
             answer = password.password_sign_in(call, "ADMIN_USER_PASSWORD_AUTH", parameters)
     except JsonRESTError as refused:  # the pool's refusal, or its trigger's (UserLambda...)
-        if refused.message == _LOCKED_OUT:
-            raise Decision("login_error", message=_LOCKED_OUT) from None
-        message = _SIGN_IN_ERRORS.get(refused.error_type, refused.message)
-        raise Decision("login_error", message=message) from None
-    result = answer.get("AuthenticationResult")
+        raise refusal(refused, _SIGN_IN_ERRORS) from None
+    return signed_in(pool, auth, answer)
+
+
+def signed_in(pool: CognitoIdpUserPool, auth: AuthorizeRequest, answer: Any) -> dict[str, Any]:
+    """The end of a sign-in the pool answered: with tokens, the redirect and a new session
+    handle; with a challenge the hosted UI does not offer, the login page's message."""
+    result = answer.get("AuthenticationResult") if isinstance(answer, dict) else None
     if result is None:
-        challenge = answer.get("ChallengeName", "a challenge")
+        challenge = answer.get("ChallengeName") if isinstance(answer, dict) else None
         raise Decision(
             "login_error",
-            message=f"This account needs {challenge}, which the local hosted UI does not offer: "
-            "use `make token` or the AWS API for it.",
+            message=f"This account needs {challenge or 'a challenge'}, which the local hosted "
+            "UI does not offer: use `make token` or the AWS API for it.",
         )
     family = refresh.usable_family(pool, auth.client, result["RefreshToken"])
     session = Session(
@@ -246,19 +280,7 @@ def sign_in(pool: CognitoIdpUserPool, query: Any, username: Any, secret: Any) ->
 def resume(pool: CognitoIdpUserPool, query: Any, handle: Any) -> dict[str, Any]:
     """Authorize again for a user signed in already (no form), or `gone`."""
     auth = check(pool, query)
-    sessions = oauth_state(pool).sessions
-    with _lock:
-        session = sessions.get(handle) if isinstance(handle, str) else None
-    if session is None or session.expires_at < time.monotonic():
-        end(pool, handle)
-        raise Decision("gone")
-    if session.client_id != auth.client.id:
-        raise Decision("gone")
-    try:
-        family = refresh.usable_family(pool, auth.client, session.refresh_token)
-    except CognitoError:  # the user or its token is gone: sign in again
-        end(pool, handle)
-        raise Decision("gone") from None
+    session, family = live_session(pool, auth.client, handle)
     session.refresh_token = refresh.rotate(pool, auth.client, family) or session.refresh_token
     flow = minting.OAuthFlow(auth.scopes, session.sign_in.auth_time, auth.nonce)
     minted = minting.user_tokens(
@@ -270,6 +292,28 @@ def resume(pool: CognitoIdpUserPool, query: Any, handle: Any) -> dict[str, Any]:
         flow=flow,
     )
     return _complete(pool, auth, minted, session).answer | {"session": handle}
+
+
+def live_session(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, handle: Any
+) -> tuple[Session, RefreshFamily]:
+    """The signed-in session `handle` names for this client and its refresh family, or the
+    Decision `gone` (sign in again): unknown, past its hour, another client's, or its user or
+    refresh token gone."""
+    sessions = oauth_state(pool).sessions
+    with _lock:
+        session = sessions.get(handle) if isinstance(handle, str) else None
+    if session is None or session.expires_at < time.monotonic():
+        end(pool, handle)
+        raise Decision("gone")
+    if session.client_id != client.id:
+        raise Decision("gone")
+    try:
+        family = refresh.usable_family(pool, client, session.refresh_token)
+    except CognitoError:  # the user or its token is gone: sign in again
+        end(pool, handle)
+        raise Decision("gone") from None
+    return session, family
 
 
 def end(pool: CognitoIdpUserPool, handle: Any) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from local.emulator.server.persistence import run_metadata
 from local.emulator.wire import HOSTED_UI_METADATA
 
-from . import authorize, client_credentials, oauth_endpoints
+from . import authorize, authorize_choice, authorize_passkey, client_credentials, oauth_endpoints
 from .client_credentials import OAuthError, authenticated_client
 from .exceptions import UserLambdaValidationError
 from .models import pool_by_id
@@ -88,6 +88,49 @@ def user_info_endpoint(request: Any, full_url: str, headers: Any) -> Response:
     return oauth_endpoints.user_info(pool, request)
 
 
+Asked = dict[str, Any]  # the hosted UI's request: action, query and the action's fields
+
+
+def _check(pool: Any, asked: Asked) -> dict[str, Any]:
+    client = authorize.check(pool, asked.get("query")).client
+    return {"decision": "login", "factors": authorize_choice.offered_factors(pool, client)}
+
+
+def _end(pool: Any, asked: Asked) -> dict[str, Any]:
+    authorize.end(pool, asked.get("session"))
+    return {"decision": "ended"}
+
+
+# The hosted UI's decisions by action (wire.POOL_AUTHORIZE_PATH): authorize.py's, the
+# choice-based sign-in's steps (authorize_choice.py) and the passkey page's
+# (authorize_passkey.py).
+_DECISIONS: dict[str, Callable[[Any, Asked], dict[str, Any]]] = {
+    "check": _check,
+    "sign_in": lambda pool, a: authorize.sign_in(
+        pool, a.get("query"), a.get("username"), a.get("password")
+    ),
+    "start": lambda pool, a: authorize_choice.start(
+        pool, a.get("query"), a.get("username"), a.get("factor")
+    ),
+    "answer": lambda pool, a: authorize_choice.answer(
+        pool,
+        a.get("query"),
+        a.get("username"),
+        a.get("challenge"),
+        a.get("authSession"),
+        a.get("response"),
+    ),
+    "resume": lambda pool, a: authorize.resume(pool, a.get("query"), a.get("session")),
+    "end": _end,
+    "passkey_options": lambda pool, a: authorize_passkey.options(
+        pool, a.get("query"), a.get("session")
+    ),
+    "passkey_register": lambda pool, a: authorize_passkey.register(
+        pool, a.get("query"), a.get("session"), a.get("response")
+    ),
+}
+
+
 def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
     """`POST /_local/oauth/authorize`: the hosted UI asks the pool (authorize.py)."""
     if request.method != "POST":
@@ -101,20 +144,11 @@ def authorize_decision(request: Any, full_url: str, headers: Any) -> Response:
     pool = pool_by_id(asked.get("userPoolId"))
     if pool is None:
         return _json(404, {"message": "no such user pool"})
-    action, query = asked.get("action"), asked.get("query")
+    decide = _DECISIONS.get(str(asked.get("action")))
+    if decide is None:
+        return _json(400, {"message": f"action must be one of {', '.join(_DECISIONS)}"})
     try:
-        if action == "check":
-            authorize.check(pool, query)
-            answer: dict[str, Any] = {"decision": "login"}
-        elif action == "sign_in":
-            answer = authorize.sign_in(pool, query, asked.get("username"), asked.get("password"))
-        elif action == "resume":
-            answer = authorize.resume(pool, query, asked.get("session"))
-        elif action == "end":
-            authorize.end(pool, asked.get("session"))
-            answer = {"decision": "ended"}
-        else:
-            return _json(400, {"message": "action must be check, sign_in, resume or end"})
+        answer = decide(pool, asked)
     except authorize.Decision as decided:
         answer = decided.answer
     except UserLambdaValidationError as failed:

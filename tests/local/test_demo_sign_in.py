@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import boto3
 import pytest
 import uvicorn
 import webauthn
@@ -248,6 +249,9 @@ def test_make_demo_without_the_pool_to_read_offers_the_hosted_ui_only(
     THEN a one-line warning and no sign-in on the page itself: the hosted UI still works."""
     for name, value in local_aws_environment(scoped_run.endpoint_url).items():
         monkeypatch.setenv(name, value)
+    # boto3's default session keeps the credentials it first resolved: start from a new one,
+    # as `make demo`'s own process does (else another test's run's keys, in the same worker).
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     assert direct_sign_in("us-east-1_NoSuchPool", "no-such-client") is None
     warning = capsys.readouterr().err
     assert warning.startswith("warning: no sign-in on the page itself: An error occurred")

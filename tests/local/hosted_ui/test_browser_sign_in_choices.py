@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from local.emulator.caller.outbox import read_outbox
 from tests.local.hosted_ui.conftest import UiUnderTest
 from tests.local.hosted_ui.oauth import PASSWORD, Pkce, create_user, new_email, query_of
+from tests.local.passkey_browser import VirtualAuthenticator
 from tests.local.test_browser_flow import browser as browser
 
 # navigator.credentials.create in the page with the pool's CredentialCreationOptions, as
@@ -31,14 +32,6 @@ _REGISTER = """async (options) => {
   const credential = await navigator.credentials.create({ publicKey });
   return credential.toJSON();
 }"""
-_AUTHENTICATOR = {
-    "protocol": "ctap2",
-    "transport": "internal",
-    "hasResidentKey": True,
-    "hasUserVerification": True,
-    "isUserVerified": True,
-    "automaticPresenceSimulation": True,
-}
 
 
 @dataclass
@@ -167,9 +160,7 @@ def test_a_passkey_signs_in_through_the_passkey_page(hosted_ui: UiUnderTest, vis
 def _add_virtual_authenticator(page: Page) -> None:
     """Chromium's virtual authenticator for this tab: a platform passkey store that verifies
     the user at once (the DevTools protocol's WebAuthn domain)."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": _AUTHENTICATOR})
+    VirtualAuthenticator.attach(page)
 
 
 def _sign_in_with_passkey(hosted_ui: UiUnderTest, visit: Visit, email: str) -> None:

@@ -28,6 +28,7 @@ from tests.local.emulator.cognito.passkey_pool import (
     signed_in,
 )
 from tests.local.emulator.conftest import AwsClient
+from tests.local.passkey_browser import VirtualAuthenticator
 from tests.local.test_browser_flow import chromium_path
 from tools.ports import free_port
 
@@ -113,20 +114,7 @@ def page_with_authenticator(browser: Browser, origin: str) -> Page:
 
     page.route(f"{origin}/**", blank)
     page.goto(f"{origin}/")
-    devtools = page.context.new_cdp_session(page)
-    devtools.send("WebAuthn.enable")
-    devtools.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-            }
-        },
-    )
+    VirtualAuthenticator.attach(page)
     return page
 
 

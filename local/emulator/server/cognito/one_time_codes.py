@@ -9,7 +9,9 @@ trigger, the custom senders' `_Authentication` sources). Locally it lands in the
 A sign-in between two requests is a `OneTimeSignIn` kept under its Session (PoolState.one_time):
 it lives as long as the client's AuthSessionValidity (3 minutes by default), belongs to one
 client, and is taken once it is answered; a wrong code keeps it for SESSION_TRIES tries in all,
-then it dies ("Invalid session for the user." from then on).
+then it dies ("Invalid session for the user." from then on). A user has one live code: a new
+one voids the codes of the user's other sign-ins (forget), so starting sign-ins over and over
+never leaves several codes to guess at.
 """
 
 from __future__ import annotations
@@ -120,11 +122,19 @@ def send(
         occasion = Occasion(AUTHENTICATION, client_id, metadata)
         to = to or str(user.attribute_lookup[attribute])
         sent = codes.deliver(pool, user, kind, code, CODE_SECONDS, to, occasion)
+        _forget_codes(pool, user.username)
         sign_in.code, sign_in.code_expires_at = code, sent.expires_at
     return {
         "CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
         "CODE_DELIVERY_DESTINATION": delivery["Destination"],
     }
+
+
+def _forget_codes(pool: CognitoIdpUserPool, username: str) -> None:
+    """Void the codes the user's kept sign-ins wait for (a new code replaces them)."""
+    for kept in pool_state(pool).one_time.values():
+        if kept.username == username:
+            kept.code = None
 
 
 def check(

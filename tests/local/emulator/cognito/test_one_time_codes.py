@@ -174,3 +174,20 @@ def test_a_user_disabled_during_the_challenge_gets_no_tokens(choice_pool: UserAu
     with pytest.raises(ClientError) as raised:
         choice_pool.respond("EMAIL_OTP", session, email, EMAIL_OTP_CODE=code)
     assert error_of(raised.value) == ("NotAuthorizedException", "User is disabled.")
+
+
+def test_a_new_code_replaces_the_code_of_an_earlier_sign_in(choice_pool: UserAuthPool) -> None:
+    """GIVEN an EMAIL_OTP sign-in whose code was sent WHEN a second sign-in of the same user
+    sends a new code THEN the first code no longer signs in through the first Session
+    (CodeMismatchException, no tokens): one code per user is live, so starting sign-ins does
+    not multiply the codes an attacker can guess at, and the new code still signs in."""
+    email = choice_pool.user()
+    first = choice_pool.start(email, PREFERRED_CHALLENGE="EMAIL_OTP")
+    replaced = choice_pool.last_code(email, "email_otp")
+    second = choice_pool.start(email, PREFERRED_CHALLENGE="EMAIL_OTP")
+    current = choice_pool.last_code(email, "email_otp")
+    with pytest.raises(ClientError) as raised:
+        choice_pool.respond("EMAIL_OTP", first["Session"], email, EMAIL_OTP_CODE=replaced)
+    assert error_of(raised.value) == WRONG_CODE
+    signed_in = choice_pool.respond("EMAIL_OTP", second["Session"], email, EMAIL_OTP_CODE=current)
+    assert signed_in["AuthenticationResult"]["AccessToken"]

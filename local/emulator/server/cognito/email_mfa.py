@@ -19,9 +19,11 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
+from local.emulator.server import moto_seam
+
 from . import attributes, auth_triggers, mfa, one_time_codes, pool_settings
 from .exceptions import INVALID_SESSION, InvalidParameterError, NotAuthorizedError
-from .models import OneTimeSignIn, pool_state
+from .models import OneTimeSignIn, backend_of, pool_state
 
 SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
 EMAIL_OTP = "EMAIL_OTP"
@@ -128,6 +130,7 @@ def set_up(
         raise InvalidParameterError("Email MFA is not enabled for this user pool.")
     if not attributes.is_email(address):
         raise InvalidParameterError("Invalid email address format.")
+    _refuse_taken(pool, user, str(address))
     state = OneTimeSignIn(
         client_id, user.username, named, EMAIL_OTP, (EMAIL_OTP,), time.time(), True
     )
@@ -137,12 +140,22 @@ def set_up(
 
 def enrol(pool: CognitoIdpUserPool, user: CognitoIdpUser, address: str) -> None:
     """The code MFA_SETUP sent was right: the address is the user's, verified, and e-mail MFA
-    is on (preferred, as the MFA the user set up)."""
+    is on (preferred, as the MFA the user set up); another user took it meanwhile:
+    AliasExistsException."""
+    _refuse_taken(pool, user, address)
     user.update_attributes(
         [{"Name": "email", "Value": address}, {"Name": "email_verified", "Value": "true"}]
     )
     pool_state(pool).email_mfa_users.add(user.username)
     user.preferred_mfa_setting = user.preferred_mfa_setting or EMAIL_OTP
+
+
+def _refuse_taken(pool: CognitoIdpUserPool, user: CognitoIdpUser, address: str) -> None:
+    """AliasExistsException when `address` is another user's e-mail in a pool that signs in
+    with e-mail (as UpdateUserAttributes answers): MFA_SETUP must not give one account
+    another's sign-in name."""
+    if address != user.attribute_lookup.get("email"):
+        moto_seam.verify_email_is_not_used(backend_of(pool), pool.id, address)
 
 
 def _send(

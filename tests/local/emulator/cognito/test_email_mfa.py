@@ -196,13 +196,8 @@ def test_email_mfa_needs_the_pools_email_mfa(emulator: EmulatorProcess, aws: Aws
     assert _password_sign_in(plain, email)["AuthenticationResult"]
 
 
-def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
-    emulator: EmulatorProcess, aws: AwsClient
-) -> None:
-    """GIVEN a pool requiring MFA, by TOTP or e-mail WHEN a user without MFA signs in with its
-    password THEN MFA_SETUP offers both; EMAIL with a bad address is InvalidParameterException,
-    with an address a code goes there (EMAIL_OTP), and the right code signs in and leaves
-    e-mail MFA on with that address verified (the user's e-mail, here its sign-in name too)."""
+def _mfa_required_pool(emulator: EmulatorProcess, aws: AwsClient) -> UserAuthPool:
+    """A pool (e-mail sign-in names) requiring MFA, by TOTP or e-mail."""
     required = UserAuthPool.create(emulator.endpoint_url, aws, ["PASSWORD"], EmailConfiguration=SES)
     required.cognito.set_user_pool_mfa_config(
         UserPoolId=required.pool_id,
@@ -210,6 +205,17 @@ def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
         SoftwareTokenMfaConfiguration={"Enabled": True},
         EmailMfaConfiguration={"Message": TEMPLATE, "Subject": SUBJECT},
     )
+    return required
+
+
+def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
+    emulator: EmulatorProcess, aws: AwsClient
+) -> None:
+    """GIVEN a pool requiring MFA, by TOTP or e-mail WHEN a user without MFA signs in with its
+    password THEN MFA_SETUP offers both; EMAIL with a bad address is InvalidParameterException,
+    with an address a code goes there (EMAIL_OTP), and the right code signs in and leaves
+    e-mail MFA on with that address verified (the user's e-mail, here its sign-in name too)."""
+    required = _mfa_required_pool(emulator, aws)
     email = required.user()
     answer = _password_sign_in(required, email)
     assert answer["ChallengeName"] == "MFA_SETUP"
@@ -228,3 +234,22 @@ def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert (attributes["email"], attributes["email_verified"]) == (address, "true")
     assert user["UserMFASettingList"] == ["EMAIL_OTP"]
+
+
+def test_mfa_setup_refuses_another_users_email_address(
+    emulator: EmulatorProcess, aws: AwsClient
+) -> None:
+    """GIVEN a pool requiring MFA whose users sign in with their e-mail WHEN a user's MFA_SETUP
+    names another user's address as EMAIL THEN AliasExistsException, no code goes to that
+    address, and the other user keeps the only account with it (no second account takes over
+    its sign-in name)."""
+    required = _mfa_required_pool(emulator, aws)
+    victim, attacker = required.user(), required.user()
+    answer = _password_sign_in(required, attacker)
+    error = refused(
+        lambda: required.respond("MFA_SETUP", answer["Session"], attacker, EMAIL=victim)
+    )
+    assert error == ("AliasExistsException", "An account with the given email already exists.")
+    assert required.messages(victim, "email_mfa") == []
+    users = required.cognito.list_users(UserPoolId=required.pool_id, Filter=f'email = "{victim}"')
+    assert len(users["Users"]) == 1

@@ -20,7 +20,8 @@ in a pool whose MFA is ON, gets no passwordless factor (Cognito does not combine
 - An unknown user (the client preventing user-existence errors) gets a decoy that offers the
   pool's usual factors and fails at the answer; disabled and unconfirmed users get Cognito's
   refusal before any challenge (sign_in.signing_in_user).
-- InitiateAuth's `Session` from ConfirmSignUp signs that user in once (sign_up_sessions.py).
+- InitiateAuth's `Session` from ConfirmSignUp signs that user in once (sign_up_sessions.py):
+  its confirmation code is the first factor, so the MFA a pool requires still follows.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def start(
     if session is not None:
         signed_up = sign_up_sessions.signed_up_user(pool, client, named, session)
         auth_triggers.pre_authentication(pool, client, signed_up, named)
-        return auth_triggers.signed_in(call.backend, pool, client, signed_up)
+        return sign_in.after_password(call, signed_up)  # the code was the first factor: MFA next
     user = sign_in.signing_in_user(pool, client, named)
     auth_triggers.pre_authentication(pool, client, user, named)
     offered = answerable(pool, user, named)

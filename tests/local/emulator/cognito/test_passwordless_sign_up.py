@@ -205,3 +205,25 @@ def test_sign_up_says_where_the_code_went(choice_pool: UserAuthPool) -> None:
         "AttributeName": "email",
     }
     assert choice_pool.messages(email, "signup")
+
+
+def test_the_sign_up_session_does_not_skip_the_mfa_a_pool_requires(
+    emulator: EmulatorProcess, aws: AwsClient
+) -> None:
+    """GIVEN a pool requiring MFA (TOTP) that allows EMAIL_OTP, and a user confirmed with
+    ConfirmSignUp WHEN USER_AUTH gets ConfirmSignUp's Session THEN the MFA_SETUP challenge a
+    password sign-in gets, not tokens: the confirmation code is only the first factor."""
+    required = UserAuthPool.create(emulator.endpoint_url, aws, ["PASSWORD", "EMAIL_OTP"])
+    required.cognito.set_user_pool_mfa_config(
+        UserPoolId=required.pool_id,
+        MfaConfiguration="ON",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )
+    email, _ = _sign_up(required)
+    code = latest_code(required.endpoint_url, email)
+    confirmed = required.cognito.confirm_sign_up(
+        ClientId=required.client_id, Username=email, ConfirmationCode=code
+    )
+    answer = _session_sign_in(required, email, confirmed["Session"])
+    assert answer["ChallengeName"] == "MFA_SETUP"
+    assert "AuthenticationResult" not in answer

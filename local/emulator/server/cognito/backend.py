@@ -321,6 +321,12 @@ def confirm_forgot_password(call: UserCall, code: str, new_password: str) -> Non
     call.confirmed(user, sign_up_triggers.CONFIRM_FORGOT_PASSWORD)
 
 
+def disabled(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> None:
+    """AdminDisableUser revokes all of the user's tokens, as Cognito does (moto only set the
+    flag, so a disabled user's access token went on working: its passkeys, its attributes)."""
+    pool.sign_out(user.username)
+
+
 def delete_user(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> None:
     """The signed-in user deletes itself; its tokens die with it."""
     pool.sign_out(user.username)

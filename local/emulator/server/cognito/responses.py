@@ -243,6 +243,12 @@ class LocalCognitoResponse(CognitoIdpResponse):
         backend.admin_confirm_sign_up(pool, user, self._map_param("ClientMetadata"))
         return EmptyResult()
 
+    def admin_disable_user(self) -> ActionResult:
+        answer = super().admin_disable_user()  # moto's refusal first (unknown pool or user)
+        pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
+        backend.disabled(pool, user)
+        return answer
+
     def _pool(self) -> CognitoIdpUserPool:
         pool_id = self._param("UserPoolId")
         pool = pool_by_id(pool_id)

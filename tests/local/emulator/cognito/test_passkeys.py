@@ -6,6 +6,7 @@ DeleteWebAuthnCredential, each refusal with Cognito's error and nothing kept."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -282,11 +283,24 @@ def test_a_bad_web_authn_configuration_is_refused_and_not_kept(pool: LocalPool) 
     assert shown["WebAuthnConfiguration"] == {"UserVerification": "preferred"}
 
 
-def test_revoked_and_unknown_access_tokens_are_refused(pool: LocalPool) -> None:
-    """GIVEN an access token revoked by GlobalSignOut, or one the pool never issued WHEN any
-    passkey operation is called THEN NotAuthorizedException."""
-    access = access_token(pool)
-    pool.cognito.global_sign_out(AccessToken=access)
+def _disable(pool: LocalPool, tokens: dict[str, str]) -> None:
+    pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=tokens["email"])
+
+
+def _sign_out(pool: LocalPool, tokens: dict[str, str]) -> None:
+    pool.cognito.global_sign_out(AccessToken=tokens["AccessToken"])
+
+
+@pytest.mark.parametrize("revoke", [_sign_out, _disable], ids=["global-sign-out", "disabled"])
+def test_revoked_and_unknown_access_tokens_are_refused(
+    pool: LocalPool, revoke: Callable[[LocalPool, dict[str, str]], None]
+) -> None:
+    """GIVEN an access token revoked by GlobalSignOut or by AdminDisableUser (which revokes
+    the user's tokens: a disabled user manages no passkeys), or one the pool never issued
+    WHEN any passkey operation is called THEN NotAuthorizedException."""
+    tokens = signed_in(pool)
+    access = tokens["AccessToken"]
+    revoke(pool, tokens)
     calls: list[tuple[str, dict[str, Any]]] = [
         ("start_web_authn_registration", {}),
         ("complete_web_authn_registration", {"Credential": {"id": "AA"}}),

@@ -34,10 +34,18 @@ WRONG_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.
 def pool(emulator: EmulatorProcess, aws: AwsClient) -> UserAuthPool:
     """A pool allowing every first factor, sending e-mail through SES (as e-mail MFA needs),
     with optional MFA by TOTP or e-mail."""
-    made = UserAuthPool.create(emulator.endpoint_url, aws, ALL_FACTORS, EmailConfiguration=SES)
+    return _email_mfa_pool(emulator, aws, ALL_FACTORS, "OPTIONAL")
+
+
+def _email_mfa_pool(
+    emulator: EmulatorProcess, aws: AwsClient, factors: list[str], mode: str
+) -> UserAuthPool:
+    """A pool (e-mail sign-in names) allowing `factors`, sending e-mail through SES (as e-mail
+    MFA needs), with MFA `mode` by TOTP or e-mail."""
+    made = UserAuthPool.create(emulator.endpoint_url, aws, factors, EmailConfiguration=SES)
     made.cognito.set_user_pool_mfa_config(
         UserPoolId=made.pool_id,
-        MfaConfiguration="OPTIONAL",
+        MfaConfiguration=mode,
         SoftwareTokenMfaConfiguration={"Enabled": True},
         EmailMfaConfiguration={"Message": TEMPLATE, "Subject": SUBJECT},
     )
@@ -196,18 +204,6 @@ def test_email_mfa_needs_the_pools_email_mfa(emulator: EmulatorProcess, aws: Aws
     assert _password_sign_in(plain, email)["AuthenticationResult"]
 
 
-def _mfa_required_pool(emulator: EmulatorProcess, aws: AwsClient) -> UserAuthPool:
-    """A pool (e-mail sign-in names) requiring MFA, by TOTP or e-mail."""
-    required = UserAuthPool.create(emulator.endpoint_url, aws, ["PASSWORD"], EmailConfiguration=SES)
-    required.cognito.set_user_pool_mfa_config(
-        UserPoolId=required.pool_id,
-        MfaConfiguration="ON",
-        SoftwareTokenMfaConfiguration={"Enabled": True},
-        EmailMfaConfiguration={"Message": TEMPLATE, "Subject": SUBJECT},
-    )
-    return required
-
-
 def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
     emulator: EmulatorProcess, aws: AwsClient
 ) -> None:
@@ -215,7 +211,7 @@ def test_mfa_setup_offers_email_and_enrols_the_address_the_user_gives(
     password THEN MFA_SETUP offers both; EMAIL with a bad address is InvalidParameterException,
     with an address a code goes there (EMAIL_OTP), and the right code signs in and leaves
     e-mail MFA on with that address verified (the user's e-mail, here its sign-in name too)."""
-    required = _mfa_required_pool(emulator, aws)
+    required = _email_mfa_pool(emulator, aws, ["PASSWORD"], "ON")
     email = required.user()
     answer = _password_sign_in(required, email)
     assert answer["ChallengeName"] == "MFA_SETUP"
@@ -243,7 +239,7 @@ def test_mfa_setup_refuses_another_users_email_address(
     names another user's address as EMAIL THEN AliasExistsException, no code goes to that
     address, and the other user keeps the only account with it (no second account takes over
     its sign-in name)."""
-    required = _mfa_required_pool(emulator, aws)
+    required = _email_mfa_pool(emulator, aws, ["PASSWORD"], "ON")
     victim, attacker = required.user(), required.user()
     answer = _password_sign_in(required, attacker)
     error = refused(

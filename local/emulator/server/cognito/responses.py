@@ -200,9 +200,10 @@ class LocalCognitoResponse(CognitoIdpResponse):
 
     def sign_up(self) -> ActionResult:
         call = self._user_call()
-        # Without a password only where the pool allows a passwordless first factor.
-        new_password = self._param("Password", required=not user_auth.passwordless(call.pool))
         attributes = self._attributes_param("UserAttributes", optional=True)
+        # Without a password only where the user can then sign in with a one-time code.
+        optional = user_auth.passwordless(call.pool, call.client, attributes)
+        new_password = self._param("Password", required=not optional)
         validation_data = self._validation_data()
         return ActionResult(backend.sign_up(call, new_password, attributes, validation_data))
 

@@ -31,7 +31,7 @@ import hmac
 import time
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from local.emulator.server import moto_seam
 
@@ -98,9 +98,25 @@ def start(
     return one_time_codes.pose(pool, state, {})
 
 
-def passwordless(pool: CognitoIdpUserPool) -> bool:
-    """May users sign up without a password (the pool allows a passwordless first factor)?"""
-    return bool(pool_settings.first_auth_factors(pool) - {pool_settings.PASSWORD})
+_CODE_ATTRIBUTES = {EMAIL_OTP: "email", SMS_OTP: "phone_number"}
+
+
+def passwordless(
+    pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, attributes: list[dict[str, str]]
+) -> bool:
+    """May this SignUp omit the password? Cognito's conditions: the app client allows
+    USER_AUTH, and the user gives the address of a one-time-code factor the pool allows
+    (email for EMAIL_OTP, phone_number for SMS_OTP) that the pool auto-verifies, so the user
+    can sign in with a code."""
+    if not sign_in.flow_allowed(client, "USER_AUTH"):
+        return False
+    given = {a.get("Name") for a in attributes if a.get("Value")}
+    verified = set(pool.extended_config.get("AutoVerifiedAttributes") or [])
+    factors = pool_settings.first_auth_factors(pool)
+    return any(
+        challenge in factors and attribute in given and attribute in verified
+        for challenge, attribute in _CODE_ATTRIBUTES.items()
+    )
 
 
 def answerable(

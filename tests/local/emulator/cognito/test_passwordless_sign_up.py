@@ -227,3 +227,38 @@ def test_the_sign_up_session_does_not_skip_the_mfa_a_pool_requires(
     answer = _session_sign_in(required, email, confirmed["Session"])
     assert answer["ChallengeName"] == "MFA_SETUP"
     assert "AuthenticationResult" not in answer
+
+
+def test_sign_up_without_a_password_needs_what_passwordless_sign_in_needs(
+    emulator: EmulatorProcess, aws: AwsClient
+) -> None:
+    """GIVEN a pool allowing EMAIL_OTP WHEN SignUp has no Password and the app client lacks
+    ALLOW_USER_AUTH, or the user gives no e-mail (only a phone number, which SMS_OTP would
+    need and the pool does not allow), or the pool does not auto-verify e-mail THEN
+    InvalidParameterException and no user: Cognito takes a passwordless sign-up only where the
+    user can then sign in with a one-time code."""
+    factors = ["PASSWORD", "EMAIL_OTP"]
+    email_otp = UserAuthPool.create(emulator.endpoint_url, aws, factors)
+    unverified = UserAuthPool(emulator.endpoint_url, email_otp.cognito, "", "")
+    unverified.pool_id = email_otp.cognito.create_user_pool(
+        PoolName=f"unverified-{uuid.uuid4().hex[:6]}",
+        UsernameAttributes=["email"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": factors}},
+    )["UserPool"]["Id"]
+    unverified.client_id = unverified.new_client()
+    no_user_auth = email_otp.new_client(flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    phone = {"Name": "phone_number", "Value": "+15555550142"}
+    cases: list[tuple[UserAuthPool, str, bool]] = [
+        (email_otp, no_user_auth, True),
+        (email_otp, email_otp.client_id, False),
+        (unverified, unverified.client_id, True),
+    ]
+    for pool, client_id, with_email in cases:
+        name = f"pl-{uuid.uuid4().hex[:10]}@example.com"
+        attributes = [{"Name": "email", "Value": name}] if with_email else [phone]
+        sign_up = partial(
+            pool.cognito.sign_up, ClientId=client_id, Username=name, UserAttributes=attributes
+        )
+        assert refused(sign_up)[0] == "InvalidParameterException"
+    for pool in (email_otp, unverified):
+        assert pool.cognito.list_users(UserPoolId=pool.pool_id)["Users"] == []

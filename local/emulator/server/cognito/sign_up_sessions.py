@@ -5,7 +5,9 @@ reference, InitiateAuth's Session). Amplify's autoSignIn after confirmSignUp use
 
 The confirmed user's Session is good once, for that user and app client, within the client's
 AuthSessionValidity; anything else is `NotAuthorizedException` "Invalid session for the user.".
-SignUp's own Session lives as long as its confirmation code (24 h).
+SignUp's own Session lives as long as its confirmation code (24 h); for a user already
+confirmed (PreSignUp's autoConfirmUser) it is the sign-in Session itself (Amplify's autoSignIn
+sends it when signUp completes at once).
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def _keep(pool: CognitoIdpUserPool, username: str, client_id: str, confirmed: bo
 def signed_up(
     pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser
 ) -> str:
-    """SignUp's Session for the new user."""
-    return _keep(pool, user.username, client.id, confirmed=False)
+    """SignUp's Session for the new user: one that signs in at once when the user is already
+    confirmed (PreSignUp's autoConfirmUser), as ConfirmSignUp's does."""
+    return _keep(pool, user.username, client.id, confirmed=user.status is UserStatus.CONFIRMED)
 
 
 def check_before_confirming(

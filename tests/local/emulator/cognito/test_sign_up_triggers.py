@@ -4,6 +4,7 @@ emulator, with a deployed function that records its events (triggered_pool.py)."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -115,6 +116,42 @@ def test_auto_confirmed_user_gets_no_code_and_runs_post_confirmation(pool: Trigg
     assert _attributes(pool, email)["email_verified"] == "true"
     assert pool.messages(email) == []
     assert pool.sources(email) == ["PreSignUp_SignUp", "PostConfirmation_ConfirmSignUp"]
+
+
+def test_an_auto_confirmed_sign_ups_session_signs_in_through_user_auth(
+    pool: TriggeredPool,
+) -> None:
+    """GIVEN PreSignUp answers autoConfirmUser WHEN USER_AUTH gets SignUp's own Session (what
+    Amplify's autoSignIn sends when signUp completes at once) THEN tokens for that user, once;
+    the Session again is "Invalid session for the user."."""
+    client_id = pool.cognito.create_user_pool_client(
+        UserPoolId=pool.pool_id,
+        ClientName="auto-sign-in",
+        ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    email = new_email()
+    answer = pool.cognito.sign_up(
+        ClientId=client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+        ClientMetadata={"PreSignUp": "confirm"},
+    )
+    assert answer["UserConfirmed"] is True
+
+    def sign_in() -> dict[str, Any]:
+        signed_in: dict[str, Any] = pool.cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": email},
+            Session=answer["Session"],
+        )
+        return signed_in
+
+    assert sign_in()["AuthenticationResult"]["AccessToken"]
+    with pytest.raises(ClientError) as caught:
+        sign_in()
+    assert _error(caught) == ("NotAuthorizedException", "Invalid session for the user.")
 
 
 def test_pre_sign_up_runs_for_admin_create_user_and_its_flags_are_ignored(

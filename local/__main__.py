@@ -1,7 +1,6 @@
 """Entry point of `python -m local` (what `make local` and `make token` run)."""
 
-import sys
-
 from local.cli import main
+from local.process_exit import run_main
 
-sys.exit(main())
+run_main(main)

@@ -1,7 +1,6 @@
 """`python -m local.emulator.server --port 4566 [--state-dir DIR]` (local.emulator.server.main)."""
 
-import sys
-
 from local.emulator.server.main import main
+from local.process_exit import run_main
 
-sys.exit(main())
+run_main(main)

@@ -120,12 +120,16 @@ class LocalCognitoResponse(CognitoIdpResponse):
         client_id = self._param("ClientId")
         return _pool_client(pool_of_client(client_id), client_id)
 
-    def _admin_client(self) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+    def _pool(self) -> CognitoIdpUserPool:
+        """The pool UserPoolId names; ResourceNotFoundException when there is none."""
         pool_id = self._param("UserPoolId")
         pool = pool_by_id(pool_id)
         if pool is None:
             raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
-        return _pool_client(pool, self._param("ClientId"))
+        return pool
+
+    def _admin_client(self) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+        return _pool_client(self._pool(), self._param("ClientId"))
 
     def _token_user(self) -> tuple[CognitoIdpUserPool, CognitoIdpUser, str | None]:
         token = self._param("AccessToken", required=False)
@@ -208,10 +212,7 @@ class LocalCognitoResponse(CognitoIdpResponse):
         return ActionResult(backend.sign_up(call, new_password, attributes, validation_data))
 
     def admin_create_user(self) -> ActionResult:
-        pool_id = self._param("UserPoolId")
-        pool = pool_by_id(pool_id)
-        if pool is None:
-            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
+        pool = self._pool()
         self._attributes_param("UserAttributes", optional=True)  # a clear error, not moto's 500
         validation_data, metadata = self._validation_data(), self._map_param("ClientMetadata")
         action, mediums = self._param("MessageAction", required=False), self._mediums()
@@ -249,13 +250,6 @@ class LocalCognitoResponse(CognitoIdpResponse):
         pool, user = backend.admin_user(self._param("UserPoolId"), self._param("Username"))
         backend.disabled(pool, user)
         return answer
-
-    def _pool(self) -> CognitoIdpUserPool:
-        pool_id = self._param("UserPoolId")
-        pool = pool_by_id(pool_id)
-        if pool is None:
-            raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
-        return pool
 
     def create_user_pool(self) -> ActionResult:
         sign_in_settings.check(self.parameters)

@@ -43,17 +43,6 @@ def is_email(value: object) -> bool:
     return isinstance(value, str) and _EMAIL.fullmatch(value) is not None
 
 
-def _details(name: str, value: str) -> dict[str, str]:
-    if name == "email":
-        local, _, domain = value.partition("@")
-        return {
-            "Destination": f"{local[:1]}***@{domain[:1]}***",
-            "DeliveryMedium": "EMAIL",
-            "AttributeName": name,
-        }
-    return {"Destination": "+*******" + value[-4:], "DeliveryMedium": "SMS", "AttributeName": name}
-
-
 def update(
     pool: CognitoIdpUserPool,
     user: CognitoIdpUser,
@@ -89,7 +78,7 @@ def update(
             apply[f"{name}_verified"] = "false"
         occasion = Occasion(UPDATE_USER_ATTRIBUTE, client_metadata=client_metadata or {})
         codes.send(pool, user, purpose, purpose, to=new, occasion=occasion)
-        sent.append(_details(name, new))
+        sent.append(codes.delivery_details(name, new))
     user.update_attributes([{"Name": k, "Value": v} for k, v in apply.items()])
     return sent
 
@@ -119,7 +108,7 @@ def send_verification_code(
         raise InvalidParameterError(f"User has no attribute {name} to verify.")
     occasion = Occasion(VERIFY_USER_ATTRIBUTE, client_metadata=client_metadata or {})
     codes.send(pool, user, purpose, purpose, to=str(value), occasion=occasion)
-    return _details(name, str(value))
+    return codes.delivery_details(name, str(value))
 
 
 def verify(pool: CognitoIdpUserPool, user: CognitoIdpUser, name: str, code: str) -> None:

@@ -38,6 +38,18 @@ LIFETIMES = {
 OUTBOX_LIMIT = 1000  # oldest messages are dropped beyond this
 
 
+def delivery_details(name: str, value: str) -> dict[str, str]:
+    """CodeDeliveryDetails for a code sent to the attribute `name` (email or phone_number)."""
+    if name == "email":
+        local, _, domain = value.partition("@")
+        return {
+            "Destination": f"{local[:1]}***@{domain[:1]}***",
+            "DeliveryMedium": "EMAIL",
+            "AttributeName": name,
+        }
+    return {"Destination": "+*******" + value[-4:], "DeliveryMedium": "SMS", "AttributeName": name}
+
+
 def destination(user: CognitoIdpUser) -> str:
     return str(user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number", ""))
 
@@ -47,12 +59,9 @@ def sign_up_delivery(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> dict[str
     auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
     lookup = user.attribute_lookup
     if "email" in auto_verified and "@" in str(lookup.get("email", "")):
-        local, domain = str(lookup["email"]).split("@", 1)
-        masked = f"{local[:1]}***@{domain[:1]}***"
-        return {"Destination": masked, "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+        return delivery_details("email", str(lookup["email"]))
     if "phone_number" in auto_verified and lookup.get("phone_number"):
-        masked = "+*******" + str(lookup["phone_number"])[-4:]
-        return {"Destination": masked, "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+        return delivery_details("phone_number", str(lookup["phone_number"]))
     return None
 
 

@@ -69,7 +69,8 @@ def sent_code(pool: CognitoIdpUserPool, username: str, purpose: str) -> None:
 
 
 def wrong_session_code(pool: CognitoIdpUserPool, session: str) -> bool:
-    """Count a wrong TOTP code on a challenge session; True once the session must die."""
+    """Count a wrong code (TOTP, or an e-mailed or texted one) on a challenge session; True
+    once the session must die."""
     failures = pool_state(pool).session_failures
     failures[session] = failures.get(session, 0) + 1
     if failures[session] >= SESSION_TRIES:

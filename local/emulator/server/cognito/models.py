@@ -94,7 +94,6 @@ class OneTimeSignIn:
     second_factor: bool = False  # an MFA step after the password (e-mail MFA, SELECT_MFA_TYPE)
     code: str | None = None
     code_expires_at: float = 0.0
-    wrong_codes: int = 0
     webauthn_challenge: bytes | None = None
     enrols_address: str | None = None  # MFA_SETUP: the e-mail MFA turns on for once verified
 

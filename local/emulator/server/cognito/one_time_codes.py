@@ -100,7 +100,9 @@ def owns(pool: CognitoIdpUserPool, session: Any) -> bool:
 
 
 def end(pool: CognitoIdpUserPool, session: str) -> None:
-    pool_state(pool).one_time.pop(session, None)
+    state = pool_state(pool)
+    state.one_time.pop(session, None)
+    state.session_failures.pop(session, None)
 
 
 def send(
@@ -149,8 +151,7 @@ def check(
     if not isinstance(given, str) or not given:
         raise InvalidParameterError(f"Missing required parameter {key}")
     if sign_in.code is None or not hmac.compare_digest(sign_in.code.encode(), given.encode()):
-        sign_in.wrong_codes += 1
-        if sign_in.wrong_codes >= attempts.SESSION_TRIES:
+        if attempts.wrong_session_code(pool, session):  # too many guesses: the session dies
             end(pool, session)
         raise CodeMismatchError(_WRONG_CODE)
     end(pool, session)
